@@ -1,0 +1,264 @@
+"""HTML → visible text blocks, one block per line.
+
+This is the single conversion used both to build the line model's training
+data from crawled pages and to read HTML at prediction time, so the model
+always sees lines shaped the same way. The output looks like the text a
+browser shows, copied block by block (see ``examples/*.txt``):
+
+* every block-level element (paragraph, heading, list item, table cell,
+  ``div``…) starts a new line, inline elements are joined as they are;
+* list items get a ``"- "`` prefix, the way copied lists look;
+* ``<br>`` breaks a line, ``<pre>`` keeps its own line breaks;
+* scripts, styles, forms' option lists, comments and the ``<head>`` are
+  dropped; whitespace inside a block is collapsed to single spaces.
+
+Each block also carries a few facts about where it sat in the DOM (its tag,
+the tags and class/id words of its ancestors, how much of it was link text),
+so a model can use the page structure, not only the words.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html as html_entities
+import re
+from dataclasses import dataclass, field
+
+import lxml.etree
+import lxml.html
+
+from .errors import InputError
+
+# Elements whose content is never visible text.
+_DROPPED_TAGS = frozenset(
+    """script style noscript template head title meta link svg math iframe
+    object embed canvas select option datalist button textarea input audio
+    video source track map area""".split()
+)
+
+# Elements that start and end a block (a new output line).
+_BLOCK_TAGS = frozenset(
+    """address article aside blockquote body center dd details dialog dir div
+    dl dt fieldset figcaption figure footer form frameset h1 h2 h3 h4 h5 h6
+    header hgroup hr html legend li main menu nav noframes ol p pre section
+    summary table tbody td tfoot th thead tr ul caption""".split()
+)
+
+_WHITESPACE = re.compile(r"\s+")
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.IGNORECASE
+)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.\-]+)""")
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it shares a prefix
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Browsers treat these labels as windows-1252; so do we (WHATWG encoding spec).
+_ENCODING_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
+                     "ascii": "cp1252", "us-ascii": "cp1252", "iso8859-1": "cp1252"}
+
+
+@dataclass
+class Block:
+    """One visible text block of an HTML page, in document order."""
+
+    text: str
+    tag: str = ""
+    # Tags from the root down to the block's element (excluding itself).
+    ancestors: tuple = ()
+    # Lower-cased words of class and id attributes of the block and its ancestors.
+    attribute_words: tuple = ()
+    # Characters of the block's text that sat inside <a> elements.
+    link_chars: int = 0
+    depth: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def decode_html(html: bytes | str) -> str:
+    """Decode page bytes the way a browser would, never failing.
+
+    Order: byte-order mark, ``<meta charset>`` / http-equiv / XML declaration
+    in the first 4 KB, then strict UTF-8, then windows-1252 (which maps every
+    byte, so the page always decodes).
+    """
+    if isinstance(html, str):
+        return html
+    if not isinstance(html, (bytes, bytearray, memoryview)):
+        raise InputError(f"HTML must be str or bytes, not {type(html).__name__}")
+    data = bytes(html)
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, errors="replace")
+    head = data[:4096]
+    declared = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    if declared:
+        label = declared.group(1).decode("ascii", "ignore").lower()
+        label = _ENCODING_ALIASES.get(label, label)
+        try:
+            codecs.lookup(label)
+        except LookupError:
+            label = None
+        if label and not label.startswith("utf-16") and not label.startswith("utf-32"):
+            # A page labelled UTF-8 that is not valid UTF-8 is far more often
+            # really cp1252 than broken; try the label strictly first.
+            try:
+                return data.decode(label)
+            except UnicodeDecodeError:
+                pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _parse(text: str):
+    """Parse a page with libxml2's recovering HTML parser; None if there is nothing."""
+    # Control characters other than tab/newline make libxml2 stop early.
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", " ", text)
+    # An XML declaration in a str makes lxml refuse it; it carries nothing we need.
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    if not text.strip():
+        return None
+    # huge_tree lifts libxml2's nesting limit from 256 to 2048 levels.
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True,
+                                  huge_tree=True)
+    try:
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+        # Nested deeper than libxml2 allows: it stopped reading there and
+        # would silently lose the rest of the page. Rebuild it flat instead.
+        return _flat_document(text)
+    return root
+
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
+_INVISIBLE = re.compile(r"<(script|style|noscript|template|head)\b.*?</\1\s*>",
+                        re.IGNORECASE | re.DOTALL)
+
+
+def _flat_document(text: str):
+    """A document with one <p> per block of ``text``, for pathological nesting.
+
+    Keeps every visible word and the block boundaries; loses the DOM
+    structure, which is meaningless at that depth anyway.
+    """
+    text = _INVISIBLE.sub(" ", text)
+    text = _TAG.sub(lambda m: "\n" if m.group(2).lower() in _BLOCK_TAGS or
+                    m.group(2).lower() == "br" else "", text)
+    body = lxml.html.Element("body")
+    for line in text.split("\n"):
+        if line.strip():
+            lxml.etree.SubElement(body, "p").text = html_entities.unescape(line)
+    root = lxml.html.Element("html")
+    root.append(body)
+    return root
+
+
+class _BlockBuilder:
+    """Accumulates inline text until a block boundary, then emits a Block."""
+
+    def __init__(self):
+        self.blocks: list[Block] = []
+        self.parts: list[str] = []
+        self.link_chars = 0
+        self.owner = None  # (tag, ancestors, attribute words, depth) of the open block
+
+    def add(self, text: str, in_link: bool):
+        if text:
+            self.parts.append(text)
+            if in_link:
+                self.link_chars += len(_WHITESPACE.sub(" ", text).strip())
+
+    def flush(self):
+        text = _WHITESPACE.sub(" ", "".join(self.parts)).strip()
+        if text and self.owner is not None:
+            tag, ancestors, words, depth = self.owner
+            if tag == "li":
+                text = "- " + text
+            self.blocks.append(Block(text=text, tag=tag, ancestors=ancestors,
+                                     attribute_words=words,
+                                     link_chars=min(self.link_chars, len(text)),
+                                     depth=depth))
+        self.parts = []
+        self.link_chars = 0
+
+
+def _attribute_words(element) -> tuple:
+    value = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    return tuple(w for w in re.split(r"[^a-z0-9]+", value) if w)
+
+
+def html_to_blocks(html: bytes | str) -> list[Block]:
+    """Return the visible text blocks of a page, in document order."""
+    root = _parse(decode_html(html))
+    if root is None:
+        return []
+    builder = _BlockBuilder()
+    body = root.find("body")
+    start = body if body is not None else root
+    # Iterative walk (no recursion): deeply nested pages must not overflow the stack.
+    # Stack items: ("open", element, context) or ("tail", element, context).
+    root_context = ((), (), False, False, 0)  # ancestors, words, in_link, in_pre, depth
+    builder.owner = ("body", (), (), 0)
+    stack = [("open", start, root_context)]
+    while stack:
+        action, element, (ancestors, words, in_link, in_pre, depth) = stack.pop()
+        if action == "tail":
+            tag = element.tag if isinstance(element.tag, str) else ""
+            if tag.lower() in _BLOCK_TAGS:
+                builder.flush()
+                builder.owner = ("/" + tag.lower(), ancestors, words, depth)
+            builder.add(_text(element.tail, in_pre, builder), in_link)
+            continue
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        if not tag or tag in _DROPPED_TAGS:
+            stack.append(("tail", element, (ancestors, words, in_link, in_pre, depth)))
+            continue
+        own_words = words + _attribute_words(element)
+        is_block = tag in _BLOCK_TAGS
+        if is_block:
+            builder.flush()
+            builder.owner = (tag, ancestors, own_words, depth)
+        elif tag == "br":
+            builder.flush()
+        child_context = (ancestors + (tag,), own_words, in_link or tag == "a",
+                         in_pre or tag == "pre", depth + 1)
+        builder.add(_text(element.text, child_context[3], builder), child_context[2])
+        # The tail belongs to the parent's flow: it is handled after the children.
+        stack.append(("tail", element, (ancestors, words, in_link, in_pre, depth)))
+        for child in reversed(element):
+            stack.append(("open", child, child_context))
+    builder.flush()
+    return _drop_closing_owner_tags(builder.blocks)
+
+
+def _text(text, in_pre: bool, builder: _BlockBuilder) -> str:
+    if not text:
+        return ""
+    if in_pre and "\n" in text:
+        # Inside <pre> each source line is a line of its own.
+        pieces = text.split("\n")
+        for piece in pieces[:-1]:
+            builder.add(piece, False)
+            builder.flush()
+        return pieces[-1]
+    return text
+
+
+def _drop_closing_owner_tags(blocks: list[Block]) -> list[Block]:
+    # Text after a block's end tag belongs to the enclosing block; we mark such
+    # runs with "/tag" while walking and report the enclosing element's tag.
+    for block in blocks:
+        if block.tag.startswith("/"):
+            block.tag = block.ancestors[-1] if block.ancestors else "body"
+    return blocks
+
+
+def html_to_lines(html: bytes | str) -> list[str]:
+    """Return the page's visible text, one block per line (no blank lines)."""
+    return [block.text for block in html_to_blocks(html)]

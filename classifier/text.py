@@ -1,0 +1,53 @@
+"""Small text helpers shared by the runtime and the training scripts."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import InputError
+
+# Only \n, \r\n and \r end a line. str.splitlines() would also split on form
+# feeds, \x1c-\x1e, \x85 and U+2028/2029, which occur inside scraped blocks.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def split_lines(text) -> list[str]:
+    """Split page text (``str``) or accept a list of lines; never drops a line.
+
+    A list is taken as the lines themselves (each item one line; an item that
+    itself contains line breaks is an error, since it would break the
+    one-label-per-line contract).
+    """
+    if isinstance(text, str):
+        return _LINE_BREAK.split(text) if text else []
+    if isinstance(text, (list, tuple)):
+        lines = []
+        for number, line in enumerate(text):
+            if not isinstance(line, str):
+                raise InputError(
+                    f"line {number} is {type(line).__name__}, expected str")
+            if _LINE_BREAK.search(line):
+                raise InputError(f"line {number} contains a line break; pass one "
+                                 "block per list item or pass the whole text as a str")
+            lines.append(line)
+        return lines
+    if isinstance(text, (bytes, bytearray)):
+        raise InputError("page text must be str, not bytes: decode it first, "
+                         "or use predict_html() for raw HTML bytes")
+    raise InputError(f"page text must be a str or a list of str, "
+                     f"not {type(text).__name__}")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens (letters, digits, underscore; any script)."""
+    return _WORD.findall(text.lower())
+
+
+def shingles(tokens: list[str], size: int = 4) -> set:
+    """Set of word n-grams; a text shorter than ``size`` is one shingle."""
+    if not tokens:
+        return set()
+    if len(tokens) < size:
+        return {tuple(tokens)}
+    return {tuple(tokens[i:i + size]) for i in range(len(tokens) - size + 1)}
