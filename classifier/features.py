@@ -1,0 +1,385 @@
+"""Line features: scikit-learn transformers, one job each.
+
+Every transformer here takes a *line table*: a :class:`pandas.DataFrame` with
+one row per non-blank line, columns ``text`` (the line) and ``page`` (any
+hashable page key), the lines of a page contiguous and in reading order.
+A line cannot be judged alone ("Here's what you need to know." is a sentence
+in an article and a teaser in a list of links), so most features here look
+at the line's page: its position, its neighbours, and the page's main run of
+long text.
+
+* :class:`LineShape` – what the line itself looks like (length, punctuation,
+  capitals, digits, bullets, dates, sentence ending, …).
+* :class:`PagePosition` – where the line sits in its page.
+* :class:`MainTextRun` – where the line sits relative to the page's densest
+  run of long lines (computed from word counts, or from any score column).
+* :class:`SectionMarkers` – whether a comments or related-links heading
+  came before the line, and how far above.
+* :class:`NeighbourWindow` – the values of given features on the lines
+  before and after, and their means over wider windows.
+* :func:`line_text_vectorizer` – hashed TF-IDF of the line's words.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.pipeline import make_pipeline
+
+# A few hundred of the most frequent English function words. Running prose is
+# full of them; menus, tags and headlines are not. Kept short on purpose:
+# it measures "is this a sentence", not topic.
+_FUNCTION_WORDS = frozenset("""
+a about above after again against all also am an and any are as at be because
+been before being below between both but by can could did do does doing down
+during each few for from further had has have having he her here hers herself
+him himself his how i if in into is it its itself just me more most my myself
+no nor not now of off on once only or other our ours ourselves out over own
+said same she should so some such than that the their theirs them themselves
+then there these they this those through to too under until up very was we
+were what when where which while who whom why will with would you your yours
+yourself yourselves one two would could may might must shall its it's that's
+""".split())
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SENTENCE_END = re.compile(r"""[.!?…]["'”’)\]]*$""")
+_SENTENCE_BREAK = re.compile(r"""[.!?…]["'”’)\]]*\s+[A-Z"“‘(]""")
+_BULLET = re.compile(r"^\s*(?:[-–—•·*▪►»>]|\d{1,2}[.)])\s")
+_SEPARATOR = re.compile(r"\s[|>»/·•]\s|\s?[|»›]\s?")
+_DATE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
+    r"|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    r"|\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{1,2}:\d{2}\b",
+    re.IGNORECASE)
+_LEGAL = re.compile(r"©|\(c\)|copyright|all rights reserved|privacy policy|terms of",
+                    re.IGNORECASE)
+_URL = re.compile(r"https?://|www\.|\.com\b|@\w+\.", re.IGNORECASE)
+_LABEL_PREFIX = re.compile(r"^\s*[\w ]{1,20}:\s*\S")
+_QUOTE = re.compile(r"[\"“”«»]")
+_NUMBER_IN_PARENS = re.compile(r"\(\d+\)\s*$")
+
+
+def page_bounds(pages) -> np.ndarray:
+    """Start offsets of each page's run of lines, plus the total, e.g. [0, 5, 9].
+
+    Lines of a page must be contiguous; a page key that reappears after
+    another page is an error because neighbour features would cross pages.
+    """
+    keys = pd.Series(pages).to_numpy()
+    if len(keys) == 0:
+        return np.array([0])
+    change = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    starts = np.concatenate([[0], change])
+    if len(pd.unique(keys[starts])) != len(starts):
+        raise ValueError("the lines of each page must be contiguous in the line table")
+    return np.concatenate([starts, [len(keys)]])
+
+
+def page_index(bounds: np.ndarray) -> np.ndarray:
+    """For each line, the number of its page (0, 1, …) given ``page_bounds``."""
+    return np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+
+
+class _StatelessTransformer(TransformerMixin, BaseEstimator):
+    """Base for transformers that learn nothing in ``fit``."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(self.feature_names_, dtype=object)
+
+
+class LineShape(_StatelessTransformer):
+    """What a line looks like on its own: length, punctuation, casing, shapes."""
+
+    feature_names_ = [
+        "log_chars", "log_words", "mean_word_length", "upper_ratio",
+        "capitalised_word_ratio", "digit_ratio", "punctuation_ratio",
+        "function_word_ratio", "ends_sentence", "ends_colon", "bullet",
+        "separator", "log_sentence_breaks", "comma_per_word", "date", "legal",
+        "url", "label_prefix", "quote", "count_in_parens", "repeats_in_page",
+    ]
+
+    def transform(self, X):
+        texts = X["text"].tolist()
+        out = np.zeros((len(texts), len(self.feature_names_)), dtype=np.float32)
+        for row, text in enumerate(texts):
+            out[row] = _shape(text.strip())
+        # The same line twice in a page (teasers, repeated menus) is chrome.
+        counts = X.groupby(["page", "text"], sort=False)["text"].transform("size")
+        out[:, -1] = np.log(counts.to_numpy(dtype=np.float32))
+        return out
+
+
+def _shape(text: str) -> list:
+    n_chars = len(text)
+    tokens = _WORD.findall(text)
+    n_words = len(tokens)
+    letters = sum(ch.isalpha() for ch in text)
+    uppers = sum(ch.isupper() for ch in text)
+    digits = sum(ch.isdigit() for ch in text)
+    spaces = text.count(" ")
+    punctuation = n_chars - letters - digits - spaces
+    lower_tokens = [token.lower() for token in tokens]
+    return [
+        np.log1p(n_chars),
+        np.log1p(n_words),
+        (sum(map(len, tokens)) / n_words) if n_words else 0.0,
+        uppers / letters if letters else 0.0,
+        (sum(token[0].isupper() for token in tokens) / n_words) if n_words else 0.0,
+        digits / n_chars if n_chars else 0.0,
+        punctuation / n_chars if n_chars else 0.0,
+        (sum(token in _FUNCTION_WORDS for token in lower_tokens) / n_words) if n_words else 0.0,
+        float(bool(_SENTENCE_END.search(text))),
+        float(text.endswith(":")),
+        float(bool(_BULLET.match(text))),
+        float(bool(_SEPARATOR.search(text))),
+        np.log1p(len(_SENTENCE_BREAK.findall(text))),
+        (text.count(",") / n_words) if n_words else 0.0,
+        float(bool(_DATE.search(text))),
+        float(bool(_LEGAL.search(text))),
+        float(bool(_URL.search(text))),
+        float(bool(_LABEL_PREFIX.match(text))),
+        float(bool(_QUOTE.search(text))),
+        float(bool(_NUMBER_IN_PARENS.search(text))),
+        0.0,  # repeats_in_page, filled per page in transform()
+    ]
+
+
+# Short lines that open a section of comments or of links to other pages.
+# Everything below such a heading is usually not the article, however
+# sentence-like it reads (comments are prose; teasers are headlines).
+_COMMENT_HEADING = re.compile(
+    r"^\W*(?:\d+\s+)?(?:comments?|responses?|replies|reply|discussion|reader comments"
+    r"|leave a (?:reply|comment)|post a comment|add (?:a |your )?comment|join the discussion"
+    r"|what do you think|trackbacks?|pingbacks?)\b", re.IGNORECASE)
+_LINKS_HEADING = re.compile(
+    r"^\W*(?:related|ranking|recommend|recommended|recommendations?|popular|most (?:read|popular|viewed|shared)"
+    r"|trending|more (?:from|on|stories|news|in)|you (?:may|might) also|read more|see also|further reading"
+    r"|top stories|latest (?:news|stories)|editor'?s picks?|also on|around the web|from the web"
+    r"|tags?|filed under|categories|share this|follow us|in)\b", re.IGNORECASE)
+
+
+class SectionMarkers(_StatelessTransformer):
+    """Distance to the nearest comment-section or link-list heading above.
+
+    A heading is a short line (≤ 6 words) like "12 Comments", "Leave a
+    reply", "Related", "Most popular". The feature is log(1 + lines since
+    the heading), and 0 with the "seen" indicator off when there is none.
+    """
+
+    feature_names_ = ["is_comment_heading", "after_comment_heading", "lines_since_comment_heading",
+                      "is_links_heading", "after_links_heading", "lines_since_links_heading"]
+
+    def transform(self, X):
+        texts = X["text"].tolist()
+        short = [len(_WORD.findall(text)) <= 6 for text in texts]
+        comment = np.array([s and bool(_COMMENT_HEADING.match(t)) for s, t in zip(short, texts)])
+        links = np.array([s and bool(_LINKS_HEADING.match(t)) for s, t in zip(short, texts)])
+        bounds = page_bounds(X["page"])
+        out = np.zeros((len(texts), 6), dtype=np.float32)
+        for column, marks in ((0, comment), (3, links)):
+            out[:, column] = marks
+            for start, stop in zip(bounds[:-1], bounds[1:]):
+                last = -1
+                for i in range(start, stop):
+                    if last >= 0:
+                        out[i, column + 1] = 1.0
+                        out[i, column + 2] = np.log1p(i - last)
+                    if marks[i]:
+                        last = i
+        return out
+
+
+def _word_counts(X) -> np.ndarray:
+    return X["text"].str.count(r"\w+").to_numpy(dtype=np.float32)
+
+
+class PagePosition(_StatelessTransformer):
+    """Where a line sits in its page, by line count and by share of the text."""
+
+    feature_names_ = [
+        "relative_position", "log_lines_before", "log_lines_after", "log_page_lines",
+        "text_share_before", "chars_vs_page_max", "chars_vs_page_median",
+    ]
+
+    def transform(self, X):
+        bounds = page_bounds(X["page"])
+        chars = X["text"].str.len().to_numpy(dtype=np.float64)
+        out = np.zeros((len(X), len(self.feature_names_)), dtype=np.float32)
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            n = stop - start
+            index = np.arange(n)
+            page_chars = chars[start:stop]
+            total = page_chars.sum() or 1.0
+            out[start:stop, 0] = index / max(n - 1, 1)
+            out[start:stop, 1] = np.log1p(index)
+            out[start:stop, 2] = np.log1p(n - 1 - index)
+            out[start:stop, 3] = np.log1p(n)
+            out[start:stop, 4] = (np.cumsum(page_chars) - page_chars) / total
+            out[start:stop, 5] = page_chars / (page_chars.max() or 1.0)
+            out[start:stop, 6] = np.log1p(page_chars) - np.log1p(np.median(page_chars))
+        return out
+
+
+def densest_run(weights: np.ndarray) -> tuple[int, int]:
+    """Half-open [start, stop) of the contiguous run with the largest weight sum.
+
+    Kadane's maximum-subarray: with weights "words minus a threshold", the
+    run is the page's main block of long text, short lines inside it (a
+    subheading, a photo credit) bridged as long as the text around them pays
+    for them. Returns (0, 0) when no weight is positive.
+    """
+    best, best_start, best_stop = 0.0, 0, 0
+    current, current_start = 0.0, 0
+    for i, weight in enumerate(weights):
+        if current <= 0:
+            current, current_start = weight, i
+        else:
+            current += weight
+        if current > best:
+            best, best_start, best_stop = current, current_start, i + 1
+    return best_start, best_stop
+
+
+class MainTextRun(_StatelessTransformer):
+    """Position of a line relative to its page's main run of text.
+
+    The run is :func:`densest_run` over ``weight(line) - threshold``. By
+    default the weight is the line's word count (capped so that one huge
+    line cannot claim the page); ``score_column`` names a column of X to
+    use instead, e.g. first-stage body probabilities.
+    """
+
+    def __init__(self, threshold=10.0, cap=60.0, score_column=None, prefix="run"):
+        self.threshold = threshold
+        self.cap = cap
+        self.score_column = score_column
+        self.prefix = prefix
+
+    def get_feature_names_out(self, input_features=None):
+        names = ["inside", "log_distance_before", "log_distance_after", "page_share"]
+        return np.asarray([f"{self.prefix}_{name}" for name in names], dtype=object)
+
+    def transform(self, X):
+        if self.score_column is None:
+            weights = np.minimum(_word_counts(X), self.cap) - self.threshold
+        else:
+            weights = X[self.score_column].to_numpy(dtype=np.float64) - self.threshold
+        bounds = page_bounds(X["page"])
+        chars = X["text"].str.len().to_numpy(dtype=np.float64)
+        out = np.zeros((len(X), 4), dtype=np.float32)
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            run_start, run_stop = densest_run(weights[start:stop])
+            index = np.arange(stop - start)
+            if run_stop > run_start:
+                out[start:stop, 0] = (index >= run_start) & (index < run_stop)
+                out[start:stop, 1] = np.log1p(np.maximum(run_start - index, 0))
+                out[start:stop, 2] = np.log1p(np.maximum(index - run_stop + 1, 0))
+                page_chars = chars[start:stop]
+                out[start:stop, 3] = page_chars[run_start:run_stop].sum() / (page_chars.sum() or 1)
+            else:
+                # No main run: every line is equally far from it.
+                out[start:stop, 1] = out[start:stop, 2] = np.log1p(stop - start)
+        return out
+
+
+class NeighbourWindow(TransformerMixin, BaseEstimator):
+    """A line's features and their values on neighbouring lines of its page.
+
+    ``transformer`` computes per-line features (output first, unless
+    ``include_own=False``); for each feature we add its
+    value on the lines ``offsets`` away (0 beyond the page edge, with one
+    indicator per offset telling whether the neighbour exists) and its mean
+    over centred windows of the given ``window_sizes``.
+    """
+
+    def __init__(self, transformer, offsets=(-3, -2, -1, 1, 2, 3), window_sizes=(5, 11),
+                 include_own=True):
+        self.transformer = transformer
+        self.offsets = offsets
+        self.window_sizes = window_sizes
+        self.include_own = include_own
+
+    def fit(self, X, y=None):
+        self.transformer_ = _clone_fit(self.transformer, X, y)
+        self.base_names_ = list(self.transformer_.get_feature_names_out())
+        return self
+
+    def get_feature_names_out(self, input_features=None):
+        names = list(self.base_names_) if self.include_own else []
+        for offset in self.offsets:
+            names += [f"{name}@{offset:+d}" for name in self.base_names_]
+            names.append(f"exists@{offset:+d}")
+        for size in self.window_sizes:
+            names += [f"{name}@mean{size}" for name in self.base_names_]
+        return np.asarray(names, dtype=object)
+
+    def transform(self, X):
+        values = np.asarray(self.transformer_.transform(X), dtype=np.float32)
+        context = neighbour_window(values, page_bounds(X["page"]), self.offsets, self.window_sizes)
+        # The line's own values come from the same pass: computing them once
+        # halves the cost of the most expensive features.
+        return np.hstack([values, context]) if self.include_own else context
+
+
+def neighbour_window(values: np.ndarray, bounds: np.ndarray, offsets, window_sizes) -> np.ndarray:
+    """Shifted copies and windowed means of ``values`` within each page."""
+    n, k = values.shape
+    page = page_index(bounds)
+    position = np.arange(n)
+    blocks = []
+    for offset in offsets:
+        source = position + offset
+        valid = (source >= 0) & (source < n)
+        valid[valid] = page[source[valid]] == page[valid]
+        shifted = np.zeros_like(values)
+        shifted[valid] = values[source[valid]]
+        blocks += [shifted, valid[:, None].astype(np.float32)]
+    if window_sizes:
+        # Windowed means via per-page cumulative sums: O(n) for any window.
+        cumulative = np.zeros((n + 1, k), dtype=np.float64)
+        np.cumsum(values, axis=0, out=cumulative[1:])
+        page_start = bounds[:-1][page]
+        page_stop = bounds[1:][page]
+        for size in window_sizes:
+            half = size // 2
+            lo = np.maximum(position - half, page_start)
+            hi = np.minimum(position + half + 1, page_stop)
+            blocks.append(((cumulative[hi] - cumulative[lo]) / (hi - lo)[:, None]).astype(np.float32))
+    return np.hstack(blocks) if blocks else np.zeros((n, 0), dtype=np.float32)
+
+
+def _clone_fit(estimator, X, y):
+    from sklearn.base import clone
+
+    return clone(estimator).fit(X, y)
+
+
+class TextColumn(_StatelessTransformer):
+    """Selects the ``text`` column as a list of strings (for vectorizers)."""
+
+    feature_names_ = ["text"]
+
+    def transform(self, X):
+        return X["text"].tolist()
+
+
+def line_text_vectorizer(n_features: int = 2 ** 18):
+    """Hashed word uni- and bigram TF-IDF of the line.
+
+    Hashing keeps the model file small and fitting memory flat whatever the
+    vocabulary of the user's pages; collisions at 2**18 cost nothing we
+    could measure on this task.
+    """
+    return make_pipeline(
+        TextColumn(),
+        HashingVectorizer(n_features=n_features, ngram_range=(1, 2), alternate_sign=False,
+                          norm=None, lowercase=True, token_pattern=r"(?u)\b\w+\b"),
+        TfidfTransformer(sublinear_tf=True),
+    )

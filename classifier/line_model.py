@@ -1,0 +1,190 @@
+"""The line model: every line of a page → P(body).
+
+Two stages, stacked:
+
+1. **First stage** – a linear model over the line's hashed TF-IDF and its
+   scaled layout features (shape, position, main text run, neighbours'
+   shapes). It knows *what* a line says and looks like.
+2. **Second stage** – gradient-boosted trees over the layout features plus
+   the first-stage scores of the line's neighbours (shifted and windowed),
+   the page's score profile and the run of high scores. It knows *where*
+   the line sits among lines the first stage already judged: a sentence
+   inside a run of article paragraphs versus the same sentence in a list of
+   teasers.
+
+The second stage is trained on **out-of-fold** first-stage scores (folds
+grouped by page), never on in-sample scores, which would be over-confident
+and teach the second stage to trust them blindly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import SGDClassifier
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import FeatureUnion
+from sklearn.preprocessing import StandardScaler
+
+from .features import (
+    LineShape, MainTextRun, NeighbourWindow, PagePosition, SectionMarkers, densest_run,
+    line_text_vectorizer, neighbour_window, page_bounds,
+)
+
+BODY, BOILERPLATE = "body", "boilerplate"
+LABELS = (BODY, BOILERPLATE)
+
+
+def default_layout_features():
+    """Shape, position, main run and neighbours' shapes, as one dense block."""
+    return FeatureUnion([
+        ("shape_and_neighbours", NeighbourWindow(LineShape())),
+        ("position", PagePosition()),
+        ("main_run", MainTextRun()),
+        ("section_markers", SectionMarkers()),
+    ])
+
+
+def default_first_stage(random_state=0):
+    """Logistic loss by SGD: on ~10^5 lines x 2**18 hashed columns it fits in
+    seconds where liblinear and lbfgs take minutes, at equal accuracy."""
+    return SGDClassifier(loss="log_loss", alpha=2e-6, max_iter=15, tol=None,
+                         average=True, random_state=random_state)
+
+
+class StackedLineClassifier(ClassifierMixin, BaseEstimator):
+    """Body/boilerplate classifier for the lines of whole pages.
+
+    ``X`` is a line table (DataFrame with ``text`` and ``page`` columns, see
+    :mod:`classifier.features`); ``y`` holds ``"body"`` / ``"boilerplate"``.
+
+    Parameters
+    ----------
+    text_features, layout_features : transformers
+        Sparse text features and dense layout features of each line.
+    first_stage, second_stage : classifiers
+        ``None`` selects the defaults (logistic regression; histogram
+        gradient boosting).
+    n_splits : int
+        Page-grouped folds used to produce out-of-fold first-stage scores.
+    score_offsets, score_windows :
+        Which neighbours' first-stage scores the second stage sees.
+    threshold : float
+        P(body) at or above which ``predict`` says ``"body"``.
+    """
+
+    def __init__(self, text_features=None, layout_features=None, first_stage=None,
+                 second_stage=None, n_splits=4, score_offsets=(-4, -3, -2, -1, 1, 2, 3, 4),
+                 score_windows=(3, 5, 11, 21), threshold=0.5, random_state=0):
+        self.text_features = text_features
+        self.layout_features = layout_features
+        self.first_stage = first_stage
+        self.second_stage = second_stage
+        self.n_splits = n_splits
+        self.score_offsets = score_offsets
+        self.score_windows = score_windows
+        self.threshold = threshold
+        self.random_state = random_state
+
+    # -- fitting ---------------------------------------------------------
+    def fit(self, X, y, progress=None):
+        """Fit both stages. ``progress(message)`` is called between steps."""
+        say = progress or (lambda message: None)
+        y = np.asarray(y)
+        unknown = set(np.unique(y)) - set(LABELS)
+        if unknown:
+            raise ValueError(f"labels must be {LABELS}, got {sorted(unknown)}")
+        target = (y == BODY).astype(np.int8)
+        if len(np.unique(target)) < 2:
+            raise ValueError("training lines must include both body and boilerplate")
+        self.classes_ = np.array(LABELS)
+        pages = X["page"].to_numpy()
+        bounds = page_bounds(pages)
+
+        say("line features")
+        self.text_features_ = clone(self.text_features or line_text_vectorizer())
+        self.layout_features_ = clone(self.layout_features or default_layout_features())
+        text = self.text_features_.fit_transform(X)
+        layout = self.layout_features_.fit_transform(X).astype(np.float32)
+        self.scaler_ = StandardScaler().fit(layout)
+        first_inputs = self._first_stage_inputs(text, layout)
+
+        first = self.first_stage or default_first_stage(self.random_state)
+        n_pages = len(bounds) - 1
+        n_splits = min(self.n_splits, n_pages)
+        if n_splits < 2:
+            raise ValueError("at least two pages are needed to train the line model")
+        say(f"first stage, {n_splits} out-of-fold fits")
+        out_of_fold = np.zeros(len(y), dtype=np.float64)
+        for train, held_out in GroupKFold(n_splits=n_splits).split(first_inputs, target, pages):
+            if len(np.unique(target[train])) < 2:
+                # A fold with a single class (tiny data sets): use the prior.
+                out_of_fold[held_out] = target[train].mean()
+                continue
+            model = clone(first).fit(first_inputs[train], target[train])
+            out_of_fold[held_out] = model.predict_proba(first_inputs[held_out])[:, 1]
+        self.first_stage_ = clone(first).fit(first_inputs, target)
+
+        say("second stage")
+        second = self.second_stage or HistGradientBoostingClassifier(
+            max_iter=300, learning_rate=0.08, max_leaf_nodes=31, l2_regularization=1.0,
+            early_stopping=False, random_state=self.random_state)
+        second_inputs = self._second_stage_inputs(layout, out_of_fold, bounds)
+        self.second_stage_ = clone(second).fit(second_inputs, target)
+        self.n_features_in_ = 2  # text and page columns
+        return self
+
+    # -- prediction ------------------------------------------------------
+    def predict_proba(self, X):
+        """Columns follow ``classes_``: P(body), P(boilerplate)."""
+        body = self.body_proba(X)
+        return np.column_stack([body, 1.0 - body])
+
+    def body_proba(self, X) -> np.ndarray:
+        if len(X) == 0:
+            return np.zeros(0)
+        bounds = page_bounds(X["page"])
+        text = self.text_features_.transform(X)
+        layout = self.layout_features_.transform(X).astype(np.float32)
+        first = self.first_stage_.predict_proba(self._first_stage_inputs(text, layout))[:, 1]
+        second_inputs = self._second_stage_inputs(layout, first, bounds)
+        return self.second_stage_.predict_proba(second_inputs)[:, 1]
+
+    def predict(self, X):
+        return np.where(self.body_proba(X) >= self.threshold, BODY, BOILERPLATE)
+
+    # -- stage inputs ----------------------------------------------------
+    def _first_stage_inputs(self, text, layout):
+        return sp.hstack([text, sp.csr_matrix(self.scaler_.transform(layout))], format="csr")
+
+    def _second_stage_inputs(self, layout, scores, bounds):
+        return np.hstack([layout, score_context(scores, bounds, self.score_offsets,
+                                                self.score_windows)])
+
+
+def score_context(scores: np.ndarray, bounds: np.ndarray, offsets, windows) -> np.ndarray:
+    """Features of a line from first-stage scores of itself and its page."""
+    scores = np.asarray(scores, dtype=np.float32)
+    column = scores[:, None]
+    shifted = neighbour_window(column, bounds, offsets, windows)
+    page_stats = np.zeros((len(scores), 5), dtype=np.float32)
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        page = scores[start:stop]
+        run_start, run_stop = densest_run(page - 0.5)
+        index = np.arange(stop - start)
+        page_stats[start:stop, 0] = page.mean()
+        page_stats[start:stop, 1] = page.max()
+        # Rank within the page: the page's best lines are its body, whatever
+        # the absolute calibration on an unfamiliar site.
+        page_stats[start:stop, 2] = page.argsort().argsort() / max(stop - start - 1, 1)
+        page_stats[start:stop, 3] = (index >= run_start) & (index < run_stop)
+        page_stats[start:stop, 4] = np.log1p(np.maximum(run_start - index, 0)
+                                             + np.maximum(index - run_stop + 1, 0))
+    return np.hstack([column, shifted, page_stats])
+
+
+# Re-exported for users who build their own layout feature unions.
+__all__ = ["StackedLineClassifier", "default_layout_features", "score_context",
+           "BODY", "BOILERPLATE", "LABELS", "MainTextRun", "PagePosition", "LineShape"]
