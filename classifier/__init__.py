@@ -1,0 +1,18 @@
+"""Clean scraped web pages and sort them by topic.
+
+    import classifier
+    clf = classifier.load()              # shipped models; load(path) for a folder
+    page = clf.predict(text)             # one block per line, or a list of lines
+    page.lines, page.body, page.topic, page.topic_scores
+    pages = clf.predict_many(texts)
+    page = clf.predict_html(html_bytes)
+    classifier.predict(text)             # shortcut with cached default models
+"""
+
+from .api import Classifier, load, predict
+from .errors import ClassifierError, DataError, InputError, ModelError
+from .page import Line, Page
+
+__all__ = ["Classifier", "load", "predict", "Line", "Page", "ClassifierError",
+           "InputError", "ModelError", "DataError"]
+__version__ = "0.1.0"

@@ -1,0 +1,148 @@
+"""Saving and loading model folders.
+
+A models folder holds one joblib artifact per model and a ``manifest.json``
+describing each: file name, sha256, creation time, library versions, a
+summary of the training data and its cross-validated metrics.
+
+* Saving is atomic: an artifact is written to a temporary file in the target
+  folder and renamed over the old one only when complete, then the manifest
+  is replaced the same way; a run killed midway leaves the previous models
+  usable.
+* Loading checks each artifact's sha256 against the manifest before
+  unpickling it (a truncated copy or a swapped file is refused), and warns
+  when the installed scikit-learn differs from the one that trained it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import tempfile
+import warnings
+from pathlib import Path
+
+import joblib
+
+from .errors import ModelError
+
+MANIFEST = "manifest.json"
+LINE_MODEL = "line_model"
+TOPIC_MODEL = "topic_model"
+MODEL_NAMES = (LINE_MODEL, TOPIC_MODEL)
+
+
+def default_models_dir() -> Path:
+    """The shipped models: ``models/`` beside the package in a source checkout,
+    ``classifier/_models`` in an installed wheel (see pyproject.toml)."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "_models", package.parent / "models"):
+        if (candidate / MANIFEST).exists():
+            return candidate
+    raise ModelError("the default models are missing: expected a manifest in "
+                     f"{package / '_models'} or {package.parent / 'models'}; "
+                     "run `make models` to train them")
+
+
+def library_versions() -> dict:
+    import numpy
+    import scipy
+    import sklearn
+
+    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
+            "numpy": numpy.__version__, "scipy": scipy.__version__,
+            "joblib": joblib.__version__}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_manifest(folder: Path) -> dict:
+    path = Path(folder) / MANIFEST
+    if not path.exists():
+        raise ModelError(f"{folder}: no {MANIFEST}; not a models folder")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise ModelError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("models"), dict):
+        raise ModelError(f"{path}: expected an object with a 'models' entry")
+    return manifest
+
+
+def _atomic_write(folder: Path, name: str, write) -> None:
+    """Write ``folder/name`` via a temporary file in the same folder + rename."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    os.close(handle)
+    try:
+        write(temporary)
+        with open(temporary, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(temporary, folder / name)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def save_model(folder, name: str, model, training_data: dict, metrics: dict,
+               parameters: dict | None = None) -> dict:
+    """Save ``model`` as ``folder/<name>.joblib`` and record it in the manifest."""
+    if name not in MODEL_NAMES:
+        raise ValueError(f"model name must be one of {MODEL_NAMES}")
+    folder = Path(folder)
+    file_name = f"{name}.joblib"
+    _atomic_write(folder, file_name, lambda path: joblib.dump(model, path, compress=3))
+    entry = {
+        "file": file_name,
+        "sha256": sha256_of(folder / file_name),
+        "bytes": (folder / file_name).stat().st_size,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": library_versions(),
+        "training_data": training_data,
+        "metrics": metrics,
+        "parameters": parameters or {},
+    }
+    try:
+        manifest = read_manifest(folder)
+    except ModelError:
+        manifest = {"models": {}}
+    manifest["models"][name] = entry
+    text = json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n"
+    _atomic_write(folder, MANIFEST, lambda path: Path(path).write_text(text, encoding="utf-8"))
+    return entry
+
+
+def load_model(folder, name: str, manifest: dict | None = None):
+    """Load one model after checking its sha256; ``None`` if the folder has none."""
+    folder = Path(folder)
+    manifest = manifest or read_manifest(folder)
+    entry = manifest["models"].get(name)
+    if entry is None:
+        return None
+    path = folder / entry["file"]
+    if not path.exists():
+        raise ModelError(f"{path}: listed in the manifest but missing")
+    actual = sha256_of(path)
+    if actual != entry.get("sha256"):
+        raise ModelError(f"{path}: sha256 {actual[:12]}… does not match the manifest "
+                         f"({str(entry.get('sha256'))[:12]}…); the file is damaged or was "
+                         "replaced. Retrain it or restore the folder.")
+    trained_with = entry.get("versions", {}).get("scikit-learn")
+    installed = library_versions()["scikit-learn"]
+    if trained_with and trained_with != installed:
+        warnings.warn(f"{path} was trained with scikit-learn {trained_with} but "
+                      f"{installed} is installed; predictions may differ or fail. "
+                      "Retrain with `python -m training lines|topics ...` "
+                      "(see README) or install the matching version.", stacklevel=3)
+    try:
+        return joblib.load(path)
+    except Exception as error:  # unpickling can fail in many ways; say where
+        raise ModelError(f"{path}: cannot be loaded ({type(error).__name__}: {error})") from None
