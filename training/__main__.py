@@ -1,0 +1,143 @@
+"""``python -m training lines|topics|evaluate ...`` – see ``--help``.
+
+Retraining writes nothing to ``--out`` unless training succeeded: data is
+read and validated first, the model is fitted, and only then is the
+artifact written (atomically) and recorded in the folder's manifest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from classifier.errors import ClassifierError
+from classifier.store import LINE_MODEL, TOPIC_MODEL, save_model
+
+from .datasets import load_line_data
+from .lines import cross_validate_lines, fit_line_model, gold_texts, label_ceiling
+from .progress import say
+from .report import print_line_report, print_topic_report, write_json
+from .topic_data import load_topic_data
+from .topics import cross_validate_topics, fit_topic_model
+
+DEFAULT_CACHE = Path(".cache")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m training",
+                                     description="Train and evaluate the line and topic models.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    lines = commands.add_parser("lines", help="train the line model")
+    lines.add_argument("--data", nargs="+", required=True, metavar="PATH",
+                       help="page folders (<id>.html + <id>.txt) and/or labelled-line "
+                            "files (.csv/.jsonl/.parquet with doc_id, text, label)")
+    lines.add_argument("--out", required=True, metavar="DIR", help="models folder to write")
+    lines.add_argument("--cv", type=int, default=3,
+                       help="site-grouped CV folds for the manifest's metrics (0: skip)")
+    _cache_option(lines)
+
+    topics = commands.add_parser("topics", help="train the topic model")
+    topics.add_argument("--data", nargs="+", required=True, metavar="PATH",
+                        help="folder-per-topic trees and/or .csv/.jsonl/.parquet "
+                             "files with text, topic")
+    topics.add_argument("--out", required=True, metavar="DIR", help="models folder to write")
+    topics.add_argument("--cv", type=int, default=5,
+                        help="stratified CV folds for the manifest's metrics (0: skip)")
+
+    evaluate = commands.add_parser("evaluate", help="cross-validate a model on data")
+    evaluate.add_argument("model", choices=["lines", "topics"])
+    evaluate.add_argument("--data", nargs="+", required=True, metavar="PATH")
+    evaluate.add_argument("--cv", type=int, default=5, help="number of folds")
+    evaluate.add_argument("--report", metavar="FILE.json", help="write the JSON report here")
+    _cache_option(evaluate)
+    return parser
+
+
+def _cache_option(parser):
+    parser.add_argument("--cache", default=str(DEFAULT_CACHE), metavar="DIR",
+                        help="where to cache line tables built from HTML "
+                             "(default .cache; 'none' to disable)")
+
+
+def _cache_dir(value: str):
+    return None if value.lower() == "none" else Path(value)
+
+
+def _line_data_summary(paths, lines) -> dict:
+    return {"paths": [str(p) for p in paths], "pages": int(lines["page"].nunique()),
+            "sites": int(lines["site"].nunique()), "lines": int(len(lines)),
+            "labels": {k: int(v) for k, v in lines["label"].value_counts().items()},
+            "sets": sorted(lines["set"].unique().tolist())}
+
+
+def train_lines(args) -> dict:
+    lines = load_line_data(args.data, _cache_dir(args.cache))
+    say(f"{len(lines)} lines from {lines['page'].nunique()} pages")
+    metrics = {"note": "cross-validation skipped (--cv 0)"}
+    if args.cv:
+        gold = gold_texts(args.data, lines)
+        metrics, _ = cross_validate_lines(lines, gold, n_splits=args.cv)
+    started = time.time()
+    model = fit_line_model(lines)
+    say(f"fitted in {time.time() - started:.0f}s")
+    entry = save_model(args.out, LINE_MODEL, model, _line_data_summary(args.data, lines),
+                       metrics, model.get_params(deep=False))
+    return entry
+
+
+def train_topics(args) -> dict:
+    data = load_topic_data(args.data)
+    say(f"{len(data)} documents, {data['topic'].nunique()} topics")
+    metrics = cross_validate_topics(data, args.cv) if args.cv else {
+        "note": "cross-validation skipped (--cv 0)"}
+    model = fit_topic_model(data)
+    summary = {"paths": [str(p) for p in args.data], "documents": int(len(data)),
+               "topics": {k: int(v) for k, v in data["topic"].value_counts().sort_index().items()}}
+    return save_model(args.out, TOPIC_MODEL, model, summary, metrics,
+                      {"pipeline": repr(model)})
+
+
+def evaluate(args) -> dict:
+    if args.model == "lines":
+        lines = load_line_data(args.data, _cache_dir(args.cache))
+        gold = gold_texts(args.data, lines)
+        report, _ = cross_validate_lines(lines, gold, n_splits=args.cv)
+        report["label_ceiling"] = label_ceiling(lines, gold)
+        report["data"] = _line_data_summary(args.data, lines)
+        print_line_report(report)
+    else:
+        data = load_topic_data(args.data)
+        report = cross_validate_topics(data, args.cv)
+        report["data"] = {"paths": [str(p) for p in args.data]}
+        print_topic_report(report)
+    report["measured"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    if args.report:
+        write_json(args.report, report)
+        say(f"report written to {args.report}")
+    return report
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "lines":
+            entry = train_lines(args)
+        elif args.command == "topics":
+            entry = train_topics(args)
+        else:
+            evaluate(args)
+            return 0
+    except (ClassifierError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps({"saved": str(Path(args.out) / entry["file"]), "sha256": entry["sha256"],
+                      "bytes": entry["bytes"]}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

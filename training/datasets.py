@@ -1,0 +1,241 @@
+"""Readers for line-model training data.
+
+Two kinds of input become one *line table* (pandas DataFrame, one row per
+non-blank line, in page order) with the columns
+
+    set, doc_id, site, line_no, text, label
+
+* **page folders** laid out like ``shared/data/pages/<set>/``: ``<id>.html``
+  (raw bytes) beside ``<id>.txt`` (gold main text) and optionally an
+  ``index.jsonl`` with ``id``, ``url``, ``set``. Each page is converted to
+  lines by :func:`classifier.html.html_to_lines` – the conversion used at
+  prediction time – and each line is labelled by :mod:`training.align`.
+* **labelled-line files** (``.csv``, ``.jsonl``, ``.parquet``) with columns
+  ``doc_id``, ``text``, ``label`` (``body`` / ``boilerplate``); line order is
+  row order within a ``doc_id``; ``site`` is used for grouping when present.
+
+Converting ~2,000 HTML pages takes a minute, so the table built from page
+folders is cached as Parquet (outside git) keyed by the files' sizes and
+modification times and by this module's conversion version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pandas as pd
+
+from classifier.errors import DataError
+from classifier.html import decode_html, html_to_lines
+
+from .align import BODY, BOILERPLATE, label_lines
+from .progress import progress_bar
+
+# Bump when html_to_lines or the alignment rule changes, to invalidate caches.
+CONVERSION_VERSION = "2"
+LINE_COLUMNS = ["set", "doc_id", "site", "line_no", "text", "label"]
+LINE_FILE_SUFFIXES = {".csv", ".jsonl", ".json", ".parquet"}
+
+_CANONICAL = re.compile(
+    r"""<link[^>]+rel=["']?canonical["']?[^>]*href=["']([^"']+)"""
+    r"""|<link[^>]+href=["']([^"']+)["'][^>]*rel=["']?canonical"""
+    r"""|<meta[^>]+property=["']og:url["'][^>]*content=["']([^"']+)""",
+    re.IGNORECASE)
+_LINK_HOST = re.compile(r"""href=["']https?://([^/"':]+)""", re.IGNORECASE)
+# Hosts linked from pages of every kind; they say nothing about the site.
+_SHARED_HOSTS = re.compile(
+    r"(facebook|twitter|google|doubleclick|addthis|youtube|linkedin|pinterest|"
+    r"digg|reddit|stumbleupon|feedburner|w3\.org|adobe|apple|microsoft|yahoo|"
+    r"wordpress\.org|creativecommons|amazon)\.", re.IGNORECASE)
+
+
+def site_of(url: str) -> str:
+    """Registrable-ish site of a URL: host without ``www.``; '' when unknown."""
+    host = urlparse(url).netloc.lower().split("@")[-1].split(":")[0]
+    host = re.sub(r"^(www\d*|m)\.", "", host)
+    return host
+
+
+def infer_site(html_text: str) -> str:
+    """Best guess of the site a page came from, when the index has no URL.
+
+    The canonical link or og:url when present, else the host most pages'
+    own links point to (excluding social and ad hosts). Used to group
+    cross-validation folds by site, so a site never sits on both sides.
+    """
+    match = _CANONICAL.search(html_text)
+    if match:
+        url = next(group for group in match.groups() if group)
+        if site_of(url):
+            return site_of(url)
+    hosts = Counter(site_of("http://" + host) for host in _LINK_HOST.findall(html_text)
+                    if not _SHARED_HOSTS.search(host))
+    if hosts:
+        return hosts.most_common(1)[0][0]
+    return ""
+
+
+def _read_index(folder: Path) -> list[dict]:
+    index_path = folder / "index.jsonl"
+    if index_path.exists():
+        entries = []
+        with index_path.open(encoding="utf-8") as handle:
+            for number, row in enumerate(handle, 1):
+                if not row.strip():
+                    continue
+                try:
+                    entry = json.loads(row)
+                    entry["id"] = str(entry["id"])
+                except (ValueError, KeyError, TypeError) as error:
+                    raise DataError(f"{index_path}, line {number}: expected a JSON object "
+                                    f"with an 'id': {error}") from None
+                entries.append(entry)
+        return entries
+    return [{"id": path.stem, "url": ""} for path in sorted(folder.glob("*.html"))]
+
+
+def page_folder_pages(folder: Path):
+    """Yield (set name, id, url, html path, gold path) of a page folder."""
+    folder = Path(folder)
+    for entry in _read_index(folder):
+        html_path = folder / f"{entry['id']}.html"
+        gold_path = folder / f"{entry['id']}.txt"
+        if not html_path.exists() or not gold_path.exists():
+            raise DataError(f"{folder}: page {entry['id']!r} needs both "
+                            f"{html_path.name} and {gold_path.name}")
+        yield folder.name, entry["id"], entry.get("url") or "", html_path, gold_path
+
+
+def page_folder_lines(folder: Path, show_progress: bool = True) -> pd.DataFrame:
+    """Line table of one page folder (HTML converted, lines aligned to gold)."""
+    pages = list(page_folder_pages(folder))
+    if not pages:
+        raise DataError(f"{folder}: no pages (<id>.html with <id>.txt) found")
+    rows = []
+    for set_name, doc_id, url, html_path, gold_path in progress_bar(
+            pages, desc=f"pages {Path(folder).name}", disable=not show_progress):
+        html_bytes = html_path.read_bytes()
+        lines = html_to_lines(html_bytes)
+        gold = gold_path.read_bytes().decode("utf-8", errors="replace")
+        site = site_of(url) if url else infer_site(decode_html(html_bytes[:200_000]))
+        labels = label_lines(lines, gold)
+        for line_no, (text, label) in enumerate(zip(lines, labels)):
+            rows.append((set_name, doc_id, site or f"page:{set_name}/{doc_id}",
+                         line_no, text, label))
+    return pd.DataFrame(rows, columns=LINE_COLUMNS)
+
+
+def _folder_fingerprint(folder: Path) -> str:
+    digest = hashlib.sha256(CONVERSION_VERSION.encode())
+    for path in sorted(Path(folder).iterdir()):
+        stat = path.stat()
+        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def cached_page_folder_lines(folder: Path, cache_dir: Path | None,
+                             show_progress: bool = True) -> pd.DataFrame:
+    """:func:`page_folder_lines`, cached as Parquet in ``cache_dir``."""
+    if cache_dir is None:
+        return page_folder_lines(folder, show_progress)
+    cache_dir = Path(cache_dir)
+    cache_path = cache_dir / f"lines-{Path(folder).name}-{_folder_fingerprint(folder)}.parquet"
+    if cache_path.exists():
+        return pd.read_parquet(cache_path)
+    table = page_folder_lines(folder, show_progress)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    temporary = cache_path.with_suffix(".parquet.tmp")
+    table.to_parquet(temporary, index=False)
+    temporary.replace(cache_path)  # never leave a half-written cache behind
+    return table
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV, JSONL or Parquet file with a clear error when it is not one."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path, dtype=str, keep_default_na=False)
+        if suffix in {".jsonl", ".json"}:
+            return pd.read_json(path, lines=True, dtype=False)
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+    except Exception as error:  # pandas raises many types; name the file
+        raise DataError(f"{path}: cannot be read as {suffix[1:]}: {error}") from None
+    raise DataError(f"{path}: unsupported file type {suffix!r}; "
+                    f"use one of {sorted(LINE_FILE_SUFFIXES)}")
+
+
+def require_columns(table: pd.DataFrame, columns, path) -> None:
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {missing}; found {list(table.columns)}")
+
+
+def labelled_line_file(path: Path) -> pd.DataFrame:
+    """Line table from a labelled-line file; errors name the file and row."""
+    path = Path(path)
+    table = read_table(path)
+    require_columns(table, ["doc_id", "text", "label"], path)
+    if table.empty:
+        raise DataError(f"{path}: no rows")
+    for column in ["doc_id", "text", "label"]:
+        missing = table[column].isna()
+        if missing.any():
+            row = int(missing.to_numpy().argmax())
+            raise DataError(f"{path}, row {row + 1}: empty {column!r}")
+    table["label"] = table["label"].astype(str).str.strip().str.lower()
+    bad = ~table["label"].isin([BODY, BOILERPLATE])
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise DataError(f"{path}, row {row + 1}: label {table['label'].iloc[row]!r} is "
+                        f"not one of {BODY!r}, {BOILERPLATE!r}")
+    table["text"] = table["text"].astype(str)
+    table["doc_id"] = table["doc_id"].astype(str)
+    # Blank lines are not lines to the model (see README, "Blank lines").
+    table = table[table["text"].str.strip() != ""].copy()
+    table["set"] = path.stem
+    if "site" not in table.columns:
+        table["site"] = ""
+    table["site"] = table["site"].fillna("").astype(str)
+    table.loc[table["site"] == "", "site"] = "page:" + path.stem + "/" + table["doc_id"]
+    table["line_no"] = table.groupby("doc_id", sort=False).cumcount()
+    # Keep each document's lines together, in file order.
+    order = pd.Categorical(table["doc_id"], categories=pd.unique(table["doc_id"]))
+    table = table.assign(_order=order.codes).sort_values(["_order", "line_no"], kind="stable")
+    return table[LINE_COLUMNS].reset_index(drop=True)
+
+
+def load_line_data(paths, cache_dir: Path | None = None,
+                   show_progress: bool = True) -> pd.DataFrame:
+    """One line table from any mix of page folders and labelled-line files.
+
+    ``doc_id`` is made unique across inputs by prefixing the set name, and a
+    ``page`` column (the key the line model groups by) is added.
+    """
+    tables = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            table = cached_page_folder_lines(path, cache_dir, show_progress)
+        elif path.is_file() and path.suffix.lower() in LINE_FILE_SUFFIXES:
+            table = labelled_line_file(path)
+        elif path.exists():
+            raise DataError(f"{path}: expected a page folder or a "
+                            f"{'/'.join(sorted(LINE_FILE_SUFFIXES))} file")
+        else:
+            raise DataError(f"{path}: no such file or folder")
+        tables.append(table)
+    if not tables:
+        raise DataError("no training data given")
+    lines = pd.concat(tables, ignore_index=True)
+    lines["page"] = lines["set"].astype(str) + "/" + lines["doc_id"].astype(str)
+    if lines["label"].nunique() < 2:
+        raise DataError("the training lines hold a single label "
+                        f"({lines['label'].iloc[0]!r}); both body and boilerplate are needed")
+    return lines

@@ -1,0 +1,54 @@
+"""Fit and cross-validate the topic model."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+from sklearn.model_selection import StratifiedKFold
+
+from classifier.topic_model import default_topic_pipeline
+
+from .progress import say
+
+
+def fit_topic_model(data: pd.DataFrame, **parameters):
+    return default_topic_pipeline(**parameters).fit(data["text"].tolist(), data["topic"].to_numpy())
+
+
+def cross_validate_topics(data: pd.DataFrame, n_splits: int = 5, seed: int = 0,
+                          progress=say, **parameters) -> dict:
+    """Stratified k-fold accuracy, macro-F1 and the pooled confusion matrix."""
+    counts = data["topic"].value_counts()
+    if counts.min() < n_splits:
+        raise ValueError(f"{n_splits}-fold stratified CV needs {n_splits} documents per topic; "
+                         f"{counts.idxmin()!r} has {counts.min()}")
+    texts = data["text"].tolist()
+    topics = data["topic"].to_numpy()
+    predicted = np.empty(len(topics), dtype=object)
+    fold_accuracy = []
+    started = time.time()
+    splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    pipeline = default_topic_pipeline(**parameters)
+    for fold, (train, test) in enumerate(splitter.split(texts, topics), 1):
+        model = clone(pipeline).fit([texts[i] for i in train], topics[train])
+        predicted[test] = model.predict([texts[i] for i in test])
+        fold_accuracy.append(accuracy_score(topics[test], predicted[test].astype(str)))
+        progress(f"fold {fold}/{n_splits}: accuracy {fold_accuracy[-1]:.4f}")
+    labels = sorted(counts.index)
+    predicted = predicted.astype(str)
+    return {
+        "documents": int(len(topics)),
+        "topics": {label: int(counts[label]) for label in labels},
+        "accuracy": float(accuracy_score(topics, predicted)),
+        "accuracy_fold_std": float(np.std(fold_accuracy)),
+        "macro_f1": float(f1_score(topics, predicted, average="macro")),
+        "confusion_matrix": {"labels": labels,
+                             "rows_true_columns_predicted":
+                                 confusion_matrix(topics, predicted, labels=labels).tolist()},
+        "cv": {"folds": n_splits, "stratified": True, "shuffle_seed": seed,
+               "seconds": round(time.time() - started, 1)},
+    }
