@@ -1,0 +1,41 @@
+# Quick start: `make run` and `make test`. Everything runs in .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SHARED ?= ../shared/data
+PAGES := $(SHARED)/pages/dragnet $(SHARED)/pages/cleaneval-final $(SHARED)/pages/cleaneval-dev
+BBC := $(SHARED)/topics/bbc
+EXAMPLE := examples/000_9194ea2d3ca4e63b.txt
+
+.PHONY: run test install models eval eval-lines eval-topics clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) -m classifier predict $(EXAMPLE)
+
+test: install
+	$(PY) -m pytest -q
+
+# Retrain the shipped default models from the shared data (a few minutes).
+models: install
+	$(PY) -m training lines --data $(PAGES) --out models
+	$(PY) -m training topics --data $(BBC) --out models
+
+# Cross-validated figures for the README (reports/*.json).
+eval: eval-lines eval-topics
+
+eval-lines: install
+	$(PY) -m training evaluate lines --data $(PAGES) --cv 5 --report reports/eval-lines.json
+
+eval-topics: install
+	$(PY) -m training evaluate topics --data $(BBC) --cv 5 --report reports/eval-topics.json
+
+clean:
+	rm -rf $(VENV) .cache build dist *.egg-info

@@ -1,0 +1,102 @@
+"""Shared fixtures: small synthetic pages and labelled data.
+
+The suite must pass on a fresh clone without ../shared, so training tests
+use pages generated here: a site template (menu, breadcrumb, date, tags,
+"Related" list, footer) around an article of random sentences. Synthetic
+data is enough to test the mechanics (readers, alignment, training,
+saving, CLI); model quality is measured by `make eval` on real data.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+_WORDS = ("government minister election policy market shares profit company film music "
+          "award match team season player software phone internet users report growth "
+          "council vote party leader economy bank prices record league album star game "
+          "network data research court law campaign health school city water energy").split()
+_FUNCTION = "the a of to and in that it was for on with as by at from".split()
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [rng.choice(_WORDS if rng.random() < 0.55 else _FUNCTION)
+             for _ in range(rng.randint(9, 22))]
+    return " ".join(words).capitalize() + "."
+
+
+def synthetic_page(seed: int) -> tuple[str, str]:
+    """(html, gold text) of one page of a templated site."""
+    rng = random.Random(seed)
+    headline = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(5, 9))).capitalize()
+    paragraphs = [" ".join(_sentence(rng) for _ in range(rng.randint(2, 5)))
+                  for _ in range(rng.randint(3, 7))]
+    related = [" ".join(rng.choice(_WORDS) for _ in range(rng.randint(4, 10))).capitalize()
+               for _ in range(rng.randint(4, 8))]
+    menu = "".join(f"<li><a href='/{w}'>{w.title()}</a></li>" for w in rng.sample(_WORDS, 6))
+    html = f"""<!DOCTYPE html><html><head><title>{headline} - Site</title>
+<script>var x = "not text";</script><style>p {{color: red}}</style></head>
+<body><div class="header"><ul class="menu">{menu}</ul></div>
+<div class="breadcrumb">Home &gt; <a href="/news">News</a></div>
+<div class="article"><h1>{headline}</h1><div class="date">Date: 2024-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}</div>
+{''.join(f'<p>{p}</p>' for p in paragraphs)}
+<ul class="tags"><li>In:</li><li>{rng.choice(_WORDS)}</li><li>{rng.choice(_WORDS)}</li></ul></div>
+<div class="related"><h3>Related</h3><ul>{''.join(f'<li><a href="#">{r}</a></li>' for r in related)}</ul></div>
+<div class="footer">Copyright 2024 Site. All rights reserved. | Privacy policy</div></body></html>"""
+    gold = "\n".join([headline] + paragraphs)
+    return html, gold
+
+
+def write_page_folder(folder: Path, n_pages: int, set_name: str = "synthetic",
+                      seed: int = 0) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "index.jsonl").open("w", encoding="utf-8") as index:
+        for i in range(n_pages):
+            html, gold = synthetic_page(seed + i)
+            (folder / f"{i}.html").write_text(html, encoding="utf-8")
+            (folder / f"{i}.txt").write_text(gold, encoding="utf-8")
+            site = f"site{i % 5}.example"
+            index.write(f'{{"id": "{i}", "url": "http://{site}/p{i}", "set": "{set_name}"}}\n')
+    return folder
+
+
+@pytest.fixture(scope="session")
+def page_folder(tmp_path_factory) -> Path:
+    return write_page_folder(tmp_path_factory.mktemp("pages") / "synthetic", 30)
+
+
+@pytest.fixture(scope="session")
+def topic_table(tmp_path_factory) -> Path:
+    """A small CSV of documents on three topics with distinct vocabularies."""
+    rng = random.Random(1)
+    vocab = {"politics": "minister election vote party parliament government campaign".split(),
+             "sport": "match team season player league goal coach".split(),
+             "tech": "software phone internet users network data chip".split()}
+    path = tmp_path_factory.mktemp("topics") / "topics.csv"
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "topic"])
+        for topic, words in vocab.items():
+            for _ in range(15):
+                text = " ".join(rng.choice(words + _FUNCTION) for _ in range(40))
+                writer.writerow([text, topic])
+    return path
+
+
+@pytest.fixture(scope="session")
+def trained_models(tmp_path_factory, page_folder, topic_table) -> Path:
+    """A models folder trained by the CLI on the synthetic data."""
+    from training.__main__ import main
+
+    out = tmp_path_factory.mktemp("models")
+    assert main(["lines", "--data", str(page_folder), "--out", str(out), "--cv", "0",
+                 "--cache", "none"]) == 0
+    assert main(["topics", "--data", str(topic_table), "--out", str(out), "--cv", "3"]) == 0
+    return out

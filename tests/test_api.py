@@ -1,0 +1,115 @@
+"""The public API contract, on models trained from synthetic data."""
+
+import threading
+
+import pytest
+
+import classifier
+from classifier import InputError, ModelError
+
+from conftest import synthetic_page
+
+
+@pytest.fixture(scope="module")
+def clf(trained_models):
+    return classifier.load(trained_models)
+
+
+PAGE = """Home > News
+
+Breaking: minister says the election campaign will focus on health and the economy.
+The government minister said the vote was a record for the party and the council.
+   
+- Related
+- Team wins league match
+"""
+
+
+def test_non_blank_lines_map_one_to_one_in_order(clf):
+    page = clf.predict(PAGE)
+    raw = PAGE.split("\n")
+    expected = [(i, line.strip()) for i, line in enumerate(raw) if line.strip()]
+    assert [(line.index, line.text) for line in page.lines] == expected
+    for line in page.lines:
+        assert line.label in {"body", "boilerplate"}
+        assert 0.0 <= line.score <= 1.0
+        assert (line.label == "body") == (line.score >= clf.threshold)
+    assert page.body == "\n".join(line.text for line in page.lines if line.label == "body")
+
+
+def test_list_of_lines_is_the_same_as_text(clf):
+    assert clf.predict(PAGE.split("\n")) == clf.predict(PAGE)
+
+
+def test_crlf_and_cr_newlines_are_line_breaks(clf):
+    lf = clf.predict(PAGE)
+    assert clf.predict(PAGE.replace("\n", "\r\n")) == lf
+    assert clf.predict(PAGE.replace("\n", "\r")) == lf
+
+
+def test_topic_scores_are_a_distribution_over_known_topics(clf):
+    page = clf.predict(synthetic_page(5)[1])
+    assert set(page.topic_scores) == set(clf.topics)
+    assert sum(page.topic_scores.values()) == pytest.approx(1.0)
+    assert page.topic == max(page.topic_scores, key=page.topic_scores.get)
+
+
+def test_topic_is_read_from_body_lines_only(clf):
+    body_only = clf.predict(synthetic_page(7)[1])
+    assert body_only.body
+    # Feeding the topic model the body text directly gives the same scores.
+    direct = clf.topic_model.predict_proba([body_only.body])[0]
+    assert list(body_only.topic_scores.values()) == pytest.approx(list(direct))
+
+
+def test_empty_and_blank_pages(clf):
+    for text in ["", "   ", "\n\n \t\n", []]:
+        page = clf.predict(text)
+        assert page.lines == [] and page.body == ""
+        assert page.topic is None and page.topic_scores == {}
+
+
+def test_predict_many_equals_predict_page_by_page(clf):
+    texts = [PAGE, "", synthetic_page(3)[1], "single line"]
+    assert clf.predict_many(texts) == [clf.predict(text) for text in texts]
+
+
+def test_predictions_are_deterministic_across_threads(clf):
+    expected = clf.predict(PAGE)
+    results = []
+
+    def work():
+        results.append(clf.predict(PAGE))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [expected] * 4
+
+
+@pytest.mark.parametrize("bad", [None, 12, b"bytes", ["ok", 3], ["two\nlines"]])
+def test_bad_input_raises_input_error(clf, bad):
+    with pytest.raises(InputError):
+        clf.predict(bad)
+
+
+def test_predict_many_rejects_a_single_string(clf):
+    with pytest.raises(InputError, match="list of pages"):
+        clf.predict_many("one page")
+
+
+def test_page_to_dict_is_json_ready(clf):
+    import json
+
+    data = json.loads(json.dumps(clf.predict(PAGE).to_dict()))
+    assert {"topic", "topic_scores", "body", "lines"} <= set(data)
+    assert {"index", "text", "label", "score"} == set(data["lines"][0])
+
+
+def test_loading_a_missing_folder_is_a_model_error(tmp_path):
+    with pytest.raises(ModelError, match="no such models folder"):
+        classifier.load(tmp_path / "missing")
+    with pytest.raises(ModelError, match="manifest"):
+        classifier.load(tmp_path)

@@ -1,0 +1,46 @@
+import json
+import subprocess
+import sys
+
+from classifier.cli import main
+from conftest import EXAMPLES, synthetic_page
+
+
+def test_plain_output_prints_body_and_topic(trained_models, capsys, tmp_path):
+    html, gold = synthetic_page(11)
+    page_file = tmp_path / "page.txt"
+    page_file.write_text(gold + "\nCopyright 2024 Site. All rights reserved.\n")
+    assert main(["predict", str(page_file), "--models", str(trained_models)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1].startswith("topic: ") and out[-1].endswith(")")
+    assert gold.splitlines()[1] in out
+
+
+def test_json_lines_output_and_html_input(trained_models, capsys, tmp_path):
+    html_file = tmp_path / "page.html"
+    html_file.write_bytes(synthetic_page(12)[0].encode("cp1252"))
+    assert main(["predict", "--html", "--json", str(html_file), str(html_file),
+                 "--models", str(trained_models)]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(records) == 2 and records[0] == records[1]
+    assert records[0]["file"] == str(html_file)
+    assert {line["label"] for line in records[0]["lines"]} == {"body", "boilerplate"}
+
+
+def test_unreadable_file_is_reported_and_the_rest_still_printed(trained_models, capsys, tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("A line of text that is here.\n")
+    assert main(["predict", str(tmp_path / "missing.txt"), str(good),
+                 "--models", str(trained_models)]) == 1
+    captured = capsys.readouterr()
+    assert "missing.txt" in captured.err
+    assert "==> " + str(good) in captured.out
+
+
+def test_stdin_and_shipped_models_through_python_m():
+    text = (EXAMPLES / "003_95925f034f22290d.txt").read_bytes()
+    result = subprocess.run([sys.executable, "-m", "classifier", "predict", "-"], input=text,
+                            capture_output=True, check=True)
+    out = result.stdout.decode()
+    assert out.rstrip().endswith(")") and "topic: politics" in out
+    assert "Related" not in out

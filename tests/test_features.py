@@ -1,0 +1,80 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from classifier.features import (LineShape, MainTextRun, NeighbourWindow, PagePosition,
+                                 densest_run, neighbour_window, page_bounds)
+
+
+def table(pages):
+    rows = [(text, key) for key, lines in pages.items() for text in lines]
+    return pd.DataFrame(rows, columns=["text", "page"])
+
+
+def test_page_bounds_and_contiguity():
+    assert page_bounds(["a", "a", "b", "c", "c"]).tolist() == [0, 2, 3, 5]
+    assert page_bounds([]).tolist() == [0]
+    with pytest.raises(ValueError, match="contiguous"):
+        page_bounds(["a", "b", "a"])
+
+
+def test_densest_run_bridges_short_gaps_and_handles_no_text():
+    assert densest_run(np.array([-5, 10, -2, 10, -5])) == (1, 4)
+    assert densest_run(np.array([-1.0, -2.0])) == (0, 0)
+    assert densest_run(np.array([])) == (0, 0)
+
+
+def test_neighbour_window_never_crosses_pages():
+    values = np.array([[1.0], [2.0], [3.0], [10.0], [20.0]])
+    out = neighbour_window(values, np.array([0, 3, 5]), offsets=(-1, 1), window_sizes=(3,))
+    previous, previous_exists, following, following_exists, mean3 = out.T
+    assert previous.tolist() == [0, 1, 2, 0, 10]
+    assert previous_exists.tolist() == [0, 1, 1, 0, 1]
+    assert following.tolist() == [2, 3, 0, 20, 0]
+    assert following_exists.tolist() == [1, 1, 0, 1, 0]
+    assert mean3.tolist() == pytest.approx([1.5, 2.0, 2.5, 15.0, 15.0])
+
+
+def test_line_shape_features():
+    X = table({"p": ["- Related story here", "This is a full sentence, with a comma.",
+                     "Date: 2024-01-01", "This is a full sentence, with a comma."]})
+    shape = LineShape().fit(X)
+    values = pd.DataFrame(shape.transform(X), columns=shape.get_feature_names_out())
+    assert values["bullet"].tolist() == [1, 0, 0, 0]
+    assert values["ends_sentence"].tolist() == [0, 1, 0, 1]
+    assert values["date"].tolist() == [0, 0, 1, 0]
+    assert values["label_prefix"].tolist() == [0, 0, 1, 0]
+    assert values["repeats_in_page"].tolist() == pytest.approx([0, np.log(2), 0, np.log(2)])
+    assert values["function_word_ratio"][1] > values["function_word_ratio"][0]
+
+
+def test_position_and_main_run():
+    long = "word " * 40
+    X = table({"a": ["Menu", long, long, "Short", long, "Footer"], "b": ["only line"]})
+    position = PagePosition().fit_transform(X)
+    assert position[:, 0].tolist() == pytest.approx([0, .2, .4, .6, .8, 1, 0])
+    run = MainTextRun().fit_transform(X)
+    assert run[:, 0].tolist() == [0, 1, 1, 1, 1, 0, 0]  # short line inside the run is bridged
+    assert run[0, 1] > 0 and run[5, 2] > 0  # distances before / after the run
+
+
+def test_neighbour_window_transformer_names_match_columns():
+    X = table({"a": ["one two", "three four five.", "six"]})
+    window = NeighbourWindow(LineShape(), offsets=(-1, 1), window_sizes=(3,)).fit(X)
+    assert window.get_feature_names_out()[0] == "log_chars"
+    assert window.transform(X).shape[1] == len(window.get_feature_names_out())
+
+
+def test_section_markers_count_lines_since_headings():
+    from classifier.features import SectionMarkers
+
+    X = table({"a": ["Article text that is long enough to be prose here.", "12 Comments",
+                     "Great post!", "Related", "- Other story"], "b": ["Fresh page line"]})
+    out = pd.DataFrame(SectionMarkers().fit_transform(X),
+                       columns=SectionMarkers.feature_names_)
+    assert out["is_comment_heading"].tolist() == [0, 1, 0, 0, 0, 0]
+    assert out["after_comment_heading"].tolist() == [0, 0, 1, 1, 1, 0]
+    assert out["lines_since_comment_heading"].tolist() == pytest.approx(
+        [0, 0, np.log(2), np.log(3), np.log(4), 0])
+    assert out["is_links_heading"].tolist() == [0, 0, 0, 1, 0, 0]
+    assert out["after_links_heading"].tolist() == [0, 0, 0, 0, 1, 0]

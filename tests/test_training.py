@@ -1,0 +1,103 @@
+"""Retraining from the command line on small synthetic data."""
+
+import json
+
+import pandas as pd
+import pytest
+
+import classifier
+from classifier.errors import DataError
+from training.__main__ import main
+from training.datasets import labelled_line_file, load_line_data
+
+from conftest import synthetic_page
+
+
+def test_trained_folder_has_manifest_with_hashes_metrics_and_versions(trained_models):
+    manifest = json.loads((trained_models / "manifest.json").read_text())
+    for name in ("line_model", "topic_model"):
+        entry = manifest["models"][name]
+        assert (trained_models / entry["file"]).stat().st_size == entry["bytes"]
+        assert len(entry["sha256"]) == 64
+        assert entry["versions"]["scikit-learn"]
+        assert entry["created"]
+    topic = manifest["models"]["topic_model"]
+    assert topic["metrics"]["accuracy"] > 0.9
+    assert topic["training_data"]["topics"] == {"politics": 15, "sport": 15, "tech": 15}
+    assert manifest["models"]["line_model"]["training_data"]["pages"] == 30
+
+
+def test_retrained_models_separate_body_from_template(trained_models):
+    clf = classifier.load(trained_models)
+    html, gold = synthetic_page(seed=999)  # a page not in the training folder
+    page = clf.predict_html(html)
+    body_lines = set(gold.splitlines())
+    labels = {line.text: line.label for line in page.lines}
+    assert all(labels[text] == "body" for text in body_lines)
+    assert labels["Related"] == "boilerplate"
+    assert any(line.text.startswith("Copyright") and line.label == "boilerplate"
+               for line in page.lines)
+    assert page.topic in {"politics", "sport", "tech"}
+
+
+def test_line_cross_validation_reports_every_set(page_folder, tmp_path):
+    report_path = tmp_path / "report.json"
+    assert main(["evaluate", "lines", "--data", str(page_folder), "--cv", "3",
+                 "--report", str(report_path), "--cache", str(tmp_path / "cache")]) == 0
+    report = json.loads(report_path.read_text())
+    assert set(report["sets"]) == {"synthetic", "all"}
+    synthetic = report["sets"]["synthetic"]
+    assert synthetic["pages"] == 30 and synthetic["sites"] == 5
+    assert synthetic["page_text"]["f1"] > 0.9
+    assert report["label_ceiling"]["synthetic"]["f1"] == pytest.approx(1.0)
+    # The line table was cached as Parquet for the next run.
+    assert list((tmp_path / "cache").glob("lines-synthetic-*.parquet"))
+
+
+def test_topic_cross_validation_prints_confusion(topic_table, capsys):
+    assert main(["evaluate", "topics", "--data", str(topic_table), "--cv", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "accuracy" in out and "confusion" in out and "politics" in out
+
+
+def test_labelled_line_files_in_every_format(tmp_path):
+    rows = pd.DataFrame({"doc_id": ["a", "a", "b", "a", "b"],
+                         "text": ["Menu", "Body text of a.", "Body of b.", "Footer", "   "],
+                         "label": ["boilerplate", "body", "Body", "boilerplate", "body"]})
+    paths = [tmp_path / "lines.csv", tmp_path / "lines.jsonl", tmp_path / "lines.parquet"]
+    rows.to_csv(paths[0], index=False)
+    rows.to_json(paths[1], orient="records", lines=True)
+    rows.to_parquet(paths[2])
+    for path in paths:
+        table = labelled_line_file(path)
+        # Row order within a document is kept; documents stay together; blank lines go.
+        assert table["text"].tolist() == ["Menu", "Body text of a.", "Footer", "Body of b."]
+        assert table["label"].tolist() == ["boilerplate", "body", "boilerplate", "body"]
+        assert table["line_no"].tolist() == [0, 1, 2, 0]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("doc_id,text\n1,hello\n", "missing column"),
+    ("doc_id,text,label\n1,hello,body\n1,bye,junk\n", "row 2: label 'junk'"),
+    ("doc_id,text,label\n", "no rows"),
+    ("doc_id,text,label\n1,hello,body\n1,bye,body\n", "single label"),
+])
+def test_invalid_line_data_is_refused_naming_file_and_row(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    with pytest.raises(DataError, match=message):
+        load_line_data([path])
+
+
+def test_failed_training_writes_nothing(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("doc_id,text,label\n1,hello,maybe\n")
+    out = tmp_path / "models"
+    assert main(["lines", "--data", str(bad), "--out", str(out), "--cv", "0"]) == 2
+    assert "bad.csv, row 1" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_missing_data_path_is_a_clear_error(tmp_path, capsys):
+    assert main(["topics", "--data", str(tmp_path / "nope"), "--out", str(tmp_path)]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
