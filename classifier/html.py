@@ -9,8 +9,9 @@ browser shows, copied block by block (see ``examples/*.txt``):
   ``div``…) starts a new line, inline elements are joined as they are;
 * list items get a ``"- "`` prefix, the way copied lists look;
 * ``<br>`` breaks a line, ``<pre>`` keeps its own line breaks;
-* scripts, styles, forms' option lists, comments and the ``<head>`` are
-  dropped; whitespace inside a block is collapsed to single spaces.
+* the ``<title>`` is the first line; scripts, styles, forms' option lists,
+  comments and the rest of the ``<head>`` are dropped; whitespace inside a
+  block is collapsed to single spaces.
 
 Each block also carries a few facts about where it sat in the DOM (its tag,
 the tags and class/id words of its ancestors, how much of it was link text),
@@ -194,11 +195,24 @@ def _attribute_words(element) -> tuple:
 
 
 def html_to_blocks(html: bytes | str) -> list[Block]:
-    """Return the visible text blocks of a page, in document order."""
+    """Return the page's title and visible text blocks, in document order.
+
+    The ``<title>`` (whitespace collapsed) comes first, as the block with tag
+    ``"title"``: browsers show it, copied and re-published pages often carry
+    it as their first line (see ``examples/``), and the line model uses it
+    to recognise the headline, which usually repeats it. The title itself is
+    page chrome and is labelled boilerplate in training.
+    """
     root = _parse(decode_html(html))
     if root is None:
         return []
     builder = _BlockBuilder()
+    title = root.find("head/title")
+    if title is None:
+        title = root.find(".//title")
+    title_text = _WHITESPACE.sub(" ", title.text_content()).strip() if title is not None else ""
+    if title_text:
+        builder.blocks.append(Block(text=title_text, tag="title", ancestors=("html", "head")))
     body = root.find("body")
     start = body if body is not None else root
     # Iterative walk (no recursion): deeply nested pages must not overflow the stack.
@@ -260,5 +274,5 @@ def _drop_closing_owner_tags(blocks: list[Block]) -> list[Block]:
 
 
 def html_to_lines(html: bytes | str) -> list[str]:
-    """Return the page's visible text, one block per line (no blank lines)."""
+    """Return the page's title and visible text, one block per line (no blank lines)."""
     return [block.text for block in html_to_blocks(html)]

@@ -16,12 +16,13 @@ def test_list_items_get_a_dash_and_inline_text_is_joined_as_is():
     assert html_to_lines(html) == ["- Home > FinanceChina's Xi", "- Two"]
 
 
-def test_invisible_content_is_dropped():
-    html = """<html><head><title>T</title><style>.a{}</style></head><body>
+def test_title_comes_first_and_other_invisible_content_is_dropped():
+    html = """<html><head><title>The  title</title><style>.a{}</style></head><body>
     <script>var a = "<p>no</p>";</script><noscript>no</noscript><!-- comment -->
     <p>Visible</p><select><option>Choice</option></select><template><p>no</p></template>
     </body></html>"""
-    assert html_to_lines(html) == ["Visible"]
+    assert html_to_lines(html) == ["The title", "Visible"]
+    assert html_to_blocks(html)[0].tag == "title"
 
 
 def test_text_after_a_nested_block_stays_in_its_parent():
@@ -77,7 +78,7 @@ def test_mislabelled_page_still_decodes():
 
 
 @pytest.mark.parametrize("html", [
-    "", "   ", "<html><head><title>only a head</title></head></html>",
+    "", "   ", "<html><head><meta charset='utf-8'></head></html>",
     "<html><body></body></html>", "<<<>>>", "\x00\x01\x02", "<p>unclosed <b>bold <i>italic",
     "<?xml version='1.0' encoding='utf-8'?><root><p>xml</p></root>",
     "<table><tr><td>cell one<td>cell two</table></div></span>",

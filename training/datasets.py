@@ -8,7 +8,7 @@ non-blank line, in page order) with the columns
 * **page folders** laid out like ``shared/data/pages/<set>/``: ``<id>.html``
   (raw bytes) beside ``<id>.txt`` (gold main text) and optionally an
   ``index.jsonl`` with ``id``, ``url``, ``set``. Each page is converted to
-  lines by :func:`classifier.html.html_to_lines` – the conversion used at
+  lines by :func:`classifier.html.html_to_blocks` – the conversion used at
   prediction time – and each line is labelled by :mod:`training.align`.
 * **labelled-line files** (``.csv``, ``.jsonl``, ``.parquet``) with columns
   ``doc_id``, ``text``, ``label`` (``body`` / ``boilerplate``); line order is
@@ -31,13 +31,13 @@ from urllib.parse import urlparse
 import pandas as pd
 
 from classifier.errors import DataError
-from classifier.html import decode_html, html_to_lines
+from classifier.html import decode_html, html_to_blocks
 
 from .align import BODY, BOILERPLATE, label_lines
 from .progress import progress_bar
 
 # Bump when html_to_lines or the alignment rule changes, to invalidate caches.
-CONVERSION_VERSION = "2"
+CONVERSION_VERSION = "3"
 LINE_COLUMNS = ["set", "doc_id", "site", "line_no", "text", "label"]
 LINE_FILE_SUFFIXES = {".csv", ".jsonl", ".json", ".parquet"}
 
@@ -120,10 +120,14 @@ def page_folder_lines(folder: Path, show_progress: bool = True) -> pd.DataFrame:
     for set_name, doc_id, url, html_path, gold_path in progress_bar(
             pages, desc=f"pages {Path(folder).name}", disable=not show_progress):
         html_bytes = html_path.read_bytes()
-        lines = html_to_lines(html_bytes)
+        blocks = html_to_blocks(html_bytes)
+        lines = [block.text for block in blocks]
         gold = gold_path.read_bytes().decode("utf-8", errors="replace")
         site = site_of(url) if url else infer_site(decode_html(html_bytes[:200_000]))
         labels = label_lines(lines, gold)
+        # The <title> is chrome even though it repeats the (body) headline.
+        labels = [BOILERPLATE if block.tag == "title" else label
+                  for block, label in zip(blocks, labels)]
         for line_no, (text, label) in enumerate(zip(lines, labels)):
             rows.append((set_name, doc_id, site or f"page:{set_name}/{doc_id}",
                          line_no, text, label))
