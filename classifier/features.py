@@ -15,6 +15,8 @@ long text.
   run of long lines (computed from word counts, or from any score column).
 * :class:`SectionMarkers` – whether a comments or related-links heading
   came before the line, and how far above.
+* :class:`TitleOverlap` – how much of the line repeats the page's first
+  lines (a headline repeats the title).
 * :class:`NeighbourWindow` – the values of given features on the lines
   before and after, and their means over wider windows.
 * :func:`line_text_vectorizer` – hashed TF-IDF of the line's words.
@@ -30,7 +32,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.pipeline import make_pipeline
 
-# A few hundred of the most frequent English function words. Running prose is
+# About 150 of the most frequent English function words. Running prose is
 # full of them; menus, tags and headlines are not. Kept short on purpose:
 # it measures "is this a sentence", not topic.
 _FUNCTION_WORDS = frozenset("""
@@ -165,8 +167,19 @@ _LINKS_HEADING = re.compile(
     r"|tags?|filed under|categories|share this|follow us|in)\b", re.IGNORECASE)
 
 
+# The furniture of a comment thread: "Jane says:", "Reply", "July 3, 2012 at
+# 4:15 pm", "12 likes". One such line is weak evidence; a page region dense
+# with them is a comment thread, whose prose is not the article.
+_COMMENT_META = re.compile(
+    r"\b(?:says|said|wrote|writes)\s*:?\s*$"
+    r"|^\W*(?:reply|replydelete|report(?: abuse)?|permalink|flag|quote|like|delete|edit"
+    r"|\d+\s+(?:likes?|points?|votes?|replies|repl(?:y|ies)))\W*$"
+    r"|\bat\s+\d{1,2}:\d{2}\s*(?:am|pm)?\b", re.IGNORECASE)
+
+
 class SectionMarkers(_StatelessTransformer):
-    """Distance to the nearest comment-section or link-list heading above.
+    """Distance to the nearest comment-section or link-list heading above,
+    and how dense comment-thread furniture is around the line.
 
     A heading is a short line (≤ 6 words) like "12 Comments", "Leave a
     reply", "Related", "Most popular". The feature is log(1 + lines since
@@ -174,15 +187,23 @@ class SectionMarkers(_StatelessTransformer):
     """
 
     feature_names_ = ["is_comment_heading", "after_comment_heading", "lines_since_comment_heading",
-                      "is_links_heading", "after_links_heading", "lines_since_links_heading"]
+                      "is_links_heading", "after_links_heading", "lines_since_links_heading",
+                      "is_comment_meta", "comment_meta_density", "log_comment_meta_above"]
 
     def transform(self, X):
         texts = X["text"].tolist()
-        short = [len(_WORD.findall(text)) <= 6 for text in texts]
+        n_words = [len(_WORD.findall(text)) for text in texts]
+        short = [n <= 6 for n in n_words]
         comment = np.array([s and bool(_COMMENT_HEADING.match(t)) for s, t in zip(short, texts)])
         links = np.array([s and bool(_LINKS_HEADING.match(t)) for s, t in zip(short, texts)])
+        meta = np.array([n <= 10 and bool(_COMMENT_META.search(t)) for n, t in zip(n_words, texts)],
+                        dtype=np.float32)
         bounds = page_bounds(X["page"])
-        out = np.zeros((len(texts), 6), dtype=np.float32)
+        out = np.zeros((len(texts), len(self.feature_names_)), dtype=np.float32)
+        out[:, 6] = meta
+        out[:, 7] = neighbour_window(meta[:, None], bounds, offsets=(), window_sizes=(11,))[:, 0]
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            out[start:stop, 8] = np.log1p(np.cumsum(meta[start:stop]) - meta[start:stop])
         for column, marks in ((0, comment), (3, links)):
             out[:, column] = marks
             for start, stop in zip(bounds[:-1], bounds[1:]):
@@ -193,6 +214,40 @@ class SectionMarkers(_StatelessTransformer):
                         out[i, column + 2] = np.log1p(i - last)
                     if marks[i]:
                         last = i
+        return out
+
+
+class TitleOverlap(_StatelessTransformer):
+    """How much of a line repeats the page's first lines (title, breadcrumb).
+
+    The headline of an article usually repeats the page title, which comes
+    first when pages are copied as text (and is the first line our HTML
+    conversion emits). For each line: the largest share of its words found
+    in one of the page's first ``n_first`` lines (other than itself), and
+    the share of that first line's words the line covers.
+    """
+
+    feature_names_ = ["share_in_first_lines", "covers_first_line"]
+
+    def __init__(self, n_first=3):
+        self.n_first = n_first
+
+    def transform(self, X):
+        word_sets = [frozenset(_WORD.findall(text.lower())) for text in X["text"].tolist()]
+        bounds = page_bounds(X["page"])
+        out = np.zeros((len(word_sets), 2), dtype=np.float32)
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            heads = range(start, min(start + self.n_first, stop))
+            for i in range(start, stop):
+                words = word_sets[i]
+                if not words:
+                    continue
+                for j in heads:
+                    if j == i or not word_sets[j]:
+                        continue
+                    common = len(words & word_sets[j])
+                    out[i, 0] = max(out[i, 0], common / len(words))
+                    out[i, 1] = max(out[i, 1], common / len(word_sets[j]))
         return out
 
 

@@ -29,7 +29,8 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import StandardScaler
 
 from .features import (
-    LineShape, MainTextRun, NeighbourWindow, PagePosition, SectionMarkers, densest_run,
+    LineShape, MainTextRun, NeighbourWindow, PagePosition, SectionMarkers, TitleOverlap,
+    densest_run,
     line_text_vectorizer, neighbour_window, page_bounds,
 )
 
@@ -44,6 +45,10 @@ def default_layout_features():
         ("position", PagePosition()),
         ("main_run", MainTextRun()),
         ("section_markers", SectionMarkers()),
+        # Whether the line *after the headline* or before it: the lines
+        # between a headline and its article are bylines, dates, share bars.
+        ("title_overlap", NeighbourWindow(TitleOverlap(), offsets=(-2, -1, 1, 2),
+                                          window_sizes=())),
     ])
 
 

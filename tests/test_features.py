@@ -78,3 +78,25 @@ def test_section_markers_count_lines_since_headings():
         [0, 0, np.log(2), np.log(3), np.log(4), 0])
     assert out["is_links_heading"].tolist() == [0, 0, 0, 1, 0, 0]
     assert out["after_links_heading"].tolist() == [0, 0, 0, 0, 1, 0]
+
+
+def test_comment_thread_furniture_density():
+    from classifier.features import SectionMarkers
+
+    X = table({"a": ["Article prose that goes on for a while here.", "Jane says:",
+                     "Great post, thanks for writing it.", "July 3, 2012 at 4:15 pm", "Reply"]})
+    out = pd.DataFrame(SectionMarkers().fit_transform(X), columns=SectionMarkers.feature_names_)
+    assert out["is_comment_meta"].tolist() == [0, 1, 0, 1, 1]
+    assert out["log_comment_meta_above"].tolist() == pytest.approx(np.log1p([0, 0, 1, 1, 2]))
+    assert out["comment_meta_density"].tolist() == pytest.approx([3 / 5] * 5)
+
+
+def test_title_overlap_finds_the_headline():
+    from classifier.features import TitleOverlap
+
+    X = table({"a": ["Home > News Xi leaves Russia after visit - Site", "Site Name View",
+                     "Xi leaves Russia after visit", "Body text about other things."]})
+    out = TitleOverlap().fit_transform(X)
+    assert out[2, 0] == 1.0  # every word of the headline is in the title line
+    assert out[3, 0] == 0.0
+    assert 0 < out[1, 0] < 1  # "site" repeats, "name view" does not
