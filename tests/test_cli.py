@@ -38,7 +38,7 @@ def test_unreadable_file_is_reported_and_the_rest_still_printed(trained_models, 
 
 
 def test_stdin_and_shipped_models_through_python_m():
-    text = (EXAMPLES / "003_95925f034f22290d.txt").read_bytes()
+    text = (EXAMPLES / "000_9194ea2d3ca4e63b.txt").read_bytes()
     result = subprocess.run([sys.executable, "-m", "classifier", "predict", "-"], input=text,
                             capture_output=True, check=True)
     out = result.stdout.decode()
