@@ -53,9 +53,15 @@ def default_layout_features():
 
 
 def default_first_stage(random_state=0):
-    """Logistic loss by SGD: on ~10^5 lines x 2**18 hashed columns it fits in
-    seconds where liblinear and lbfgs take minutes, at equal accuracy."""
-    return SGDClassifier(loss="log_loss", alpha=2e-6, max_iter=15, tol=None,
+    """Logistic loss by SGD: on ~3*10^5 lines x 2**18 hashed columns it fits
+    in seconds where liblinear and lbfgs take minutes.
+
+    The strong penalty matters: the second stage reads these scores as
+    graded evidence. On a site-held-out quarter of Dragnet, alpha=2e-6 gave
+    99 % of scores at 0 or 1 (log loss 2.4); 3e-3 gives log loss 0.21 and a
+    better AUC (0.963), close to lbfgs logistic regression (0.195, 0.968)
+    at a tenth of the time."""
+    return SGDClassifier(loss="log_loss", alpha=3e-3, max_iter=15, tol=None,
                          average=True, random_state=random_state)
 
 
@@ -162,7 +168,10 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
 
     # -- stage inputs ----------------------------------------------------
     def _first_stage_inputs(self, text, layout):
-        return sp.hstack([text, sp.csr_matrix(self.scaler_.transform(layout))], format="csr")
+        # Clipped z-scores: a rare extreme value (a 3,000-word line) must not
+        # dominate a linear model's decision.
+        scaled = np.clip(self.scaler_.transform(layout), -5.0, 5.0)
+        return sp.hstack([text, sp.csr_matrix(scaled)], format="csr")
 
     def _second_stage_inputs(self, layout, scores, bounds):
         return np.hstack([layout, score_context(scores, bounds, self.score_offsets,

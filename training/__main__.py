@@ -83,9 +83,11 @@ def train_lines(args) -> dict:
         metrics, _ = cross_validate_lines(lines, gold, n_splits=args.cv)
     started = time.time()
     model = fit_line_model(lines)
-    say(f"fitted in {time.time() - started:.0f}s")
-    entry = save_model(args.out, LINE_MODEL, model, _line_data_summary(args.data, lines),
-                       metrics, model.get_params(deep=False))
+    fit_seconds = round(time.time() - started, 1)
+    say(f"fitted in {fit_seconds:.0f}s")
+    summary = {**_line_data_summary(args.data, lines), "fit_seconds": fit_seconds}
+    entry = save_model(args.out, LINE_MODEL, model, summary, metrics,
+                       model.get_params(deep=False))
     return entry
 
 
@@ -94,8 +96,10 @@ def train_topics(args) -> dict:
     say(f"{len(data)} documents, {data['topic'].nunique()} topics")
     metrics = cross_validate_topics(data, args.cv) if args.cv else {
         "note": "cross-validation skipped (--cv 0)"}
+    started = time.time()
     model = fit_topic_model(data)
     summary = {"paths": [str(p) for p in args.data], "documents": int(len(data)),
+               "fit_seconds": round(time.time() - started, 1),
                "topics": {k: int(v) for k, v in data["topic"].value_counts().sort_index().items()}}
     return save_model(args.out, TOPIC_MODEL, model, summary, metrics,
                       {"pipeline": repr(model)})
