@@ -28,7 +28,7 @@ import re
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.pipeline import make_pipeline
 
@@ -362,7 +362,7 @@ class NeighbourWindow(TransformerMixin, BaseEstimator):
         self.include_own = include_own
 
     def fit(self, X, y=None):
-        self.transformer_ = _clone_fit(self.transformer, X, y)
+        self.transformer_ = clone(self.transformer).fit(X, y)
         self.base_names_ = list(self.transformer_.get_feature_names_out())
         return self
 
@@ -408,12 +408,6 @@ def neighbour_window(values: np.ndarray, bounds: np.ndarray, offsets, window_siz
             hi = np.minimum(position + half + 1, page_stop)
             blocks.append(((cumulative[hi] - cumulative[lo]) / (hi - lo)[:, None]).astype(np.float32))
     return np.hstack(blocks) if blocks else np.zeros((n, 0), dtype=np.float32)
-
-
-def _clone_fit(estimator, X, y):
-    from sklearn.base import clone
-
-    return clone(estimator).fit(X, y)
 
 
 class TextColumn(_StatelessTransformer):

@@ -30,8 +30,7 @@ from sklearn.preprocessing import StandardScaler
 
 from .features import (
     LineShape, MainTextRun, NeighbourWindow, PagePosition, SectionMarkers, TitleOverlap,
-    densest_run,
-    line_text_vectorizer, neighbour_window, page_bounds,
+    densest_run, line_text_vectorizer, neighbour_window, page_bounds,
 )
 
 BODY, BOILERPLATE = "body", "boilerplate"
@@ -197,8 +196,3 @@ def score_context(scores: np.ndarray, bounds: np.ndarray, offsets, windows) -> n
         page_stats[start:stop, 4] = np.log1p(np.maximum(run_start - index, 0)
                                              + np.maximum(index - run_stop + 1, 0))
     return np.hstack([column, shifted, page_stats])
-
-
-# Re-exported for users who build their own layout feature unions.
-__all__ = ["StackedLineClassifier", "default_layout_features", "score_context",
-           "BODY", "BOILERPLATE", "LABELS", "MainTextRun", "PagePosition", "LineShape"]
