@@ -50,6 +50,10 @@ def test_line_cross_validation_reports_every_set(page_folder, tmp_path):
     assert synthetic["pages"] == 30 and synthetic["sites"] == 5
     assert synthetic["page_text"]["f1"] > 0.9
     assert report["label_ceiling"]["synthetic"]["f1"] == pytest.approx(1.0)
+    assert report["threshold"] == 0.5
+    assert set(report["threshold_sweep"]["0.50"]) == {"synthetic", "all"}
+    assert report["threshold_sweep"]["0.50"]["synthetic"] == pytest.approx(
+        synthetic["page_text"]["f1"], abs=1e-4)
     # The line table was cached as Parquet for the next run.
     assert list((tmp_path / "cache").glob("lines-synthetic-*.parquet"))
 

@@ -19,7 +19,7 @@ from classifier.store import LINE_MODEL, TOPIC_MODEL, save_model
 from .datasets import load_line_data
 from .lines import cross_validate_lines, fit_line_model, gold_texts, label_ceiling
 from .progress import say
-from .report import print_line_report, print_topic_report, write_json
+from .report import print_line_report, print_threshold_sweep, print_topic_report, write_json
 from .topic_data import load_topic_data
 from .topics import cross_validate_topics, fit_topic_model
 
@@ -49,8 +49,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="stratified CV folds for the manifest's metrics (0: skip)")
 
     evaluate = commands.add_parser("evaluate", help="cross-validate a model on data")
-    evaluate.add_argument("model", choices=["lines", "topics"])
-    evaluate.add_argument("--data", nargs="+", required=True, metavar="PATH")
+    evaluate.add_argument("model", choices=["lines", "topics"],
+                          help="which model to cross-validate")
+    evaluate.add_argument("--data", nargs="+", required=True, metavar="PATH",
+                          help="the same inputs as for training that model")
     evaluate.add_argument("--cv", type=int, default=5, help="number of folds")
     evaluate.add_argument("--report", metavar="FILE.json", help="write the JSON report here")
     _cache_option(evaluate)
@@ -113,6 +115,7 @@ def evaluate(args) -> dict:
         report["label_ceiling"] = label_ceiling(lines, gold)
         report["data"] = _line_data_summary(args.data, lines)
         print_line_report(report)
+        print_threshold_sweep(report)
     else:
         data = load_topic_data(args.data)
         report = cross_validate_topics(data, args.cv)

@@ -66,6 +66,8 @@ def cross_validate_lines(lines: pd.DataFrame, gold: dict, n_splits: int = 5,
         progress(f"fold {fold}/{n_splits} done, {time.time() - started:.0f}s elapsed")
     threshold = StackedLineClassifier(**parameters).threshold
     report = line_report(lines, scores, gold, threshold)
+    report["threshold"] = threshold
+    report["threshold_sweep"] = threshold_sweep(lines, scores, gold)
     report["cv"] = {"folds": n_splits, "grouped_by": "site (page when unknown)",
                     "seconds": round(time.time() - started, 1)}
     return report, scores
@@ -87,6 +89,21 @@ def line_report(lines: pd.DataFrame, scores: np.ndarray, gold: dict, threshold: 
                                           [gold.get(p, "") for p in pages]),
         }
     return {"sets": per_set}
+
+
+SWEEP_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
+
+
+def threshold_sweep(lines: pd.DataFrame, scores: np.ndarray, gold: dict,
+                    thresholds=SWEEP_THRESHOLDS) -> dict:
+    """Page text F1 per set at other body thresholds, from the same
+    out-of-fold scores: how a user's precision/recall trade-off would move."""
+    sweep = {}
+    for threshold in thresholds:
+        report = line_report(lines, scores, gold, threshold)
+        sweep[f"{threshold:.2f}"] = {name: round(entry["page_text"]["f1"], 4)
+                                     for name, entry in report["sets"].items()}
+    return sweep
 
 
 def label_ceiling(lines: pd.DataFrame, gold: dict) -> dict:

@@ -19,6 +19,18 @@ def print_line_report(report: dict) -> None:
               f"{text['recall']:>7.3f}{text['f1']:>8.3f} | {ceil:>10.3f}")
 
 
+def print_threshold_sweep(report: dict) -> None:
+    sweep = report.get("threshold_sweep")
+    if not sweep:
+        return
+    sets = list(next(iter(sweep.values())))
+    print(f"\npage text F1 by body threshold (same out-of-fold scores; model uses "
+          f"{report.get('threshold')}):")
+    print(f"{'threshold':<10}" + "".join(f"{name:>17}" for name in sets))
+    for threshold, row in sweep.items():
+        print(f"{threshold:<10}" + "".join(f"{row[name]:>17.3f}" for name in sets))
+
+
 def print_topic_report(report: dict) -> None:
     print(f"documents {report['documents']}, {report['cv']['folds']}-fold stratified CV")
     print(f"accuracy {report['accuracy']:.4f} (fold std {report['accuracy_fold_std']:.4f}), "
