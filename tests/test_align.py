@@ -31,3 +31,11 @@ def test_lines_without_words_are_boilerplate():
 def test_trigrams_may_span_gold_line_breaks():
     gold = "one two three\nfour five six"
     assert label_lines(["two three four five"], gold) == [BODY]
+
+
+def test_short_lines_between_headline_and_article_are_chrome():
+    article = " ".join(["word"] * 25)
+    gold = "Short headline here\nLaura Beck\nA longer standfirst of more than four words\n" + article + "\nSubhead"
+    lines = ["Short headline here", "Laura Beck", "A longer standfirst of more than four words",
+             article, "Subhead"]
+    assert label_lines(lines, gold) == [BODY, BOILERPLATE, BODY, BODY, BODY]

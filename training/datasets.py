@@ -37,7 +37,7 @@ from .align import BODY, BOILERPLATE, label_lines
 from .progress import progress_bar
 
 # Bump when html_to_lines or the alignment rule changes, to invalidate caches.
-CONVERSION_VERSION = "3"
+CONVERSION_VERSION = "4"
 LINE_COLUMNS = ["set", "doc_id", "site", "line_no", "text", "label"]
 LINE_FILE_SUFFIXES = {".csv", ".jsonl", ".json", ".parquet"}
 
