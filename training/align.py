@@ -47,6 +47,10 @@ _DATE_OR_TIME = re.compile(
     r"|\b\d{1,2}:\d{2}\b", re.IGNORECASE)
 _BYLINE = re.compile(r"^\W*(?:by|posted by|written by|author|reported by)\b[:\s]", re.IGNORECASE)
 METADATA_MAX_WORDS = 10
+# Lines between the headline and the first paragraph of this many words...
+ARTICLE_START_WORDS = 20
+# ...that have at most this many words are bylines, not article text.
+NAME_MAX_WORDS = 4
 
 
 def is_metadata(line: str) -> bool:
@@ -93,10 +97,6 @@ class GoldText:
 def _contains(sequence, part) -> bool:
     size = len(part)
     return any(tuple(sequence[i:i + size]) == part for i in range(len(sequence) - size + 1))
-
-
-ARTICLE_START_WORDS = 20
-NAME_MAX_WORDS = 4
 
 
 def label_lines(lines: list[str], gold_text: str) -> list[str]:
