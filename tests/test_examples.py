@@ -62,7 +62,7 @@ def test_breadcrumb_and_date_line_are_boilerplate(clf, name):
     assert label[LAYOUT[name]["date"]] == "boilerplate"
 
 
-@known_gap("a short title-case line between headline and date scores ~0.54-0.56", FIRST, SECOND)
+@both_pages
 def test_site_name_is_boilerplate(clf, name):
     label, _ = labels(clf, name)
     assert label[LAYOUT[name]["site_name"]] == "boilerplate"
