@@ -32,21 +32,15 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     lines = commands.add_parser("lines", help="train the line model")
-    lines.add_argument("--data", nargs="+", required=True, metavar="PATH",
-                       help="page folders (<id>.html + <id>.txt) and/or labelled-line "
-                            "files (.csv/.jsonl/.parquet with doc_id, text, label)")
-    lines.add_argument("--out", required=True, metavar="DIR", help="models folder to write")
-    lines.add_argument("--cv", type=int, default=3,
-                       help="site-grouped CV folds for the manifest's metrics (0: skip)")
+    _training_options(lines, data_help="page folders (<id>.html + <id>.txt) and/or labelled-line "
+                                       "files (.csv/.jsonl/.parquet with doc_id, text, label)",
+                      cv_default=3, cv_help="site-grouped CV folds for the manifest's metrics")
     _cache_option(lines)
 
     topics = commands.add_parser("topics", help="train the topic model")
-    topics.add_argument("--data", nargs="+", required=True, metavar="PATH",
-                        help="folder-per-topic trees and/or .csv/.jsonl/.parquet "
-                             "files with text, topic")
-    topics.add_argument("--out", required=True, metavar="DIR", help="models folder to write")
-    topics.add_argument("--cv", type=int, default=5,
-                        help="stratified CV folds for the manifest's metrics (0: skip)")
+    _training_options(topics, data_help="folder-per-topic trees and/or .csv/.jsonl/.parquet "
+                                        "files with text, topic",
+                      cv_default=5, cv_help="stratified CV folds for the manifest's metrics")
 
     evaluate = commands.add_parser("evaluate", help="cross-validate a model on data")
     evaluate.add_argument("model", choices=["lines", "topics"],
@@ -57,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--report", metavar="FILE.json", help="write the JSON report here")
     _cache_option(evaluate)
     return parser
+
+
+def _training_options(parser, data_help: str, cv_default: int, cv_help: str):
+    """--data, --out and --cv, shared by the 'lines' and 'topics' commands."""
+    parser.add_argument("--data", nargs="+", required=True, metavar="PATH", help=data_help)
+    parser.add_argument("--out", required=True, metavar="DIR", help="models folder to write")
+    parser.add_argument("--cv", type=int, default=cv_default, help=f"{cv_help} (0: skip)")
 
 
 def _cache_option(parser):
