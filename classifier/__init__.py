@@ -1,7 +1,8 @@
 """Clean scraped web pages and sort them by topic.
 
     import classifier
-    clf = classifier.load()              # shipped models; load(path) for a folder
+    clf = classifier.load()              # shipped models
+    clf = classifier.load(path, trusted=True)   # your own models folder (pickles: trust it)
     page = clf.predict(text)             # one block per line, or a list of lines
     page.lines, page.body, page.topic, page.topic_scores
     pages = clf.predict_many(texts)
@@ -11,8 +12,9 @@
 
 from .api import Classifier, load, predict
 from .errors import ClassifierError, DataError, InputError, ModelError
+from .limits import Limits
 from .page import Line, Page
 
-__all__ = ["Classifier", "load", "predict", "Line", "Page", "ClassifierError",
+__all__ = ["Classifier", "load", "predict", "Limits", "Line", "Page", "ClassifierError",
            "InputError", "ModelError", "DataError"]
 __version__ = "0.1.0"

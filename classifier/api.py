@@ -10,6 +10,7 @@ import pandas as pd
 
 from .errors import InputError, ModelError
 from .html import html_to_lines
+from .limits import Limits
 from .line_model import BODY, BOILERPLATE
 from .page import Line, Page
 from .store import (LINE_MODEL, TOPIC_MODEL, default_models_dir, load_model,
@@ -25,16 +26,22 @@ class Classifier:
     input line maps to exactly one :class:`Line` in ``page.lines``, in input
     order, with ``Line.index`` its position in the input counting blank
     lines. Line text is kept with surrounding whitespace stripped.
+
+    Pages over the size ``limits`` (:class:`~classifier.limits.Limits`) are
+    refused with :class:`InputError` before any work is done.
     """
 
     def __init__(self, line_model, topic_model=None, manifest: dict | None = None,
-                 threshold: float | None = None):
+                 threshold: float | None = None, limits: Limits | None = None):
         if line_model is None:
             raise ModelError("a line model is required")
+        if limits is not None and not isinstance(limits, Limits):
+            raise TypeError(f"limits must be a classifier.Limits, not {type(limits).__name__}")
         self.line_model = line_model
         self.topic_model = topic_model
         self.manifest = manifest or {}
         self.threshold = getattr(line_model, "threshold", 0.5) if threshold is None else threshold
+        self.limits = limits or Limits()
 
     # -- text input -------------------------------------------------------
     def predict(self, text) -> Page:
@@ -45,7 +52,16 @@ class Classifier:
         """Classify many pages with one pass of each model over all their lines."""
         if isinstance(texts, (str, bytes)):
             raise InputError("predict_many() takes a list of pages; use predict() for one page")
-        pages_lines = [split_lines(text) for text in texts]
+        texts = list(texts)
+        pages_lines = []
+        for number, text in enumerate(texts):
+            where = "page" if len(texts) == 1 else f"page {number}"
+            if isinstance(text, str):
+                self.limits.check_text_size(len(text), where)
+            lines = split_lines(text)
+            if not isinstance(text, str):
+                self.limits.check_text_size(sum(map(len, lines)), where)
+            pages_lines.append(lines)
         return self._classify(pages_lines)
 
     # -- HTML input -------------------------------------------------------
@@ -56,19 +72,27 @@ class Classifier:
         line model's training data went through (:mod:`classifier.html`).
         ``url`` is accepted for future site-aware features and ignored now.
         """
+        if isinstance(html, (str, bytes, bytearray, memoryview)):
+            self.limits.check_html_size(len(html))
         return self._classify([html_to_lines(html)])[0]
 
     # -- shared path ------------------------------------------------------
     def _classify(self, pages_lines: list[list[str]]) -> list[Page]:
         texts, page_keys, indices = [], [], []
         for page_number, lines in enumerate(pages_lines):
+            first = len(texts)
             for index, line in enumerate(lines):
                 stripped = line.strip()
                 if stripped:
                     texts.append(stripped)
                     page_keys.append(page_number)
                     indices.append(index)
-        table = pd.DataFrame({"text": texts, "page": np.asarray(page_keys, dtype=np.int64)})
+            where = f"page {page_number}" if len(pages_lines) > 1 else "page"
+            self.limits.check_line_count(len(texts) - first, where)
+        # Very long lines are scored on their head (see Limits.scored_line_chars).
+        cap = self.limits.scored_line_chars
+        scored = [text if len(text) <= cap else text[:cap] for text in texts]
+        table = pd.DataFrame({"text": scored, "page": np.asarray(page_keys, dtype=np.int64)})
         scores = self.line_model.body_proba(table) if texts else np.zeros(0)
 
         pages_out: list[list[Line]] = [[] for _ in pages_lines]
@@ -101,16 +125,38 @@ class Classifier:
         return [] if self.topic_model is None else [str(c) for c in self.topic_model.classes_]
 
 
-def load(path=None) -> Classifier:
-    """Load a models folder (default: the shipped models)."""
+def load(path=None, *, trusted: bool = False, limits: Limits | None = None) -> Classifier:
+    """Load a models folder (default: the shipped models).
+
+    Model files are joblib pickles, and unpickling a file can run any code
+    its author put in it. The shipped models are always loaded; a folder
+    anywhere else is loaded only with ``trusted=True``, which says "I made
+    these models, or I trust whoever did". Trust is about *who wrote* the
+    folder: the sha256 check against the manifest catches damaged or
+    swapped files, but whoever can write a folder can also write its
+    manifest.
+    """
     folder = Path(path) if path is not None else default_models_dir()
     if not folder.is_dir():
         raise ModelError(f"{folder}: no such models folder")
+    if not trusted and not _is_shipped(folder):
+        raise ModelError(
+            f"{folder}: not the shipped models folder. Model files are pickles and can run "
+            "code when loaded; load a folder only if you made it or trust its author, with "
+            "classifier.load(path, trusted=True) (CLI: --models DIR --trust-models)")
     manifest = read_manifest(folder)
     line_model = load_model(folder, LINE_MODEL, manifest)
     if line_model is None:
         raise ModelError(f"{folder}: the manifest lists no {LINE_MODEL}")
-    return Classifier(line_model, load_model(folder, TOPIC_MODEL, manifest), manifest)
+    return Classifier(line_model, load_model(folder, TOPIC_MODEL, manifest), manifest,
+                      limits=limits)
+
+
+def _is_shipped(folder: Path) -> bool:
+    try:
+        return folder.resolve() == default_models_dir().resolve()
+    except ModelError:  # no shipped models at all
+        return False
 
 
 _default = None

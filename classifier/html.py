@@ -29,6 +29,7 @@ import lxml.etree
 import lxml.html
 
 from .errors import InputError
+from .text import replace_surrogates
 
 # Elements whose content is never visible text.
 _DROPPED_TAGS = frozenset(
@@ -86,7 +87,7 @@ def decode_html(html: bytes | str) -> str:
     byte, so the page always decodes).
     """
     if isinstance(html, str):
-        return html
+        return replace_surrogates(html)
     if not isinstance(html, (bytes, bytearray, memoryview)):
         raise InputError(f"HTML must be str or bytes, not {type(html).__name__}")
     data = bytes(html)

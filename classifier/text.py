@@ -10,17 +10,27 @@ from .errors import InputError
 # feeds, \x1c-\x1e, \x85 and U+2028/2029, which occur inside scraped blocks.
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Lone surrogates (e.g. from bytes decoded with errors="surrogateescape") are
+# not characters: no encoder accepts them, so they would fail deep inside
+# pandas/pyarrow or when the result is written out. They become U+FFFD, the
+# replacement character, as a UTF-8 decoder would have made them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_surrogates(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 def split_lines(text) -> list[str]:
     """Split page text (``str``) or accept a list of lines; never drops a line.
 
-    A list is taken as the lines themselves (each item one line; an item that
+    Lone surrogates become U+FFFD (see ``replace_surrogates``). A list is
+    taken as the lines themselves (each item one line; an item that
     itself contains line breaks is an error, since it would break the
     one-label-per-line contract).
     """
     if isinstance(text, str):
-        return _LINE_BREAK.split(text) if text else []
+        return _LINE_BREAK.split(replace_surrogates(text)) if text else []
     if isinstance(text, (list, tuple)):
         lines = []
         for number, line in enumerate(text):
@@ -30,7 +40,7 @@ def split_lines(text) -> list[str]:
             if _LINE_BREAK.search(line):
                 raise InputError(f"line {number} contains a line break; pass one "
                                  "block per list item or pass the whole text as a str")
-            lines.append(line)
+            lines.append(replace_surrogates(line))
         return lines
     if isinstance(text, (bytes, bytearray)):
         raise InputError("page text must be str, not bytes: decode it first, "

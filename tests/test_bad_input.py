@@ -1,0 +1,126 @@
+"""Hostile and odd pages: each gets a correct result or a clear InputError.
+
+Everything here runs on the small models trained from synthetic pages; what
+is checked is the contract (no crash, no hang, nothing lost, typed errors),
+not the quality of the labels.
+"""
+
+import pytest
+
+import classifier
+from classifier import InputError, Limits
+
+
+@pytest.fixture(scope="module")
+def clf(trained_models):
+    return classifier.load(trained_models, trusted=True)
+
+
+def assert_one_line_per_non_blank_input_line(page, text):
+    import re
+
+    text = re.sub("[\ud800-\udfff]", "\ufffd", text)  # lone surrogates become U+FFFD
+    raw = re.split(r"\r\n|\r|\n", text) if text else []
+    expected = [(i, line.strip()) for i, line in enumerate(raw) if line.strip()]
+    assert [(line.index, line.text) for line in page.lines] == expected
+    assert all(0.0 <= line.score <= 1.0 for line in page.lines)
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "\t\n \r\n\r", "\n" * 1000,
+    "NUL\x00inside a line\nbell\x07 and escape\x1b[31m codes\x7f",
+    "form\x0cfeed and \x1c file separators \x85 next-line stay inside one line",
+    "Windows\r\nline\r\nends", "old Mac\rline\rends", "mixed\r\nends\rand\nmore",
+    "العربية من اليمين إلى اليسار\nעברית גם כן",
+    "中文新闻正文没有空格。\n日本語のテキストです。\n한국어 문장입니다.",
+    "emoji 🎉🔥 in a line 👩‍👩‍👧\n🙂",
+    "\ufeffa byte-order mark at the start\n\u200b zero width \u2028 separators",
+    "\udcff lone surrogate from surrogateescape",  # becomes U+FFFD
+])
+def test_odd_text_gets_one_label_per_non_blank_line(clf, text):
+    page = clf.predict(text)
+    assert_one_line_per_non_blank_input_line(page, text)
+
+
+def test_invalid_utf8_bytes_are_refused_for_text_and_decoded_for_html(clf):
+    data = b"caf\xe9 \xff\xfe broken \xc3( utf-8"
+    with pytest.raises(InputError, match="decode it first"):
+        clf.predict(data)
+    # The CLI decodes text files with errors="replace"; HTML is decoded by
+    # its declared or sniffed encoding and never fails.
+    assert clf.predict(data.decode("utf-8", errors="replace")).lines
+    assert "café" in clf.predict_html(b"<p>" + data + b"</p>").lines[0].text
+
+
+def test_a_10_mb_line_is_kept_whole_and_scored(clf):
+    line = "word " * 2_000_000
+    page = clf.predict("Headline\n" + line + "\nfooter")
+    assert len(page.lines) == 3
+    assert page.lines[1].text == line.strip()  # nothing cut from the result
+    assert 0.0 <= page.lines[1].score <= 1.0
+
+
+def test_a_50_mb_page_is_refused_with_the_limit_named(clf):
+    page = "A line of text.\n" * 3_200_000  # 51 MB
+    with pytest.raises(InputError, match="max_page_chars"):
+        clf.predict(page)
+    with pytest.raises(InputError, match="max_page_chars"):
+        clf.predict(page.split("\n"))
+    with pytest.raises(InputError, match="max_html_bytes"):
+        clf.predict_html(("<p>" + "x" * 100 + "</p>") * 500_000)
+
+
+def test_a_million_lines_are_refused_by_default_and_the_limit_is_configurable(
+        clf, trained_models):
+    with pytest.raises(InputError, match="1,000,000 non-blank lines.*max_lines"):
+        clf.predict("line\n" * 1_000_000)
+    small = classifier.load(trained_models, trusted=True, limits=Limits(max_lines=10))
+    assert len(small.predict("line\n" * 10).lines) == 10
+    with pytest.raises(InputError, match="max_lines"):
+        small.predict("line\n" * 11)
+    with pytest.raises(InputError, match="max_lines"):
+        small.predict_html("<p>x</p>" * 11)
+    # In a batch the error names the page.
+    with pytest.raises(InputError, match="page 1 has 11"):
+        small.predict_many(["line", "line\n" * 11])
+
+
+def test_limits_are_validated():
+    with pytest.raises(ValueError, match="max_lines"):
+        Limits(max_lines=0)
+    with pytest.raises(TypeError):
+        classifier.Classifier(line_model=object(), limits={"max_lines": 5})
+
+
+@pytest.mark.parametrize("html", [
+    b"",
+    b"<html><head><title>only a head</title></head></html>",
+    b"<p>truncated <b>mid-tag <a href='x",
+    b"</p></div></body></html> closing tags only",
+    b"<div>" * 100_000 + b"deep text" + b"</div>" * 100_000,
+    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\x00\x00",
+    b'{"json": "not html", "list": [1, 2, 3]}',
+    bytes(range(256)) * 64,
+    "<p>utf-8 \u00e9\u4e2d\U0001f600</p>".encode("utf-8"),
+    "<p>utf-16 with BOM</p>".encode("utf-16"),
+])
+def test_html_that_is_broken_or_not_html_never_crashes(clf, html):
+    page = clf.predict_html(html)
+    for line in page.lines:
+        assert line.text.strip() and "\n" not in line.text and "\r" not in line.text
+        assert 0.0 <= line.score <= 1.0
+
+
+@pytest.mark.parametrize("bad", [None, 3.5, object(), {"text": "x"}])
+def test_wrong_types_are_input_errors_with_the_type_named(clf, bad):
+    with pytest.raises(InputError, match=type(bad).__name__):
+        clf.predict(bad)
+    with pytest.raises(InputError, match=type(bad).__name__):
+        clf.predict_html(bad)
+
+
+def test_every_refusal_is_a_classifier_error(clf):
+    for call in (lambda: clf.predict(None), lambda: clf.predict_many("x"),
+                 lambda: clf.predict_html(12), lambda: clf.predict(["a\nb"])):
+        with pytest.raises(classifier.ClassifierError):
+            call()
