@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="print JSON Lines: every line with label and score")
     predict.add_argument("--html", action="store_true", help="the files are raw HTML")
     predict.add_argument("--models", metavar="DIR", help="models folder (default: shipped)")
+    predict.add_argument("--trust-models", action="store_true",
+                         help="allow loading --models DIR: model files are pickles and can "
+                              "run code, so only for folders you made or trust")
     return parser
 
 
@@ -44,7 +47,7 @@ def _read(name: str, html: bool):
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
-        clf = load(args.models)
+        clf = load(args.models, trusted=args.trust_models)
     except ClassifierError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -5,9 +5,12 @@ describing each: file name, sha256, creation time, library versions, a
 summary of the training data and its cross-validated metrics.
 
 * Saving is atomic: an artifact is written to a temporary file in the target
-  folder and renamed over the old one only when complete, then the manifest
-  is replaced the same way; a run killed midway leaves the previous models
-  usable.
+  folder and renamed, when complete, to a name carrying its own sha256
+  (``line_model-<sha>.joblib``); then the manifest is replaced the same way
+  (temporary file + rename), and only then is the old artifact deleted. The
+  manifest rename is the single moment the new model takes over, so a run
+  killed at any point leaves a manifest whose files are all present and
+  intact: the previous models, or the new ones.
 * Loading checks each artifact's sha256 against the manifest before
   unpickling it (a truncated copy or a swapped file is refused), and warns
   when the installed scikit-learn differs from the one that trained it.
@@ -20,6 +23,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -94,15 +98,29 @@ def _atomic_write(folder: Path, name: str, write) -> None:
 
 def save_model(folder, name: str, model, training_data: dict, metrics: dict,
                parameters: dict | None = None) -> dict:
-    """Save ``model`` as ``folder/<name>.joblib`` and record it in the manifest."""
+    """Save ``model`` in ``folder`` and record it in the manifest (atomically)."""
     if name not in MODEL_NAMES:
         raise ValueError(f"model name must be one of {MODEL_NAMES}")
     folder = Path(folder)
-    file_name = f"{name}.joblib"
-    _atomic_write(folder, file_name, lambda path: joblib.dump(model, path, compress=3))
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(folder, name)
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    os.close(handle)
+    try:
+        joblib.dump(model, temporary, compress=3)
+        with open(temporary, "rb") as written:
+            os.fsync(written.fileno())
+        digest = sha256_of(Path(temporary))
+        # A name unique to the content: the old file stays untouched until the
+        # manifest no longer points at it.
+        file_name = f"{name}-{digest[:16]}.joblib"
+        os.replace(temporary, folder / file_name)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
     entry = {
         "file": file_name,
-        "sha256": sha256_of(folder / file_name),
+        "sha256": digest,
         "bytes": (folder / file_name).stat().st_size,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "versions": library_versions(),
@@ -117,7 +135,25 @@ def save_model(folder, name: str, model, training_data: dict, metrics: dict,
     manifest["models"][name] = entry
     text = json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n"
     _atomic_write(folder, MANIFEST, lambda path: Path(path).write_text(text, encoding="utf-8"))
+    _remove_unlisted_artifacts(folder, name, manifest)
     return entry
+
+
+def _remove_unlisted_artifacts(folder: Path, name: str, manifest: dict) -> None:
+    """Delete ``name``'s artifacts the manifest no longer lists: the model just
+    replaced, or the orphan of a save killed before its manifest was written."""
+    listed = {entry["file"] for entry in manifest["models"].values()}
+    pattern = re.compile(rf"{re.escape(name)}(-[0-9a-f]+)?\.joblib")
+    for path in folder.glob(f"{name}*.joblib"):
+        if pattern.fullmatch(path.name) and path.name not in listed:
+            path.unlink(missing_ok=True)
+
+
+def _remove_stale_temporaries(folder: Path, name: str) -> None:
+    """Delete temporary files a killed save of ``name`` left behind."""
+    for pattern in (f".{name}.*.tmp", f".{MANIFEST}.*.tmp"):
+        for stale in folder.glob(pattern):
+            stale.unlink(missing_ok=True)
 
 
 def load_model(folder, name: str, manifest: dict | None = None):

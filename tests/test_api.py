@@ -12,7 +12,7 @@ from conftest import synthetic_page
 
 @pytest.fixture(scope="module")
 def clf(trained_models):
-    return classifier.load(trained_models)
+    return classifier.load(trained_models, trusted=True)
 
 
 PAGE = """Home > News
@@ -110,6 +110,6 @@ def test_page_to_dict_is_json_ready(clf):
 
 def test_loading_a_missing_folder_is_a_model_error(tmp_path):
     with pytest.raises(ModelError, match="no such models folder"):
-        classifier.load(tmp_path / "missing")
+        classifier.load(tmp_path / "missing", trusted=True)
     with pytest.raises(ModelError, match="manifest"):
-        classifier.load(tmp_path)
+        classifier.load(tmp_path, trusted=True)

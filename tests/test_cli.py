@@ -10,7 +10,7 @@ def test_plain_output_prints_body_and_topic(trained_models, capsys, tmp_path):
     html, gold = synthetic_page(11)
     page_file = tmp_path / "page.txt"
     page_file.write_text(gold + "\nCopyright 2024 Site. All rights reserved.\n")
-    assert main(["predict", str(page_file), "--models", str(trained_models)]) == 0
+    assert main(["predict", str(page_file), "--models", str(trained_models), "--trust-models"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[-1].startswith("topic: ") and out[-1].endswith(")")
     assert gold.splitlines()[1] in out
@@ -20,7 +20,7 @@ def test_json_lines_output_and_html_input(trained_models, capsys, tmp_path):
     html_file = tmp_path / "page.html"
     html_file.write_bytes(synthetic_page(12)[0].encode("cp1252"))
     assert main(["predict", "--html", "--json", str(html_file), str(html_file),
-                 "--models", str(trained_models)]) == 0
+                 "--models", str(trained_models), "--trust-models"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(records) == 2 and records[0] == records[1]
     assert records[0]["file"] == str(html_file)
@@ -31,7 +31,7 @@ def test_unreadable_file_is_reported_and_the_rest_still_printed(trained_models, 
     good = tmp_path / "good.txt"
     good.write_text("A line of text that is here.\n")
     assert main(["predict", str(tmp_path / "missing.txt"), str(good),
-                 "--models", str(trained_models)]) == 1
+                 "--models", str(trained_models), "--trust-models"]) == 1
     captured = capsys.readouterr()
     assert "missing.txt" in captured.err
     assert "==> " + str(good) in captured.out

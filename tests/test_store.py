@@ -14,16 +14,16 @@ def models_copy(trained_models, tmp_path):
 
 
 def test_tampered_artifact_is_refused_before_unpickling(models_copy):
-    path = models_copy / "topic_model.joblib"
+    path = models_copy / read_manifest(models_copy)["models"]["topic_model"]["file"]
     path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
     with pytest.raises(ModelError, match="does not match the manifest"):
-        classifier.load(models_copy)
+        classifier.load(models_copy, trusted=True)
 
 
 def test_missing_artifact_is_named(models_copy):
-    (models_copy / "line_model.joblib").unlink()
-    with pytest.raises(ModelError, match="line_model.joblib: listed in the manifest but missing"):
-        classifier.load(models_copy)
+    (models_copy / read_manifest(models_copy)["models"]["line_model"]["file"]).unlink()
+    with pytest.raises(ModelError, match=r"line_model-\w+\.joblib: listed in the manifest but missing"):
+        classifier.load(models_copy, trusted=True)
 
 
 def test_other_scikit_learn_version_warns_with_the_retrain_command(models_copy):
@@ -31,14 +31,14 @@ def test_other_scikit_learn_version_warns_with_the_retrain_command(models_copy):
     manifest["models"]["topic_model"]["versions"]["scikit-learn"] = "0.0.1"
     (models_copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.warns(UserWarning, match="python -m training"):
-        classifier.load(models_copy)
+        classifier.load(models_copy, trusted=True)
 
 
 def test_folder_without_topic_model_gives_lines_but_no_topic(models_copy):
     manifest = read_manifest(models_copy)
     del manifest["models"]["topic_model"]
     (models_copy / "manifest.json").write_text(json.dumps(manifest))
-    page = classifier.load(models_copy).predict("Some text line.\nAnother line here.")
+    page = classifier.load(models_copy, trusted=True).predict("Some text line.\nAnother line here.")
     assert len(page.lines) == 2 and page.topic is None
 
 
@@ -48,6 +48,83 @@ def test_saving_replaces_atomically_and_keeps_other_entries(models_copy):
     after = read_manifest(models_copy)
     assert after["models"]["line_model"] == before
     assert after["models"]["topic_model"]["training_data"] == {"documents": 0}
-    # No temporary files are left behind.
-    assert sorted(p.name for p in models_copy.iterdir()) == [
-        "line_model.joblib", "manifest.json", "topic_model.joblib"]
+    # The replaced artifact and every temporary file are gone.
+    assert sorted(p.name for p in models_copy.iterdir()) == sorted(
+        [entry["file"] for entry in after["models"].values()] + ["manifest.json"])
+    assert after["models"]["topic_model"]["file"].startswith("topic_model-")
+
+
+# A save killed by SIGKILL at each step: during the artifact write, before its
+# rename, after it (manifest not yet replaced), after the manifest rename.
+_KILLED_SAVE = r"""
+import os, signal, sys
+import joblib
+from classifier import store
+
+folder, when = sys.argv[1], sys.argv[2]
+die = lambda: os.kill(os.getpid(), signal.SIGKILL)
+real_replace, renames = os.replace, []
+
+def replace(source, target):
+    renames.append(target)
+    if when == "before-artifact-rename" and len(renames) == 1:
+        die()
+    real_replace(source, target)
+    if when == "after-artifact-rename" and len(renames) == 1:
+        die()
+    if when == "after-manifest-rename" and len(renames) == 2:
+        die()
+
+def half_dump(model, path, **kwargs):
+    with open(path, "wb") as handle:
+        handle.write(b"half a pickle")
+        handle.flush()
+        die()
+
+os.replace = replace
+if when == "during-dump":
+    store.joblib.dump = half_dump
+store.save_model(folder, "topic_model", {"new": "model"}, {"documents": 1}, {})
+"""
+
+
+@pytest.mark.parametrize("when", ["during-dump", "before-artifact-rename",
+                                  "after-artifact-rename", "after-manifest-rename"])
+def test_a_save_killed_at_any_point_leaves_usable_models(models_copy, when, tmp_path):
+    import subprocess
+    import sys
+
+    old_topic_model = classifier.load(models_copy, trusted=True).topic_model
+    script = tmp_path / "killed_save.py"
+    script.write_text(_KILLED_SAVE)
+    done = subprocess.run([sys.executable, str(script), str(models_copy), when])
+    assert done.returncode == -9  # it really was killed midway
+
+    clf = classifier.load(models_copy, trusted=True)  # no ModelError: files match manifest
+    if when == "after-manifest-rename":
+        assert clf.topic_model == {"new": "model"}
+    else:
+        assert type(clf.topic_model) is type(old_topic_model)
+        assert clf.topic_model.predict_proba(["minister election vote"]).shape == (1, 3)
+    # The next save cleans up whatever the killed one left behind.
+    save_model(models_copy, "topic_model", {"newer": "model"}, {"documents": 2}, {})
+    manifest = read_manifest(models_copy)
+    assert {p.name for p in models_copy.iterdir()} == (
+        {entry["file"] for entry in manifest["models"].values()} | {"manifest.json"})
+
+
+def test_a_folder_other_than_the_shipped_one_needs_trust(models_copy):
+    with pytest.raises(ModelError, match="trusted=True"):
+        classifier.load(models_copy)
+    assert classifier.load(models_copy, trusted=True).topics == ["politics", "sport", "tech"]
+    classifier.load()  # the shipped models need no opt-in
+
+
+def test_the_cli_asks_for_trust_models(models_copy, tmp_path, capsys):
+    from classifier.cli import main
+
+    page = tmp_path / "page.txt"
+    page.write_text("A line of text.\n")
+    assert main(["predict", str(page), "--models", str(models_copy)]) == 2
+    assert "--trust-models" in capsys.readouterr().err
+    assert main(["predict", str(page), "--models", str(models_copy), "--trust-models"]) == 0

@@ -28,7 +28,7 @@ def test_trained_folder_has_manifest_with_hashes_metrics_and_versions(trained_mo
 
 
 def test_retrained_models_separate_body_from_template(trained_models):
-    clf = classifier.load(trained_models)
+    clf = classifier.load(trained_models, trusted=True)
     html, gold = synthetic_page(seed=999)  # a page not in the training folder
     page = clf.predict_html(html)
     body_lines = set(gold.splitlines())
