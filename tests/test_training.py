@@ -85,6 +85,14 @@ def test_labelled_line_files_in_every_format(tmp_path):
     ("doc_id,text,label\n1,hello,body\n1,bye,junk\n", "row 2: label 'junk'"),
     ("doc_id,text,label\n", "no rows"),
     ("doc_id,text,label\n1,hello,body\n1,bye,body\n", "single label"),
+    ("doc_id,txt,label\n1,hello,body\n", r"did you mean 'txt' for 'text'"),
+    ("Doc_ID,text,Label\n1,hello,body\n", r"did you mean 'Doc_ID' for 'doc_id'"),
+    ("doc_id,text,label\n1,hello,body\n2,  ,body\n2,,boilerplate\n",
+     r"row 2: empty 'text'|row 2: document '2' has no non-blank line"),
+    ("doc_id,text,label\n1,hello,body\n2,   ,body\n", r"row 2: document '2' has no non-blank"),
+    ("doc_id,line_no,text,label\n1,0,a,body\n1,1,b,boilerplate\n1,1,c,body\n",
+     r"row 3: duplicate line_no 1 in document '1'"),
+    ("doc_id,line_no,text,label\n1,0,a,body\n1,x,b,boilerplate\n", r"row 2: line_no 'x'"),
 ])
 def test_invalid_line_data_is_refused_naming_file_and_row(tmp_path, content, message):
     path = tmp_path / "bad.csv"
@@ -105,3 +113,43 @@ def test_failed_training_writes_nothing(tmp_path, capsys):
 def test_missing_data_path_is_a_clear_error(tmp_path, capsys):
     assert main(["topics", "--data", str(tmp_path / "nope"), "--out", str(tmp_path)]) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_line_no_column_orders_a_documents_lines(tmp_path):
+    path = tmp_path / "lines.csv"
+    path.write_text("doc_id,line_no,text,label\n"
+                    "a,2,Footer,boilerplate\na,0,Menu,boilerplate\na,1,Body text.,body\n")
+    assert labelled_line_file(path)["text"].tolist() == ["Menu", "Body text.", "Footer"]
+
+
+def test_page_folder_errors_name_the_file(tmp_path):
+    from conftest import write_page_folder
+
+    folder = write_page_folder(tmp_path / "pages", 3)
+    index = folder / "index.jsonl"
+    index.write_text(index.read_text() + '{"id": "1", "url": "http://x.example/"}\n')
+    with pytest.raises(DataError, match=r"index.jsonl, line 4: duplicate id '1' \(first on line 2\)"):
+        load_line_data([folder], cache_dir=None, show_progress=False)
+    write_page_folder(folder, 3)  # rewrites a clean index
+    (folder / "2.txt").write_text("  \n")
+    with pytest.raises(DataError, match=r"2.txt: the gold text is empty"):
+        load_line_data([folder], cache_dir=None, show_progress=False)
+    (folder / "2.txt").write_text("gold")
+    (folder / "2.html").write_text("<html><script>x()</script></html>")
+    with pytest.raises(DataError, match=r"2.html: no visible text"):
+        load_line_data([folder], cache_dir=None, show_progress=False)
+
+
+@pytest.mark.parametrize("content, message", [
+    ("text,topc\nhello,sport\n", r"did you mean 'topc' for 'topic'"),
+    ("id,text,topic\n1,a,x\n2,b,y\n1,c,x\n", r"row 3: duplicate id '1'"),
+    ("text,topic\na,x\n ,y\n", r"row 2: empty 'text'"),
+    ("text,topic\na,x\nb,x\n", r"single topic \('x'\)"),
+])
+def test_invalid_topic_data_is_refused_naming_file_and_row(tmp_path, content, message):
+    from training.topic_data import load_topic_data
+
+    path = tmp_path / "topics.csv"
+    path.write_text(content)
+    with pytest.raises(DataError, match=message):
+        load_topic_data([path])

@@ -12,7 +12,8 @@ non-blank line, in page order) with the columns
   prediction time – and each line is labelled by :mod:`training.align`.
 * **labelled-line files** (``.csv``, ``.jsonl``, ``.parquet``) with columns
   ``doc_id``, ``text``, ``label`` (``body`` / ``boilerplate``); line order is
-  row order within a ``doc_id``; ``site`` is used for grouping when present.
+  row order within a ``doc_id``, or the optional ``line_no`` column (unique
+  per document); ``site`` is used for grouping when present.
 
 Converting ~2,000 HTML pages takes a minute, so the table built from page
 folders is cached as Parquet (outside git) keyed by the files' sizes and
@@ -83,7 +84,7 @@ def infer_site(html_text: str) -> str:
 def _read_index(folder: Path) -> list[dict]:
     index_path = folder / "index.jsonl"
     if index_path.exists():
-        entries = []
+        entries, seen = [], {}
         with index_path.open(encoding="utf-8") as handle:
             for number, row in enumerate(handle, 1):
                 if not row.strip():
@@ -94,6 +95,10 @@ def _read_index(folder: Path) -> list[dict]:
                 except (ValueError, KeyError, TypeError) as error:
                     raise DataError(f"{index_path}, line {number}: expected a JSON object "
                                     f"with an 'id': {error}") from None
+                if entry["id"] in seen:
+                    raise DataError(f"{index_path}, line {number}: duplicate id {entry['id']!r} "
+                                    f"(first on line {seen[entry['id']]})")
+                seen[entry["id"]] = number
                 entries.append(entry)
         return entries
     return [{"id": path.stem, "url": ""} for path in sorted(folder.glob("*.html"))]
@@ -123,6 +128,11 @@ def page_folder_lines(folder: Path, show_progress: bool = True) -> pd.DataFrame:
         blocks = html_to_blocks(html_bytes)
         lines = [block.text for block in blocks]
         gold = gold_path.read_bytes().decode("utf-8", errors="replace")
+        if not lines:
+            raise DataError(f"{html_path}: no visible text; remove the page or fix the file")
+        if not gold.strip():
+            raise DataError(f"{gold_path}: the gold text is empty; every line would be "
+                            "labelled boilerplate. Remove the page or fill in its main text")
         site = site_of(url) if url else infer_site(decode_html(html_bytes[:200_000]))
         labels = label_lines(lines, gold)
         # The <title> is chrome even though it repeats the (body) headline.
@@ -177,9 +187,20 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def require_columns(table: pd.DataFrame, columns, path) -> None:
-    missing = [column for column in columns if column not in table.columns]
+    """Refuse a table without ``columns``, suggesting near-miss spellings."""
+    import difflib
+
+    found = [str(column) for column in table.columns]
+    missing = [column for column in columns if column not in found]
     if missing:
-        raise DataError(f"{path}: missing column(s) {missing}; found {list(table.columns)}")
+        hints = []
+        for column in missing:
+            close = difflib.get_close_matches(column, found, n=1, cutoff=0.6)
+            case = [f for f in found if f.strip().lower() == column]
+            if case or close:
+                hints.append(f"{(case or close)[0]!r} for {column!r}?")
+        hint = f" (did you mean {', '.join(hints)})" if hints else ""
+        raise DataError(f"{path}: missing column(s) {missing}{hint}; found {found}")
 
 
 def labelled_line_file(path: Path) -> pd.DataFrame:
@@ -202,8 +223,17 @@ def labelled_line_file(path: Path) -> pd.DataFrame:
                         f"not one of {BODY!r}, {BOILERPLATE!r}")
     table["text"] = table["text"].astype(str)
     table["doc_id"] = table["doc_id"].astype(str)
+    blank = table["text"].str.strip() == ""
+    all_blank = blank.groupby(table["doc_id"], sort=False).transform("all")
+    if all_blank.any():
+        row = int(all_blank.to_numpy().argmax())
+        raise DataError(f"{path}, row {row + 1}: document {table['doc_id'].iloc[row]!r} "
+                        "has no non-blank line")
+    if "line_no" in table.columns:
+        order = _order_by_line_no(table, path)
+        table, blank = table.iloc[order], blank.iloc[order]
     # Blank lines are not lines to the model (see README, "Blank lines").
-    table = table[table["text"].str.strip() != ""].copy()
+    table = table[~blank].copy()
     table["set"] = path.stem
     if "site" not in table.columns:
         table["site"] = ""
@@ -214,6 +244,24 @@ def labelled_line_file(path: Path) -> pd.DataFrame:
     order = pd.Categorical(table["doc_id"], categories=pd.unique(table["doc_id"]))
     table = table.assign(_order=order.codes).sort_values(["_order", "line_no"], kind="stable")
     return table[LINE_COLUMNS].reset_index(drop=True)
+
+
+def _order_by_line_no(table: pd.DataFrame, path):
+    """Row positions putting each document's lines in ``line_no`` order."""
+    numbers = pd.to_numeric(table["line_no"], errors="coerce")
+    bad = numbers.isna() | (numbers != numbers.round())
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise DataError(f"{path}, row {row + 1}: line_no {table['line_no'].iloc[row]!r} "
+                        "is not a whole number")
+    keys = pd.DataFrame({"doc_id": table["doc_id"].to_numpy(),
+                         "line_no": numbers.astype("int64").to_numpy()})
+    duplicate = keys.duplicated()
+    if duplicate.any():
+        row = int(duplicate.to_numpy().argmax())
+        raise DataError(f"{path}, row {row + 1}: duplicate line_no {keys['line_no'].iloc[row]} "
+                        f"in document {keys['doc_id'].iloc[row]!r}")
+    return keys.sort_values("line_no", kind="stable").index.to_numpy()
 
 
 def load_line_data(paths, cache_dir: Path | None = None,

@@ -4,7 +4,7 @@
   (BBC News is laid out this way); files are read as UTF-8, undecodable
   bytes replaced, so latin-1 era corpora load too;
 * a **table** (``.csv``, ``.jsonl``, ``.parquet``) with columns ``text`` and
-  ``topic``.
+  ``topic``, and optionally ``id`` (then unique).
 
 Both give a DataFrame with ``text`` and ``topic``; errors name file and row.
 """
@@ -44,6 +44,11 @@ def read_topic_table(path: Path) -> pd.DataFrame:
         if empty.any():
             row = int(empty.to_numpy().argmax())
             raise DataError(f"{path}, row {row + 1}: empty {column!r}")
+    if "id" in table.columns:
+        duplicate = table["id"].astype(str).duplicated()
+        if duplicate.any():
+            row = int(duplicate.to_numpy().argmax())
+            raise DataError(f"{path}, row {row + 1}: duplicate id {table['id'].iloc[row]!r}")
     table = table.assign(text=table["text"].astype(str), topic=table["topic"].astype(str).str.strip(),
                          source=[f"{path.name}:{i + 1}" for i in range(len(table))])
     return table[["text", "topic", "source"]]
