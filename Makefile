@@ -7,7 +7,7 @@ PAGES := $(SHARED)/pages/dragnet $(SHARED)/pages/cleaneval-final $(SHARED)/pages
 BBC := $(SHARED)/topics/bbc
 EXAMPLE := examples/000_9194ea2d3ca4e63b.txt
 
-.PHONY: run test install models eval eval-lines eval-topics clean
+.PHONY: run test install models eval eval-lines eval-topics fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,3 +39,8 @@ eval-topics: install
 
 clean:
 	rm -rf $(VENV) .cache build dist *.egg-info
+
+# Long fuzz run of the property tests (HTML soup, raw bytes, odd text): many
+# thousands of inputs, each under a watchdog; `make test` runs 40 of each.
+fuzz: install
+	$(PY) -m pytest -q tests/test_properties.py --hypothesis-profile=fuzz --hypothesis-show-statistics

@@ -138,9 +138,33 @@ def _parse(text: str):
     return root
 
 
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
-_INVISIBLE = re.compile(r"<(script|style|noscript|template|head)\b.*?</\1\s*>",
-                        re.IGNORECASE | re.DOTALL)
+# [^<>] (not [^>]): an unclosed "<a x" must not make each tag scan to the end.
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*>")
+_INVISIBLE_OPEN = re.compile(r"<(script|style|noscript|template|head)\b", re.IGNORECASE)
+
+
+def _strip_invisible(text: str) -> str:
+    """Remove script/style/head… elements, in time linear in the page size.
+
+    (A lazy ``<script>.*?</script>`` regex rescans to the end of the page for
+    every unclosed opener: 32,000 of them took a minute.) An element without
+    a closing tag loses only its opening tag, so no text is dropped on a guess.
+    """
+    lower = text.lower()
+    pieces, position, unclosed = [], 0, set()
+    for opening in _INVISIBLE_OPEN.finditer(text):
+        if opening.start() < position:
+            continue  # inside an element already removed
+        tag = opening.group(1).lower()
+        close = -1 if tag in unclosed else lower.find("</" + tag, opening.end())
+        if close < 0:
+            unclosed.add(tag)  # no closer further on either: never search again
+            continue
+        end = lower.find(">", close)
+        pieces.append(text[position:opening.start()])
+        position = len(text) if end < 0 else end + 1
+    pieces.append(text[position:])
+    return " ".join(pieces)
 
 
 def _flat_document(text: str):
@@ -149,7 +173,7 @@ def _flat_document(text: str):
     Keeps every visible word and the block boundaries; loses the DOM
     structure, which is meaningless at that depth anyway.
     """
-    text = _INVISIBLE.sub(" ", text)
+    text = _strip_invisible(text)
     text = _TAG.sub(lambda m: "\n" if m.group(2).lower() in _BLOCK_TAGS or
                     m.group(2).lower() == "br" else "", text)
     body = lxml.html.Element("body")

@@ -10,9 +10,37 @@ saving, CLI); model quality is measured by `make eval` on real data.
 from __future__ import annotations
 
 import random
+import signal
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests (tests/test_properties.py): a quick run in `make test`, a
+# long one in `make fuzz` (--hypothesis-profile=fuzz). No deadline: timing
+# varies on shared CI machines; hangs are caught by the tests' watchdog.
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("default", max_examples=40, deadline=None,
+                          suppress_health_check=_SLOW_OK)
+settings.register_profile("fuzz", max_examples=5000, deadline=None,
+                          suppress_health_check=_SLOW_OK)
+settings.load_profile("default")
+
+@contextmanager
+def watchdog(seconds: int = 10):
+    """Fail (instead of hanging) when the body runs longer than ``seconds``."""
+    def expire(signum, frame):
+        raise TimeoutError(f"no result after {seconds} s: the input makes it hang")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -9,6 +9,9 @@ import pytest
 
 import classifier
 from classifier import InputError, Limits
+from classifier.html import html_to_lines
+
+from conftest import watchdog
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +127,18 @@ def test_every_refusal_is_a_classifier_error(clf):
                  lambda: clf.predict_html(12), lambda: clf.predict(["a\nb"])):
         with pytest.raises(classifier.ClassifierError):
             call()
+
+
+@pytest.mark.parametrize("html", [
+    # Past libxml2's nesting limit the page is read by the flat fallback, whose
+    # regexes once rescanned the page per unclosed tag (a minute for these).
+    "<div>" * 3000 + "<script>x " * 32_000,
+    "<div>" * 3000 + "<a x" * 32_000,
+    "<div>" * 3000 + "<style>" * 32_000 + "</style>visible",
+    "<p>" + "<a " * 100_000,
+    "<meta " * 100_000,
+])
+def test_pathological_markup_takes_linear_time(html):
+    with watchdog(5):
+        lines = html_to_lines(html)
+    assert all(line.strip() == line and line for line in lines)

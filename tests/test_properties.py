@@ -1,0 +1,119 @@
+"""Properties that hold for *any* input, checked with hypothesis.
+
+The same tests are the fuzzer: ``make test`` runs them for a few seconds
+(the "default" profile), ``make fuzz`` runs many more examples (the "fuzz"
+profile in conftest.py). Each example runs under a watchdog, so a hang is
+a failure with the input that caused it, not a stuck test run.
+"""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import classifier
+from classifier.html import html_to_blocks
+
+from conftest import watchdog
+
+@pytest.fixture(scope="module")
+def clf(trained_models):
+    return classifier.load(trained_models, trusted=True)
+
+
+# Lines mixing words, whitespace of every kind, control characters, scripts
+# and emoji; joined by any of the three line breaks (or odd separators that
+# are *not* line breaks).
+_piece = st.one_of(
+    st.text(alphabet=st.one_of(
+        st.sampled_from(list("abc XYZ.,;:!?-'\"()0123456789\t\x00\x0b\x0c\x1c\x85\u2028\ufeff")),
+        st.characters(codec="utf-8")), max_size=30),
+    st.sampled_from(["minister ", "election ", "match ", "Home > ", "Related", "© 2024 "]),
+)
+_line = st.lists(_piece, max_size=6).map("".join)
+page_texts = st.lists(_line, max_size=25).flatmap(
+    lambda lines: st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=len(lines),
+                           max_size=len(lines)).map(
+        lambda breaks: "".join(line + brk for line, brk in zip(lines, breaks))))
+
+
+def expected_lines(text: str) -> list[tuple[int, str]]:
+    raw = re.split(r"\r\n|\r|\n", text) if text else []
+    return [(i, line.strip()) for i, line in enumerate(raw) if line.strip()]
+
+
+@given(text=page_texts)
+def test_one_label_per_non_blank_line_in_order_with_scores_in_0_1(clf, text):
+    with watchdog():
+        page = clf.predict(text)
+    assert [(line.index, line.text) for line in page.lines] == expected_lines(text)
+    for line in page.lines:
+        assert 0.0 <= line.score <= 1.0
+        assert line.label == ("body" if line.score >= clf.threshold else "boilerplate")
+    if page.topic is not None:
+        assert page.body and abs(sum(page.topic_scores.values()) - 1.0) < 1e-6
+
+
+@given(text=page_texts)
+def test_prediction_is_deterministic(clf, text):
+    assert clf.predict(text) == clf.predict(text)
+
+
+@given(texts=st.lists(page_texts, max_size=6))
+def test_predict_many_equals_predict_page_by_page(clf, texts):
+    assert clf.predict_many(texts) == [clf.predict(text) for text in texts]
+
+
+@given(texts=st.lists(page_texts, min_size=2, max_size=4))
+def test_results_are_identical_from_several_threads(clf, texts):
+    expected = [clf.predict(text) for text in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(clf.predict, texts * 2)) == expected * 2
+
+
+# HTML soup: real tags (block, inline, dropped, void), broken ones, attributes
+# with class words the model uses, entities, comments, CDATA, declarations,
+# encodings declared right or wrong, and raw bytes.
+_tags = ["p", "div", "span", "a", "li", "ul", "h1", "br", "table", "tr", "td", "pre",
+         "script", "style", "title", "head", "body", "html", "nav", "footer", "svg", "b"]
+_fragment = st.one_of(
+    st.builds(lambda t, a: f"<{t}{a}>", st.sampled_from(_tags),
+              st.sampled_from(["", " class='related'", ' id="comment-1"', " href=x", " =>",
+                               " class=\"a b\" style='x'"])),
+    st.builds(lambda t: f"</{t}>", st.sampled_from(_tags)),
+    st.sampled_from(["&amp;", "&nbsp;", "&#0;", "&#x110000;", "&bogus", "<!-- c -->",
+                     "<!--", "<![CDATA[x]]>", "<!DOCTYPE html>", "<?xml version='1.0'?>",
+                     "<meta charset='latin-1'>", "<meta charset=nonsense>", "<", ">", "</",
+                     "<p", "\x00", "\r\n", "\ufeff"]),
+    _line,
+)
+html_soup = st.lists(_fragment, max_size=60).map("".join)
+html_inputs = st.one_of(
+    html_soup,
+    html_soup.flatmap(lambda s: st.sampled_from(["utf-8", "cp1252", "utf-16"]).map(
+        lambda encoding: s.encode(encoding, errors="replace"))),
+    st.binary(max_size=2000),
+)
+
+
+@given(html=html_inputs)
+def test_any_html_gives_clean_lines_and_a_result(clf, html):
+    with watchdog():
+        blocks = html_to_blocks(html)
+        page = clf.predict_html(html)
+    texts = [block.text for block in blocks]
+    assert [line.text for line in page.lines] == [text.strip() for text in texts]
+    for text in texts:
+        assert text.strip() == text and text and "\n" not in text and "\r" not in text
+    assert all(0.0 <= line.score <= 1.0 for line in page.lines)
+
+
+@given(depth=st.integers(min_value=0, max_value=3000), word=st.sampled_from(["x", "deep text"]))
+def test_any_nesting_depth_keeps_the_text(depth, word):
+    html = "<div>" * depth + word + "</div>" * depth
+    with watchdog():
+        assert [block.text for block in html_to_blocks(html)] == [word]
