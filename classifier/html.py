@@ -26,7 +26,6 @@ import re
 from dataclasses import dataclass, field
 
 import lxml.etree
-import lxml.html
 
 from .errors import InputError
 from .text import replace_surrogates
@@ -125,11 +124,15 @@ def _parse(text: str):
     if not text.strip():
         return None
     # huge_tree lifts libxml2's nesting limit from 256 to 2048 levels.
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True,
-                                  huge_tree=True)
+    # The plain etree parser, not lxml.html's: lxml.html looks up a Python
+    # element class for every node, which cost a tenth of the conversion.
+    parser = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True,
+                                   huge_tree=True)
     try:
-        root = lxml.html.document_fromstring(text, parser=parser)
-    except (lxml.etree.ParserError, ValueError):
+        root = lxml.etree.fromstring(text, parser=parser)
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
+        return None
+    if root is None:
         return None
     if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
         # Nested deeper than libxml2 allows: it stopped reading there and
@@ -176,11 +179,11 @@ def _flat_document(text: str):
     text = _strip_invisible(text)
     text = _TAG.sub(lambda m: "\n" if m.group(2).lower() in _BLOCK_TAGS or
                     m.group(2).lower() == "br" else "", text)
-    body = lxml.html.Element("body")
+    body = lxml.etree.Element("body")
     for line in text.split("\n"):
         if line.strip():
             lxml.etree.SubElement(body, "p").text = html_entities.unescape(line)
-    root = lxml.html.Element("html")
+    root = lxml.etree.Element("html")
     root.append(body)
     return root
 
@@ -235,7 +238,7 @@ def html_to_blocks(html: bytes | str) -> list[Block]:
     title = root.find("head/title")
     if title is None:
         title = root.find(".//title")
-    title_text = _WHITESPACE.sub(" ", title.text_content()).strip() if title is not None else ""
+    title_text = _WHITESPACE.sub(" ", "".join(title.itertext())).strip() if title is not None else ""
     if title_text:
         builder.blocks.append(Block(text=title_text, tag="title", ancestors=("html", "head")))
     body = root.find("body")
@@ -258,7 +261,9 @@ def html_to_blocks(html: bytes | str) -> list[Block]:
         if not tag or tag in _DROPPED_TAGS:
             stack.append(("tail", element, (ancestors, words, in_link, in_pre, depth)))
             continue
-        own_words = words + _attribute_words(element)
+        # Most elements have neither class nor id: skip the split for them.
+        own_words = (words + _attribute_words(element)
+                     if element.get("class") or element.get("id") else words)
         is_block = tag in _BLOCK_TAGS
         if is_block:
             builder.flush()
