@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, ModelError
-from .html import html_to_lines
+from .dom import dom_line_table
+from .html import html_to_blocks
 from .limits import Limits
 from .line_model import BODY, BOILERPLATE
 from .page import Line, Page
-from .store import (LINE_MODEL, TOPIC_MODEL, default_models_dir, load_model,
+from .store import (HTML_MODEL, LINE_MODEL, TOPIC_MODEL, default_models_dir, load_model,
                     read_manifest)
 from .text import split_lines
 
@@ -32,13 +33,15 @@ class Classifier:
     """
 
     def __init__(self, line_model, topic_model=None, manifest: dict | None = None,
-                 threshold: float | None = None, limits: Limits | None = None):
+                 threshold: float | None = None, limits: Limits | None = None,
+                 html_model=None):
         if line_model is None:
             raise ModelError("a line model is required")
         if limits is not None and not isinstance(limits, Limits):
             raise TypeError(f"limits must be a classifier.Limits, not {type(limits).__name__}")
         self.line_model = line_model
         self.topic_model = topic_model
+        self.html_model = html_model
         self.manifest = manifest or {}
         self.threshold = getattr(line_model, "threshold", 0.5) if threshold is None else threshold
         self.limits = limits or Limits()
@@ -68,13 +71,25 @@ class Classifier:
     def predict_html(self, html, url: str | None = None) -> Page:
         """Classify a page given as HTML (``str`` or raw ``bytes``).
 
-        The page is turned into visible-text lines by the same conversion the
-        line model's training data went through (:mod:`classifier.html`).
-        ``url`` is accepted for future site-aware features and ignored now.
+        The page is turned into visible-text blocks by the same conversion
+        the line models' training data went through (:mod:`classifier.html`),
+        one ``Line`` per block in document order (``Line.index`` counts
+        blocks). With an HTML line model (``html_model``) each block is
+        judged by its text *and* its place in the DOM; without one, by the
+        text line model. ``url`` is accepted for future site-aware features
+        and ignored now.
         """
         if isinstance(html, (str, bytes, bytearray, memoryview)):
             self.limits.check_html_size(len(html))
-        return self._classify([html_to_lines(html)])[0]
+        blocks = html_to_blocks(html)
+        texts = [block.text for block in blocks]
+        if self.html_model is None or not blocks:
+            return self._classify([texts])[0]
+        self.limits.check_line_count(len(blocks))
+        columns = dom_line_table(blocks)
+        columns["text"] = self._scored_texts(texts)
+        scores = self.html_model.body_proba(pd.DataFrame(columns))
+        return self._pages(1, texts, [0] * len(texts), range(len(texts)), scores)[0]
 
     # -- shared path ------------------------------------------------------
     def _classify(self, pages_lines: list[list[str]]) -> list[Page]:
@@ -89,14 +104,20 @@ class Classifier:
                     indices.append(index)
             where = f"page {page_number}" if len(pages_lines) > 1 else "page"
             self.limits.check_line_count(len(texts) - first, where)
+        table = pd.DataFrame({"text": self._scored_texts(texts),
+                              "page": np.asarray(page_keys, dtype=np.int64)})
+        scores = self.line_model.body_proba(table) if texts else np.zeros(0)
+        return self._pages(len(pages_lines), texts, page_keys, indices, scores)
+
+    def _scored_texts(self, texts: list[str]) -> list[str]:
         # Very long lines are scored on their head (see Limits.scored_line_chars).
         cap = self.limits.scored_line_chars
-        scored = [text if len(text) <= cap else text[:cap] for text in texts]
-        table = pd.DataFrame({"text": scored, "page": np.asarray(page_keys, dtype=np.int64)})
-        scores = self.line_model.body_proba(table) if texts else np.zeros(0)
+        return [text if len(text) <= cap else text[:cap] for text in texts]
 
-        pages_out: list[list[Line]] = [[] for _ in pages_lines]
-        for text, page_number, index, score in zip(texts, page_keys, indices, scores.tolist()):
+    def _pages(self, n_pages, texts, page_keys, indices, scores) -> list[Page]:
+        pages_out: list[list[Line]] = [[] for _ in range(n_pages)]
+        for text, page_number, index, score in zip(texts, page_keys, indices,
+                                                   np.asarray(scores).tolist()):
             label = BODY if score >= self.threshold else BOILERPLATE
             pages_out[page_number].append(Line(text=text, label=label, score=score, index=index))
 
@@ -149,7 +170,7 @@ def load(path=None, *, trusted: bool = False, limits: Limits | None = None) -> C
     if line_model is None:
         raise ModelError(f"{folder}: the manifest lists no {LINE_MODEL}")
     return Classifier(line_model, load_model(folder, TOPIC_MODEL, manifest), manifest,
-                      limits=limits)
+                      limits=limits, html_model=load_model(folder, HTML_MODEL, manifest))
 
 
 def _is_shipped(folder: Path) -> bool:

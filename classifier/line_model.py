@@ -19,6 +19,9 @@ and teach the second stage to trust them blindly.
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -28,6 +31,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import StandardScaler
 
+from .dom import DomLayout, dom_text_vectorizer
 from .features import (
     LineShape, MainTextRun, NeighbourWindow, PagePosition, SectionMarkers, TitleOverlap,
     densest_run, line_text_vectorizer, neighbour_window, page_bounds,
@@ -49,6 +53,28 @@ def default_layout_features():
         ("title_overlap", NeighbourWindow(TitleOverlap(), offsets=(-2, -1, 1, 2),
                                           window_sizes=())),
     ])
+
+
+def html_text_features():
+    """The line's words and its DOM tokens (tag, ancestors, class/id words)."""
+    return FeatureUnion([("words", line_text_vectorizer()), ("dom", dom_text_vectorizer())])
+
+
+def html_layout_features():
+    """The text path's layout features plus DOM facts of the line and its
+    neighbours (a link-dense line between two link-dense lines is a menu)."""
+    return FeatureUnion([
+        ("text_layout", default_layout_features()),
+        ("dom", NeighbourWindow(DomLayout(), offsets=(-2, -1, 1, 2), window_sizes=(5,))),
+    ])
+
+
+def html_line_model(**parameters) -> "StackedLineClassifier":
+    """The line model of the HTML path: same stacking, DOM features added.
+
+    It reads a DOM line table (:func:`classifier.dom.dom_line_table`)."""
+    return StackedLineClassifier(text_features=html_text_features(),
+                                 layout_features=html_layout_features(), **parameters)
 
 
 def default_first_stage(random_state=0):
@@ -160,7 +186,13 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
         layout = self.layout_features_.transform(X).astype(np.float32)
         first = self.first_stage_.predict_proba(self._first_stage_inputs(text, layout))[:, 1]
         second_inputs = self._second_stage_inputs(layout, first, bounds)
-        return self.second_stage_.predict_proba(second_inputs)[:, 1]
+        if len(X) >= _PARALLEL_ROWS:
+            return self.second_stage_.predict_proba(second_inputs)[:, 1]
+        # A page's few hundred lines gain nothing from OpenMP threads, and
+        # when other processes keep the cores busy the threads' spin-waits
+        # made each tree 100x slower (measured: 1.6 s instead of 25 ms/page).
+        with _single_openmp_thread():
+            return self.second_stage_.predict_proba(second_inputs)[:, 1]
 
     def predict(self, X):
         return np.where(self.body_proba(X) >= self.threshold, BODY, BOILERPLATE)
@@ -175,6 +207,41 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
     def _second_stage_inputs(self, layout, scores, bounds):
         return np.hstack([layout, score_context(scores, bounds, self.score_offsets,
                                                 self.score_windows)])
+
+
+_PARALLEL_ROWS = 20_000
+_controller = None
+_limit_lock = threading.Lock()
+_limit_users = 0
+_limiter = None
+
+
+@contextmanager
+def _single_openmp_thread():
+    """Limit OpenMP to one thread while any caller is inside.
+
+    The limit is process-wide, so concurrent callers share one: the first
+    sets it, the last restores it (nested per-thread limits would restore
+    each other's values and could leave the process at one thread).
+    """
+    global _controller, _limit_users, _limiter
+    with _limit_lock:
+        if _controller is None:
+            # Created once: inspecting the loaded libraries costs ~3 ms.
+            from threadpoolctl import ThreadpoolController
+
+            _controller = ThreadpoolController()
+        if _limit_users == 0:
+            _limiter = _controller.limit(limits=1, user_api="openmp")
+        _limit_users += 1
+    try:
+        yield
+    finally:
+        with _limit_lock:
+            _limit_users -= 1
+            if _limit_users == 0:
+                _limiter.restore_original_limits()
+                _limiter = None
 
 
 def score_context(scores: np.ndarray, bounds: np.ndarray, offsets, windows) -> np.ndarray:

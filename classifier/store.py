@@ -35,7 +35,8 @@ from .errors import ModelError
 MANIFEST = "manifest.json"
 LINE_MODEL = "line_model"
 TOPIC_MODEL = "topic_model"
-MODEL_NAMES = (LINE_MODEL, TOPIC_MODEL)
+HTML_MODEL = "html_model"  # the line model of the HTML path (DOM features)
+MODEL_NAMES = (LINE_MODEL, TOPIC_MODEL, HTML_MODEL)
 
 
 def default_models_dir() -> Path:

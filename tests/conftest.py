@@ -127,4 +127,6 @@ def trained_models(tmp_path_factory, page_folder, topic_table) -> Path:
     assert main(["lines", "--data", str(page_folder), "--out", str(out), "--cv", "0",
                  "--cache", "none"]) == 0
     assert main(["topics", "--data", str(topic_table), "--out", str(out), "--cv", "3"]) == 0
+    assert main(["html", "--data", str(page_folder), "--out", str(out), "--cv", "0",
+                 "--cache", "none"]) == 0
     return out

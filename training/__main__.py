@@ -1,4 +1,4 @@
-"""``python -m training lines|topics|evaluate ...`` – see ``--help``.
+"""``python -m training lines|html|topics|evaluate ...`` – see ``--help``.
 
 Retraining writes nothing to ``--out`` unless training succeeded: data is
 read and validated first, the model is fitted, and only then is the
@@ -14,10 +14,11 @@ import time
 from pathlib import Path
 
 from classifier.errors import ClassifierError
-from classifier.store import LINE_MODEL, TOPIC_MODEL, save_model
+from classifier.store import HTML_MODEL, LINE_MODEL, TOPIC_MODEL, save_model
 
 from .datasets import load_line_data
-from .lines import cross_validate_lines, fit_line_model, gold_texts, label_ceiling
+from .lines import (cross_validate_lines, fit_line_model, gold_texts, label_ceiling,
+                    model_input)
 from .progress import say
 from .report import print_line_report, print_threshold_sweep, print_topic_report, write_json
 from .topic_data import load_topic_data
@@ -37,14 +38,20 @@ def _parser() -> argparse.ArgumentParser:
                       cv_default=3, cv_help="site-grouped CV folds for the manifest's metrics")
     _cache_option(lines)
 
+    html = commands.add_parser("html", help="train the HTML path's line model (DOM features)")
+    _training_options(html, data_help="page folders (<id>.html + <id>.txt)",
+                      cv_default=3, cv_help="site-grouped CV folds for the manifest's metrics")
+    _cache_option(html)
+
     topics = commands.add_parser("topics", help="train the topic model")
     _training_options(topics, data_help="folder-per-topic trees and/or .csv/.jsonl/.parquet "
                                         "files with text, topic",
                       cv_default=5, cv_help="stratified CV folds for the manifest's metrics")
 
     evaluate = commands.add_parser("evaluate", help="cross-validate a model on data")
-    evaluate.add_argument("model", choices=["lines", "topics"],
-                          help="which model to cross-validate")
+    evaluate.add_argument("model", choices=["lines", "html", "topics"],
+                          help="which model to cross-validate (lines: text path, "
+                               "html: HTML path)")
     evaluate.add_argument("--data", nargs="+", required=True, metavar="PATH",
                           help="the same inputs as for training that model")
     evaluate.add_argument("--cv", type=int, default=5, help="number of folds")
@@ -77,20 +84,21 @@ def _line_data_summary(paths, lines) -> dict:
             "sets": sorted(lines["set"].unique().tolist())}
 
 
-def train_lines(args) -> dict:
+def train_lines(args, kind: str = "text") -> dict:
     lines = load_line_data(args.data, _cache_dir(args.cache))
+    model_input(lines, kind)  # refuse unusable data before any fitting
     say(f"{len(lines)} lines from {lines['page'].nunique()} pages")
     metrics = {"note": "cross-validation skipped (--cv 0)"}
     if args.cv:
         gold = gold_texts(args.data, lines)
-        metrics, _ = cross_validate_lines(lines, gold, n_splits=args.cv)
+        metrics, _ = cross_validate_lines(lines, gold, n_splits=args.cv, kind=kind)
     started = time.time()
-    model = fit_line_model(lines)
+    model = fit_line_model(lines, kind=kind)
     fit_seconds = round(time.time() - started, 1)
     say(f"fitted in {fit_seconds:.0f}s")
     summary = {**_line_data_summary(args.data, lines), "fit_seconds": fit_seconds}
-    entry = save_model(args.out, LINE_MODEL, model, summary, metrics,
-                       model.get_params(deep=False))
+    entry = save_model(args.out, HTML_MODEL if kind == "html" else LINE_MODEL, model,
+                       summary, metrics, model.get_params(deep=False))
     return entry
 
 
@@ -109,10 +117,12 @@ def train_topics(args) -> dict:
 
 
 def evaluate(args) -> dict:
-    if args.model == "lines":
+    if args.model in ("lines", "html"):
+        kind = "html" if args.model == "html" else "text"
         lines = load_line_data(args.data, _cache_dir(args.cache))
+        model_input(lines, kind)
         gold = gold_texts(args.data, lines)
-        report, _ = cross_validate_lines(lines, gold, n_splits=args.cv)
+        report, _ = cross_validate_lines(lines, gold, n_splits=args.cv, kind=kind)
         report["label_ceiling"] = label_ceiling(lines, gold)
         report["data"] = _line_data_summary(args.data, lines)
         print_line_report(report)
@@ -132,8 +142,8 @@ def evaluate(args) -> dict:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "lines":
-            entry = train_lines(args)
+        if args.command in ("lines", "html"):
+            entry = train_lines(args, kind="html" if args.command == "html" else "text")
         elif args.command == "topics":
             entry = train_topics(args)
         else:

@@ -31,6 +31,7 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
+from classifier.dom import DOM_COLUMNS
 from classifier.errors import DataError
 from classifier.html import decode_html, html_to_blocks
 
@@ -38,8 +39,11 @@ from .align import BODY, BOILERPLATE, label_lines
 from .progress import progress_bar
 
 # Bump when html_to_lines or the alignment rule changes, to invalidate caches.
-CONVERSION_VERSION = "4"
+CONVERSION_VERSION = "5"  # 5: DOM columns
 LINE_COLUMNS = ["set", "doc_id", "site", "line_no", "text", "label"]
+# Page folders also give each line its DOM facts (classifier.dom), which the
+# HTML line model reads; labelled-line files have none.
+PAGE_COLUMNS = LINE_COLUMNS + DOM_COLUMNS
 LINE_FILE_SUFFIXES = {".csv", ".jsonl", ".json", ".parquet"}
 
 _CANONICAL = re.compile(
@@ -138,10 +142,11 @@ def page_folder_lines(folder: Path, show_progress: bool = True) -> pd.DataFrame:
         # The <title> is chrome even though it repeats the (body) headline.
         labels = [BOILERPLATE if block.tag == "title" else label
                   for block, label in zip(blocks, labels)]
-        for line_no, (text, label) in enumerate(zip(lines, labels)):
+        for line_no, (block, label) in enumerate(zip(blocks, labels)):
             rows.append((set_name, doc_id, site or f"page:{set_name}/{doc_id}",
-                         line_no, text, label))
-    return pd.DataFrame(rows, columns=LINE_COLUMNS)
+                         line_no, block.text, label, block.tag, " ".join(block.ancestors),
+                         " ".join(block.attribute_words), block.link_chars, block.depth))
+    return pd.DataFrame(rows, columns=PAGE_COLUMNS)
 
 
 def _folder_fingerprint(folder: Path) -> str:

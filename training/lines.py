@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupKFold
 
-from classifier.line_model import BODY, BOILERPLATE, StackedLineClassifier
+from classifier.dom import DOM_COLUMNS
+from classifier.errors import DataError
+from classifier.line_model import BODY, BOILERPLATE, StackedLineClassifier, html_line_model
 
 from .datasets import page_folder_pages
 from .metrics import line_scores, page_text_scores
@@ -33,18 +35,37 @@ def gold_texts(paths, lines: pd.DataFrame) -> dict:
     return gold
 
 
-def model_input(lines: pd.DataFrame) -> pd.DataFrame:
-    """The columns the line model reads (a view, not a copy of the texts)."""
+# The two line models: "text" reads lines only (any training data); "html"
+# also reads each line's DOM facts, which only page folders provide.
+KINDS = ("text", "html")
+
+
+def model_input(lines: pd.DataFrame, kind: str = "text") -> pd.DataFrame:
+    """The columns the line model of ``kind`` reads (a view, not a copy)."""
+    if kind == "html":
+        missing = [c for c in DOM_COLUMNS if c not in lines.columns]
+        if missing or lines[DOM_COLUMNS].isna().any().any():
+            raise DataError("the HTML line model trains on page folders (HTML + gold text) "
+                            "only: labelled-line files carry no DOM facts")
+        return lines[["text", "page", *DOM_COLUMNS]]
     return lines[["text", "page"]]
 
 
-def fit_line_model(lines: pd.DataFrame, progress=say, **parameters) -> StackedLineClassifier:
-    model = StackedLineClassifier(**parameters)
-    return model.fit(model_input(lines), lines["label"].to_numpy(), progress=progress)
+def new_line_model(kind: str = "text", **parameters) -> StackedLineClassifier:
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    return html_line_model(**parameters) if kind == "html" else StackedLineClassifier(**parameters)
+
+
+def fit_line_model(lines: pd.DataFrame, progress=say, kind: str = "text",
+                   **parameters) -> StackedLineClassifier:
+    model = new_line_model(kind, **parameters)
+    return model.fit(model_input(lines, kind), lines["label"].to_numpy(), progress=progress)
 
 
 def cross_validate_lines(lines: pd.DataFrame, gold: dict, n_splits: int = 5,
-                         progress=say, **parameters) -> tuple[dict, np.ndarray]:
+                         progress=say, kind: str = "text",
+                         **parameters) -> tuple[dict, np.ndarray]:
     """Site-grouped cross-validation; returns (report, out-of-fold P(body)).
 
     Folds are grouped by ``site`` (which falls back to the page when the
@@ -61,13 +82,15 @@ def cross_validate_lines(lines: pd.DataFrame, gold: dict, n_splits: int = 5,
     for fold, (train, test) in enumerate(folds, 1):
         progress(f"fold {fold}/{n_splits}: training on {len(train)} lines")
         train_lines = lines.iloc[train]
-        model = fit_line_model(train_lines, progress=lambda message: None, **parameters)
-        scores[test] = model.body_proba(model_input(lines.iloc[test]))
+        model = fit_line_model(train_lines, progress=lambda message: None, kind=kind,
+                               **parameters)
+        scores[test] = model.body_proba(model_input(lines.iloc[test], kind))
         progress(f"fold {fold}/{n_splits} done, {time.time() - started:.0f}s elapsed")
-    threshold = StackedLineClassifier(**parameters).threshold
+    threshold = new_line_model(kind, **parameters).threshold
     report = line_report(lines, scores, gold, threshold)
     report["threshold"] = threshold
     report["threshold_sweep"] = threshold_sweep(lines, scores, gold)
+    report["model"] = kind
     report["cv"] = {"folds": n_splits, "grouped_by": "site (page when unknown)",
                     "seconds": round(time.time() - started, 1)}
     return report, scores

@@ -1,0 +1,185 @@
+"""DOM features of HTML lines: where a block sat in the page's markup.
+
+The text path sees only lines; the HTML path also knows each line's
+element, its ancestors and their class/id words, and how much of it was
+link text (:class:`classifier.html.Block`). Those are the strongest
+boilerplate signals there are: a paragraph inside ``<div id="comments">``
+or ``<aside class="related">`` is chrome however well written.
+
+A *DOM line table* is a line table (see :mod:`classifier.features`) with
+these extra columns, made by :func:`dom_line_table`:
+
+* ``tag`` – the block's element (``p``, ``h2``, ``li``, ``td``, ``title``…);
+* ``path`` – its ancestors' tags, space-separated, root first;
+* ``attributes`` – class and id words of the block and its ancestors;
+* ``link_chars`` – characters of the line that were link text;
+* ``depth`` – the element's depth in the DOM.
+
+* :class:`DomTokens` – the tag, ancestor tags and class/id words as tokens
+  for a hashed bag-of-words (``tag=p in=nav class=comment``): the linear
+  first stage learns which words mark chrome on the sites it was trained on.
+* :class:`DomLayout` – dense numbers for the trees: link density, depth
+  relative to the page, tag and ancestor groups, class/id keyword groups,
+  the line's share of the page's text.
+* :func:`dom_text_vectorizer` – :class:`DomTokens` hashed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.pipeline import make_pipeline
+
+from .features import _StatelessTransformer, page_bounds
+
+DOM_COLUMNS = ["tag", "path", "attributes", "link_chars", "depth"]
+
+# Tag groups for the block itself.
+_TAG_GROUPS = {
+    "paragraph": {"p"}, "heading": {"h1", "h2", "h3", "h4", "h5", "h6"},
+    "headline": {"h1"}, "list_item": {"li", "dt", "dd"}, "cell": {"td", "th"},
+    "division": {"div", "section", "article", "main", "body", "center"},
+    "quote": {"blockquote", "pre"}, "title": {"title"},
+    "caption": {"figcaption", "caption", "legend"},
+}
+# Ancestors whose presence says "chrome" or "article" in HTML5 and in forms.
+_ANCESTOR_GROUPS = {
+    "in_nav": {"nav"}, "in_header": {"header"}, "in_footer": {"footer"},
+    "in_aside": {"aside"}, "in_figure": {"figure"}, "in_list": {"ul", "ol", "li", "dl"},
+    "in_link": {"a"}, "in_form": {"form", "fieldset", "label"},
+    "in_table": {"table"}, "in_article": {"article", "main"},
+    "in_quote": {"blockquote"}, "in_heading": {"h1", "h2", "h3", "h4", "h5", "h6"},
+}
+# Class/id words, grouped by what they usually mean. A word matches a key
+# when it contains it (``commentlist`` ⊃ ``comment``); keys of three letters
+# or fewer must match the whole word (``ad`` must not match ``header``).
+_ATTRIBUTE_GROUPS = {
+    "comment": ["comment", "reply", "respond", "discuss", "disqus"],
+    "related": ["related", "recommend", "popular", "trending", "more", "also", "teaser",
+                "outbrain", "taboola"],
+    "share": ["share", "social", "sharing", "facebook", "twitter", "follow", "print", "email"],
+    "promo": ["promo", "ad", "ads", "advert", "sponsor", "banner", "subscribe",
+              "newsletter", "signup", "paywall"],
+    "sidebar": ["sidebar", "widget", "rail", "aside", "column"],
+    "byline": ["byline", "author", "meta", "date", "time", "posted", "dateline"],
+    "navigation": ["nav", "menu", "breadcrumb", "crumb", "pagination", "pager", "skip",
+                   "topbar", "masthead"],
+    "footer": ["footer", "foot", "copyright", "legal", "disclaimer"],
+    "header": ["header", "head", "logo", "brand", "search", "login"],
+    "tags": ["tag", "tags", "category", "categories", "topic", "keywords"],
+    "caption": ["caption", "credit", "photo", "image", "img", "figure", "gallery", "video"],
+    "article": ["article", "content", "entry", "post", "story", "text", "body", "main",
+                "blog", "news"],
+    "lead": ["headline", "title", "summary", "lead", "intro", "standfirst", "dek"],
+}
+
+
+def dom_line_table(blocks, page=0) -> dict:
+    """Columns of a DOM line table for one page's blocks (all non-blank)."""
+    return {
+        "text": [block.text for block in blocks],
+        "page": [page] * len(blocks),
+        "tag": [block.tag for block in blocks],
+        "path": [" ".join(block.ancestors) for block in blocks],
+        "attributes": [" ".join(block.attribute_words) for block in blocks],
+        "link_chars": [block.link_chars for block in blocks],
+        "depth": [block.depth for block in blocks],
+    }
+
+
+def _require_dom_columns(X) -> None:
+    missing = [column for column in DOM_COLUMNS if column not in X.columns]
+    if missing:
+        raise ValueError(f"the HTML line model needs a DOM line table; missing {missing} "
+                         "(text-only lines go to the text line model)")
+
+
+class DomTokens(_StatelessTransformer):
+    """One token string per line: ``tag=p in=div in=nav class=comment …``.
+
+    Ancestor tags and class/id words are sets (order and repeats dropped):
+    what matters is *whether* the line sits under a ``nav`` or a
+    ``comments`` container, not how many wrappers there are.
+    """
+
+    feature_names_ = ["dom_tokens"]
+
+    def transform(self, X):
+        _require_dom_columns(X)
+        out = []
+        for tag, path, attributes in zip(X["tag"], X["path"], X["attributes"]):
+            tokens = [f"tag={tag}"]
+            tokens += sorted({f"in={t}" for t in path.split()})
+            tokens += sorted({f"class={w}" for w in attributes.split() if not w.isdigit()})
+            out.append(" ".join(tokens))
+        return out
+
+
+def dom_text_vectorizer(n_features: int = 2 ** 16):
+    """Hashed presence of DOM tokens (binary: a token is there or not)."""
+    return make_pipeline(
+        DomTokens(),
+        HashingVectorizer(n_features=n_features, token_pattern=r"\S+", lowercase=False,
+                          binary=True, norm="l2", alternate_sign=False),
+    )
+
+
+def _attribute_matcher(keys):
+    long_keys = [key for key in keys if len(key) > 3]
+    short_keys = {key for key in keys if len(key) <= 3}
+
+    def matches(words) -> bool:
+        return any(word in short_keys or any(key in word for key in long_keys)
+                   for word in words)
+    return matches
+
+
+_MATCHERS = {name: _attribute_matcher(keys) for name, keys in _ATTRIBUTE_GROUPS.items()}
+
+
+class DomLayout(_StatelessTransformer):
+    """Dense DOM facts of each line, for the second stage's trees."""
+
+    feature_names_ = (
+        ["link_density", "all_link", "depth", "relative_depth", "text_share", "log_chars"]
+        + [f"tag_{name}" for name in _TAG_GROUPS]
+        + list(_ANCESTOR_GROUPS)
+        + [f"class_{name}" for name in _ATTRIBUTE_GROUPS]
+    )
+
+    def transform(self, X):
+        _require_dom_columns(X)
+        n = len(X)
+        out = np.zeros((n, len(self.feature_names_)), dtype=np.float32)
+        chars = X["text"].str.len().to_numpy(dtype=np.float32)
+        links = X["link_chars"].to_numpy(dtype=np.float32)
+        depth = X["depth"].to_numpy(dtype=np.float32)
+        out[:, 0] = links / np.maximum(chars, 1.0)
+        out[:, 1] = links >= chars * 0.95
+        out[:, 2] = depth
+        out[:, 5] = np.log1p(chars)
+        bounds = page_bounds(X["page"])
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            # Depth relative to the page's text-weighted median: templates
+            # differ in how deep they nest, an article's blocks share a level.
+            page_depth, page_chars = depth[start:stop], chars[start:stop]
+            order = np.argsort(page_depth, kind="stable")
+            cumulative = np.cumsum(page_chars[order])
+            median = page_depth[order][np.searchsorted(cumulative, cumulative[-1] / 2)]
+            out[start:stop, 3] = page_depth - median
+            out[start:stop, 4] = page_chars / max(cumulative[-1], 1.0)
+        column = 6
+        tags = X["tag"].tolist()
+        for members in _TAG_GROUPS.values():
+            out[:, column] = [tag in members for tag in tags]
+            column += 1
+        paths = [set(path.split()) for path in X["path"]]
+        for members in _ANCESTOR_GROUPS.values():
+            out[:, column] = [not members.isdisjoint(path) for path in paths]
+            column += 1
+        words = [attributes.split() for attributes in X["attributes"]]
+        for matches in _MATCHERS.values():
+            out[:, column] = [matches(w) for w in words]
+            column += 1
+        return out
