@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -114,8 +115,11 @@ class LineShape(_StatelessTransformer):
         rows = [_shape(*args) for args in zip(texts, letters, uppers, digits)]
         out = np.array(rows, dtype=np.float32).reshape(len(texts), len(self.feature_names_))
         # The same line twice in a page (teasers, repeated menus) is chrome.
-        counts = X.groupby(["page", "text"], sort=False)["text"].transform("size")
-        out[:, -1] = np.log(counts.to_numpy(dtype=np.float32))
+        # (A Counter, not a pandas groupby: same counts, a tenth of the time.)
+        keys = list(zip(X["page"].tolist(), X["text"].tolist()))
+        counts = Counter(keys)
+        out[:, -1] = np.log(np.fromiter((counts[key] for key in keys), dtype=np.float32,
+                                        count=len(keys)))
         return out
 
 

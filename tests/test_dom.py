@@ -1,0 +1,135 @@
+"""The HTML path: DOM features, the HTML line model, predict_html."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import classifier
+from classifier.dom import DomLayout, DomTokens, dom_line_table
+from classifier.errors import DataError
+from classifier.html import html_to_blocks
+
+from conftest import synthetic_page
+
+PAGE = """<html><head><title>Minister wins vote</title></head><body>
+<nav class="site-menu"><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ul></nav>
+<article class="entry-content"><h1>Minister wins vote</h1>
+<p>The minister won the vote in parliament on <a href="/x">Tuesday</a> after a long debate.</p>
+<p>Opposition leaders said the result would change little.</p></article>
+<div id="comments"><h3>3 Comments</h3><p>Great article, thanks!</p></div>
+<footer>Copyright 2024</footer></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def clf(trained_models):
+    return classifier.load(trained_models, trusted=True)
+
+
+def table_of(html) -> pd.DataFrame:
+    return pd.DataFrame(dom_line_table(html_to_blocks(html)))
+
+
+def test_dom_line_table_carries_each_blocks_place():
+    table = table_of(PAGE)
+    assert table["text"].tolist() == [
+        "Minister wins vote", "- Home", "- News", "Minister wins vote",
+        "The minister won the vote in parliament on Tuesday after a long debate.",
+        "Opposition leaders said the result would change little.",
+        "3 Comments", "Great article, thanks!", "Copyright 2024"]
+    assert table["tag"].tolist()[:4] == ["title", "li", "li", "h1"]
+    assert "nav" in table["path"][1].split()
+    assert "comments" in table["attributes"][7].split()
+    assert table["link_chars"][1] == len("Home")
+
+
+def test_dom_tokens_and_layout():
+    table = table_of(PAGE)
+    tokens = DomTokens().transform(table)
+    assert "tag=li" in tokens[1].split() and "in=nav" in tokens[1].split()
+    assert "class=comments" in tokens[7].split()
+    layout = DomLayout().transform(table)
+    names = list(DomLayout.feature_names_)
+    assert layout.shape == (len(table), len(names))
+    column = {name: layout[:, names.index(name)] for name in names}
+    # "- Home" is all link text ("- " is the list prefix); the paragraph a little.
+    assert column["link_density"][1] == pytest.approx(4 / 6)
+    assert 0 < column["link_density"][4] < 0.2
+    assert column["in_nav"][1] == 1 and column["in_nav"][4] == 0
+    assert column["class_comment"][7] == 1 and column["class_comment"][4] == 0
+    assert column["class_navigation"][1] == 1  # "site-menu"
+    assert column["tag_headline"][3] == 1 and column["tag_paragraph"][4] == 1
+    assert column["text_share"].sum() == pytest.approx(1.0)
+    assert np.isfinite(layout).all()
+
+
+def test_short_keys_match_whole_words_only():
+    table = pd.DataFrame({"text": ["a", "b"], "page": [0, 0], "tag": ["p", "p"],
+                          "path": ["", ""], "attributes": ["header", "ad"],
+                          "link_chars": [0, 0], "depth": [1, 1]})
+    layout = DomLayout().transform(table)
+    promo = list(DomLayout.feature_names_).index("class_promo")
+    assert layout[:, promo].tolist() == [0.0, 1.0]
+
+
+def test_dom_features_need_dom_columns():
+    with pytest.raises(ValueError, match="DOM line table"):
+        DomLayout().transform(pd.DataFrame({"text": ["x"], "page": [0]}))
+
+
+def test_predict_html_uses_the_html_model_one_line_per_block_in_order(clf):
+    assert clf.html_model is not None
+    html, gold = synthetic_page(11)
+    page = clf.predict_html(html)
+    blocks = html_to_blocks(html)
+    assert [line.text for line in page.lines] == [block.text for block in blocks]
+    assert [line.index for line in page.lines] == list(range(len(blocks)))
+    assert all(0.0 <= line.score <= 1.0 for line in page.lines)
+    # Scores come from the HTML model, not the text model.
+    table = pd.DataFrame(dom_line_table(blocks))
+    assert [line.score for line in page.lines] == pytest.approx(
+        clf.html_model.body_proba(table).tolist())
+    # On the synthetic template it separates article from chrome.
+    body = set(page.body.split("\n"))
+    assert set(gold.split("\n")) <= body
+    assert not any("Copyright" in line or line.startswith("- ") for line in body)
+
+
+def test_without_an_html_model_predict_html_uses_the_text_model(clf):
+    text_only = classifier.Classifier(clf.line_model, clf.topic_model)
+    html, _ = synthetic_page(12)
+    lines = [block.text for block in html_to_blocks(html)]
+    assert text_only.predict_html(html) == text_only.predict("\n".join(lines))
+
+
+@pytest.mark.parametrize("encoding, bom", [("cp1252", b""), ("latin-1", b""),
+                                           ("utf-8", b""), ("utf-8", b"\xef\xbb\xbf")])
+def test_predict_html_reads_every_encoding(clf, encoding, bom):
+    text = "Café society – “quotes” and naïve résumés"
+    if encoding == "latin-1":
+        text = "Café society and naïve résumés"  # no curly quotes in latin-1
+    declared = "" if bom else f'<meta charset="{encoding}">'
+    html = (f"<html><head>{declared}</head><body><p>{text}</p></body></html>")
+    page = clf.predict_html(bom + html.encode(encoding))
+    assert [line.text for line in page.lines] == [text]
+
+
+@pytest.mark.parametrize("html", ["<p>fragment without html or body</p>",
+                                  "<html><head><title>Only a title</title></head></html>",
+                                  "<div><p>unclosed <b>tags <i>everywhere", ""])
+def test_predict_html_on_pages_without_body_or_with_broken_markup(clf, html):
+    page = clf.predict_html(html)
+    assert [line.text for line in page.lines] == [b.text for b in html_to_blocks(html)]
+
+
+def test_html_model_refuses_labelled_line_files(tmp_path, capsys):
+    from training.__main__ import main
+
+    lines = tmp_path / "lines.csv"
+    lines.write_text("doc_id,text,label\n1,Menu,boilerplate\n1,Body text here.,body\n")
+    assert main(["html", "--data", str(lines), "--out", str(tmp_path / "m"), "--cv", "0"]) == 2
+    assert "page folders" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
+    with pytest.raises(DataError):
+        from training.lines import model_input
+
+        model_input(pd.read_csv(lines), "html")
