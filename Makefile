@@ -7,7 +7,7 @@ PAGES := $(SHARED)/pages/dragnet $(SHARED)/pages/cleaneval-final $(SHARED)/pages
 BBC := $(SHARED)/topics/bbc
 EXAMPLE := examples/000_9194ea2d3ca4e63b.txt
 
-.PHONY: run test install models eval eval-lines eval-topics fuzz clean
+.PHONY: run test install models eval eval-lines eval-topics fuzz bench bench-extraction clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,7 @@ test: install
 # Retrain the shipped default models from the shared data (a few minutes).
 models: install
 	$(PY) -m training lines --data $(PAGES) --out models
+	$(PY) -m training html --data $(PAGES) --out models
 	$(PY) -m training topics --data $(BBC) --out models
 
 # Cross-validated figures for the README (reports/*.json).
@@ -36,6 +37,17 @@ eval-lines: install
 
 eval-topics: install
 	$(PY) -m training evaluate topics --data $(BBC) --cv 5 --report reports/eval-topics.json
+
+# Benchmarks against peers (installs them into .venv; they are not package
+# dependencies). Results go to reports/bench-*.{json,md} and the README.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: bench-extraction
+
+bench-extraction: $(VENV)/.bench-installed
+	$(PY) benchmarks/extraction.py --data $(PAGES) --cv 5
 
 clean:
 	rm -rf $(VENV) .cache build dist *.egg-info

@@ -55,7 +55,11 @@ class Classifier:
         """Classify many pages with one pass of each model over all their lines."""
         if isinstance(texts, (str, bytes)):
             raise InputError("predict_many() takes a list of pages; use predict() for one page")
-        texts = list(texts)
+        try:
+            texts = list(texts)
+        except TypeError:
+            raise InputError(f"predict_many() takes a list of pages, not "
+                             f"{type(texts).__name__}") from None
         pages_lines = []
         for number, text in enumerate(texts):
             where = "page" if len(texts) == 1 else f"page {number}"

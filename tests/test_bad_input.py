@@ -124,6 +124,7 @@ def test_wrong_types_are_input_errors_with_the_type_named(clf, bad):
 
 def test_every_refusal_is_a_classifier_error(clf):
     for call in (lambda: clf.predict(None), lambda: clf.predict_many("x"),
+                 lambda: clf.predict_many(None), lambda: clf.predict_many(5),
                  lambda: clf.predict_html(12), lambda: clf.predict(["a\nb"])):
         with pytest.raises(classifier.ClassifierError):
             call()
