@@ -53,6 +53,7 @@ from training.progress import progress_bar, say  # noqa: E402
 
 DEFAULT_SETS = ["dragnet", "cleaneval-final", "cleaneval-dev"]
 OURS = ["ours (html)", "ours (text)"]
+PEER_NAMES = ("trafilatura", "readability", "justext", "boilerpy3", "resiliparse")
 
 
 def peer_extractors() -> dict:
@@ -117,11 +118,16 @@ def main(argv=None) -> int:
     parser.add_argument("--cv", type=int, default=5, help="site-grouped folds for our models")
     parser.add_argument("--limit", type=int, default=0,
                         help="use only the first N pages of each set (quick runs)")
+    parser.add_argument("--cache", default=str(ROOT / ".cache"),
+                        help="cache of line tables built from HTML ('none' to disable)")
+    parser.add_argument("--peers", nargs="+", default=["all"], metavar="NAME",
+                        help="peers to run: all (default), none, or names among "
+                             f"{', '.join(PEER_NAMES)}")
     parser.add_argument("--out", default=str(ROOT / "reports" / "bench-extraction"),
                         help="report path without suffix (.json and .md are written)")
     args = parser.parse_args(argv)
 
-    lines = load_line_data(args.data, ROOT / ".cache")
+    lines = load_line_data(args.data, None if args.cache == "none" else Path(args.cache))
     pages = {}  # page key -> (set, html path, gold path)
     for folder in args.data:
         listed = list(page_folder_pages(Path(folder)))
@@ -130,9 +136,13 @@ def main(argv=None) -> int:
     lines = lines[lines["page"].isin(pages)].reset_index(drop=True)
     say(f"{len(pages)} pages, {lines['site'].nunique()} sites, {len(lines)} lines")
 
-    extractors = peer_extractors()
-    missing = sorted({"trafilatura", "readability", "justext", "boilerpy3", "resiliparse"}
-                     - set(extractors))
+    wanted = (set(PEER_NAMES) if "all" in args.peers
+              else set() if "none" in args.peers else set(args.peers))
+    unknown = wanted - set(PEER_NAMES)
+    if unknown:
+        parser.error(f"unknown peers {sorted(unknown)}; choose among {', '.join(PEER_NAMES)}")
+    extractors = {name: f for name, f in peer_extractors().items() if name in wanted}
+    missing = sorted(wanted - set(extractors))
     if missing:
         say(f"peers not installed, left out: {', '.join(missing)} (pip install '.[bench]')")
     results = {name: {} for name in OURS + list(extractors)}  # name -> page -> (text, ms, failed)
