@@ -26,6 +26,8 @@ these extra columns, made by :func:`dom_line_table`:
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import HashingVectorizer
@@ -107,12 +109,19 @@ class DomTokens(_StatelessTransformer):
 
     def transform(self, X):
         _require_dom_columns(X)
+        # Lines of one container share tag, path and attributes: build each
+        # distinct combination's tokens once.
+        memo = {}
         out = []
-        for tag, path, attributes in zip(X["tag"], X["path"], X["attributes"]):
-            tokens = [f"tag={tag}"]
-            tokens += sorted({f"in={t}" for t in path.split()})
-            tokens += sorted({f"class={w}" for w in attributes.split() if not w.isdigit()})
-            out.append(" ".join(tokens))
+        for key in zip(X["tag"], X["path"], X["attributes"]):
+            tokens = memo.get(key)
+            if tokens is None:
+                tag, path, attributes = key
+                tokens = " ".join([f"tag={tag}"] + sorted({f"in={t}" for t in path.split()})
+                                  + sorted({f"class={w}" for w in attributes.split()
+                                            if not w.isdigit()}))
+                memo[key] = tokens
+            out.append(tokens)
         return out
 
 
@@ -125,17 +134,20 @@ def dom_text_vectorizer(n_features: int = 2 ** 16):
     )
 
 
-def _attribute_matcher(keys):
-    long_keys = [key for key in keys if len(key) > 3]
-    short_keys = {key for key in keys if len(key) <= 3}
+def _attribute_pattern(keys) -> re.Pattern:
+    """One regex per group over the space-joined words: a key of four letters
+    or more anywhere in a word, a shorter key as a whole word."""
+    long_keys = [re.escape(key) for key in keys if len(key) > 3]
+    short_keys = [re.escape(key) for key in keys if len(key) <= 3]
+    parts = []
+    if long_keys:
+        parts.append("|".join(long_keys))
+    if short_keys:
+        parts.append(rf"(?<![a-z0-9])(?:{'|'.join(short_keys)})(?![a-z0-9])")
+    return re.compile("|".join(parts))
 
-    def matches(words) -> bool:
-        return any(word in short_keys or any(key in word for key in long_keys)
-                   for word in words)
-    return matches
 
-
-_MATCHERS = {name: _attribute_matcher(keys) for name, keys in _ATTRIBUTE_GROUPS.items()}
+_PATTERNS = {name: _attribute_pattern(keys) for name, keys in _ATTRIBUTE_GROUPS.items()}
 
 
 class DomLayout(_StatelessTransformer):
@@ -169,17 +181,28 @@ class DomLayout(_StatelessTransformer):
             median = page_depth[order][np.searchsorted(cumulative, cumulative[-1] / 2)]
             out[start:stop, 3] = page_depth - median
             out[start:stop, 4] = page_chars / max(cumulative[-1], 1.0)
+        # Group flags depend on the tag, path or attribute string alone, and
+        # a page repeats few distinct ones: compute each distinct value once.
         column = 6
-        tags = X["tag"].tolist()
-        for members in _TAG_GROUPS.values():
-            out[:, column] = [tag in members for tag in tags]
-            column += 1
-        paths = [set(path.split()) for path in X["path"]]
-        for members in _ANCESTOR_GROUPS.values():
-            out[:, column] = [not members.isdisjoint(path) for path in paths]
-            column += 1
-        words = [attributes.split() for attributes in X["attributes"]]
-        for matches in _MATCHERS.values():
-            out[:, column] = [matches(w) for w in words]
-            column += 1
+        for values, flags_of in ((X["tag"], _tag_flags), (X["path"], _path_flags),
+                                 (X["attributes"], _attribute_flags)):
+            codes, distinct = pd.factorize(values)
+            table = np.array([flags_of(value) for value in distinct], dtype=np.float32)
+            width = len(flags_of(""))
+            if len(distinct):
+                out[:, column:column + width] = table[codes]
+            column += width
         return out
+
+
+def _tag_flags(tag: str) -> list:
+    return [tag in members for members in _TAG_GROUPS.values()]
+
+
+def _path_flags(path: str) -> list:
+    tags = set(path.split())
+    return [not members.isdisjoint(tags) for members in _ANCESTOR_GROUPS.values()]
+
+
+def _attribute_flags(attributes: str) -> list:
+    return [pattern.search(attributes) is not None for pattern in _PATTERNS.values()]
