@@ -82,11 +82,22 @@ def read_manifest(folder: Path) -> dict:
     return manifest
 
 
+def _temporary_file(folder: Path, name: str) -> str:
+    """A new empty file in ``folder`` with the permissions a plain open()
+    would give (mkstemp makes it 0600, which would hide models from other
+    users of a shared folder)."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
+    return temporary
+
+
 def _atomic_write(folder: Path, name: str, write) -> None:
     """Write ``folder/name`` via a temporary file in the same folder + rename."""
     folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    os.close(handle)
+    temporary = _temporary_file(folder, name)
     try:
         write(temporary)
         with open(temporary, "rb") as written:
@@ -105,8 +116,7 @@ def save_model(folder, name: str, model, training_data: dict, metrics: dict,
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(folder, name)
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    os.close(handle)
+    temporary = _temporary_file(folder, name)
     try:
         joblib.dump(model, temporary, compress=3)
         with open(temporary, "rb") as written:

@@ -128,3 +128,16 @@ def test_the_cli_asks_for_trust_models(models_copy, tmp_path, capsys):
     assert main(["predict", str(page), "--models", str(models_copy)]) == 2
     assert "--trust-models" in capsys.readouterr().err
     assert main(["predict", str(page), "--models", str(models_copy), "--trust-models"]) == 0
+
+
+def test_saved_files_get_ordinary_permissions(models_copy):
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        entry = save_model(models_copy, "topic_model", {"m": 1}, {}, {})
+    finally:
+        os.umask(umask)
+    for name in (entry["file"], "manifest.json"):
+        assert stat.S_IMODE((models_copy / name).stat().st_mode) == 0o644
