@@ -94,18 +94,25 @@ def _temporary_file(folder: Path, name: str) -> str:
     return temporary
 
 
-def _atomic_write(folder: Path, name: str, write) -> None:
-    """Write ``folder/name`` via a temporary file in the same folder + rename."""
+def _atomic_write(folder: Path, name: str, write, final_name=None) -> str:
+    """Write a file in ``folder`` via a temporary file there + rename.
+
+    ``write(path)`` fills the temporary file; it is renamed to ``name``, or
+    to ``final_name(path)`` when given (a name derived from the content).
+    Returns the name written.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     temporary = _temporary_file(folder, name)
     try:
         write(temporary)
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())
-        os.replace(temporary, folder / name)
+        target = final_name(temporary) if final_name else name
+        os.replace(temporary, folder / target)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+    return target
 
 
 def save_model(folder, name: str, model, training_data: dict, metrics: dict,
@@ -116,19 +123,18 @@ def save_model(folder, name: str, model, training_data: dict, metrics: dict,
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(folder, name)
-    temporary = _temporary_file(folder, name)
-    try:
-        joblib.dump(model, temporary, compress=3)
-        with open(temporary, "rb") as written:
-            os.fsync(written.fileno())
-        digest = sha256_of(Path(temporary))
-        # A name unique to the content: the old file stays untouched until the
-        # manifest no longer points at it.
-        file_name = f"{name}-{digest[:16]}.joblib"
-        os.replace(temporary, folder / file_name)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+
+    digest = ""
+
+    def content_name(path) -> str:
+        # A name unique to the content: the old file stays untouched until
+        # the manifest no longer points at it.
+        nonlocal digest
+        digest = sha256_of(Path(path))
+        return f"{name}-{digest[:16]}.joblib"
+
+    file_name = _atomic_write(folder, name, lambda path: joblib.dump(model, path, compress=3),
+                              content_name)
     entry = {
         "file": file_name,
         "sha256": digest,
