@@ -31,7 +31,7 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
-from classifier.dom import DOM_COLUMNS
+from classifier.dom import DOM_COLUMNS, dom_line_table
 from classifier.errors import DataError
 from classifier.html import decode_html, html_to_blocks
 
@@ -125,7 +125,7 @@ def page_folder_lines(folder: Path, show_progress: bool = True) -> pd.DataFrame:
     pages = list(page_folder_pages(folder))
     if not pages:
         raise DataError(f"{folder}: no pages (<id>.html with <id>.txt) found")
-    rows = []
+    tables = []
     for set_name, doc_id, url, html_path, gold_path in progress_bar(
             pages, desc=f"pages {Path(folder).name}", disable=not show_progress):
         html_bytes = html_path.read_bytes()
@@ -142,11 +142,12 @@ def page_folder_lines(folder: Path, show_progress: bool = True) -> pd.DataFrame:
         # The <title> is chrome even though it repeats the (body) headline.
         labels = [BOILERPLATE if block.tag == "title" else label
                   for block, label in zip(blocks, labels)]
-        for line_no, (block, label) in enumerate(zip(blocks, labels)):
-            rows.append((set_name, doc_id, site or f"page:{set_name}/{doc_id}",
-                         line_no, block.text, label, block.tag, " ".join(block.ancestors),
-                         " ".join(block.attribute_words), block.link_chars, block.depth))
-    return pd.DataFrame(rows, columns=PAGE_COLUMNS)
+        # The DOM columns exactly as predict_html builds them.
+        table = pd.DataFrame(dom_line_table(blocks))
+        table = table.assign(set=set_name, doc_id=doc_id, site=site or f"page:{set_name}/{doc_id}",
+                             line_no=range(len(blocks)), label=labels)
+        tables.append(table[PAGE_COLUMNS])
+    return pd.concat(tables, ignore_index=True)
 
 
 def _folder_fingerprint(folder: Path) -> str:
