@@ -62,7 +62,7 @@ class Classifier:
                              f"{type(texts).__name__}") from None
         pages_lines = []
         for number, text in enumerate(texts):
-            where = "page" if len(texts) == 1 else f"page {number}"
+            where = _page_name(number, len(texts))
             if isinstance(text, str):
                 self.limits.check_text_size(len(text), where)
             lines = split_lines(text)
@@ -106,8 +106,8 @@ class Classifier:
                     texts.append(stripped)
                     page_keys.append(page_number)
                     indices.append(index)
-            where = f"page {page_number}" if len(pages_lines) > 1 else "page"
-            self.limits.check_line_count(len(texts) - first, where)
+            self.limits.check_line_count(len(texts) - first,
+                                         _page_name(page_number, len(pages_lines)))
         table = pd.DataFrame({"text": self._scored_texts(texts),
                               "page": np.asarray(page_keys, dtype=np.int64)})
         scores = self.line_model.body_proba(table) if texts else np.zeros(0)
@@ -148,6 +148,11 @@ class Classifier:
     @property
     def topics(self) -> list[str]:
         return [] if self.topic_model is None else [str(c) for c in self.topic_model.classes_]
+
+
+def _page_name(number: int, count: int) -> str:
+    """How an error names a page: by its position only in a batch."""
+    return "page" if count == 1 else f"page {number}"
 
 
 def load(path=None, *, trusted: bool = False, limits: Limits | None = None) -> Classifier:

@@ -131,6 +131,11 @@ _IS_ALPHA, _IS_UPPER, _IS_DIGIT = 1, 2, 4
 _BMP_CLASSES = None
 
 
+def _character_flags(ch: str) -> int:
+    return ((_IS_ALPHA if ch.isalpha() else 0) | (_IS_UPPER if ch.isupper() else 0)
+            | (_IS_DIGIT if ch.isdigit() else 0))
+
+
 def _bmp_classes() -> np.ndarray:
     """Bit flags (alpha, upper, digit) of every code point below 65536, as
     Python's str methods define them; built once, on first use (~30 ms)."""
@@ -138,9 +143,7 @@ def _bmp_classes() -> np.ndarray:
     if _BMP_CLASSES is None:
         table = np.zeros(65536, dtype=np.uint8)
         for code in range(65536):
-            ch = chr(code)
-            table[code] = ((_IS_ALPHA if ch.isalpha() else 0) | (_IS_UPPER if ch.isupper() else 0)
-                           | (_IS_DIGIT if ch.isdigit() else 0))
+            table[code] = _character_flags(chr(code))
         _BMP_CLASSES = table
     return _BMP_CLASSES
 
@@ -154,9 +157,7 @@ def _character_counts(texts: list[str]):
     flags = np.zeros(len(codes), dtype=np.uint8)
     flags[in_bmp] = _bmp_classes()[codes[in_bmp]]
     for index in np.flatnonzero(~in_bmp):  # emoji, historic scripts: rare
-        ch = chr(codes[index])
-        flags[index] = ((_IS_ALPHA if ch.isalpha() else 0) | (_IS_UPPER if ch.isupper() else 0)
-                        | (_IS_DIGIT if ch.isdigit() else 0))
+        flags[index] = _character_flags(chr(codes[index]))
     ends = np.cumsum(lengths)
     starts = ends - lengths
     counts = []
