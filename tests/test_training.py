@@ -80,7 +80,7 @@ def test_labelled_line_files_in_every_format(tmp_path):
         assert table["line_no"].tolist() == [0, 1, 2, 0]
 
 
-@pytest.mark.parametrize("content, message", [
+LINE_DATA_ERRORS = [
     ("doc_id,text\n1,hello\n", "missing column"),
     ("doc_id,text,label\n1,hello,body\n1,bye,junk\n", "row 2: label 'junk'"),
     ("doc_id,text,label\n", "no rows"),
@@ -93,12 +93,26 @@ def test_labelled_line_files_in_every_format(tmp_path):
     ("doc_id,line_no,text,label\n1,0,a,body\n1,1,b,boilerplate\n1,1,c,body\n",
      r"row 3: duplicate line_no 1 in document '1'"),
     ("doc_id,line_no,text,label\n1,0,a,body\n1,x,b,boilerplate\n", r"row 2: line_no 'x'"),
-])
-def test_invalid_line_data_is_refused_naming_file_and_row(tmp_path, content, message):
+]
+TOPIC_DATA_ERRORS = [
+    ("text,topc\nhello,sport\n", r"did you mean 'topc' for 'topic'"),
+    ("id,text,topic\n1,a,x\n2,b,y\n1,c,x\n", r"row 3: duplicate id '1'"),
+    ("text,topic\na,x\n ,y\n", r"row 2: empty 'text'"),
+    ("text,topic\na,x\nb,x\n", r"single topic \('x'\)"),
+]
+
+
+@pytest.mark.parametrize("kind, content, message",
+                         [("lines", *case) for case in LINE_DATA_ERRORS]
+                         + [("topics", *case) for case in TOPIC_DATA_ERRORS])
+def test_invalid_data_is_refused_naming_file_and_row(tmp_path, kind, content, message):
+    from training.topic_data import load_topic_data
+
+    load = load_line_data if kind == "lines" else load_topic_data
     path = tmp_path / "bad.csv"
     path.write_text(content)
     with pytest.raises(DataError, match=message):
-        load_line_data([path])
+        load([path])
 
 
 def test_failed_training_writes_nothing(tmp_path, capsys):
@@ -138,18 +152,3 @@ def test_page_folder_errors_name_the_file(tmp_path):
     (folder / "2.html").write_text("<html><script>x()</script></html>")
     with pytest.raises(DataError, match=r"2.html: no visible text"):
         load_line_data([folder], cache_dir=None, show_progress=False)
-
-
-@pytest.mark.parametrize("content, message", [
-    ("text,topc\nhello,sport\n", r"did you mean 'topc' for 'topic'"),
-    ("id,text,topic\n1,a,x\n2,b,y\n1,c,x\n", r"row 3: duplicate id '1'"),
-    ("text,topic\na,x\n ,y\n", r"row 2: empty 'text'"),
-    ("text,topic\na,x\nb,x\n", r"single topic \('x'\)"),
-])
-def test_invalid_topic_data_is_refused_naming_file_and_row(tmp_path, content, message):
-    from training.topic_data import load_topic_data
-
-    path = tmp_path / "topics.csv"
-    path.write_text(content)
-    with pytest.raises(DataError, match=message):
-        load_topic_data([path])
