@@ -49,7 +49,7 @@ from classifier.html import decode_html  # noqa: E402
 from training.datasets import load_line_data, page_folder_pages  # noqa: E402
 from training.lines import fit_line_model  # noqa: E402
 from training.metrics import page_text_scores  # noqa: E402
-from training.progress import progress_bar, say  # noqa: E402
+from classifier.progress import progress_bar, say  # noqa: E402
 
 DEFAULT_SETS = ["dragnet", "cleaneval-final", "cleaneval-dev"]
 OURS = ["ours (html)", "ours (text)"]

@@ -21,16 +21,15 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import os
 import platform
 import re
-import tempfile
 import warnings
 from pathlib import Path
 
 import joblib
 
 from .errors import ModelError
+from .files import atomic_write, remove_temporaries
 
 MANIFEST = "manifest.json"
 LINE_MODEL = "line_model"
@@ -82,39 +81,6 @@ def read_manifest(folder: Path) -> dict:
     return manifest
 
 
-def _temporary_file(folder: Path, name: str) -> str:
-    """A new empty file in ``folder`` with the permissions a plain open()
-    would give (mkstemp makes it 0600, which would hide models from other
-    users of a shared folder)."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    os.close(handle)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temporary, 0o666 & ~umask)
-    return temporary
-
-
-def _atomic_write(folder: Path, name: str, write, final_name=None) -> str:
-    """Write a file in ``folder`` via a temporary file there + rename.
-
-    ``write(path)`` fills the temporary file; it is renamed to ``name``, or
-    to ``final_name(path)`` when given (a name derived from the content).
-    Returns the name written.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = _temporary_file(folder, name)
-    try:
-        write(temporary)
-        with open(temporary, "rb") as written:
-            os.fsync(written.fileno())
-        target = final_name(temporary) if final_name else name
-        os.replace(temporary, folder / target)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return target
-
-
 def save_model(folder, name: str, model, training_data: dict, metrics: dict,
                parameters: dict | None = None) -> dict:
     """Save ``model`` in ``folder`` and record it in the manifest (atomically)."""
@@ -133,7 +99,7 @@ def save_model(folder, name: str, model, training_data: dict, metrics: dict,
         digest = sha256_of(Path(path))
         return f"{name}-{digest[:16]}.joblib"
 
-    file_name = _atomic_write(folder, name, lambda path: joblib.dump(model, path, compress=3),
+    file_name = atomic_write(folder, name, lambda path: joblib.dump(model, path, compress=3),
                               content_name)
     entry = {
         "file": file_name,
@@ -151,7 +117,7 @@ def save_model(folder, name: str, model, training_data: dict, metrics: dict,
         manifest = {"models": {}}
     manifest["models"][name] = entry
     text = json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n"
-    _atomic_write(folder, MANIFEST, lambda path: Path(path).write_text(text, encoding="utf-8"))
+    atomic_write(folder, MANIFEST, lambda path: Path(path).write_text(text, encoding="utf-8"))
     _remove_unlisted_artifacts(folder, name, manifest)
     return entry
 
@@ -168,9 +134,8 @@ def _remove_unlisted_artifacts(folder: Path, name: str, manifest: dict) -> None:
 
 def _remove_stale_temporaries(folder: Path, name: str) -> None:
     """Delete temporary files a killed save of ``name`` left behind."""
-    for pattern in (f".{name}.*.tmp", f".{MANIFEST}.*.tmp"):
-        for stale in folder.glob(pattern):
-            stale.unlink(missing_ok=True)
+    for pattern in (name, MANIFEST):
+        remove_temporaries(folder, pattern)
 
 
 def load_model(folder, name: str, manifest: dict | None = None):

@@ -19,7 +19,7 @@ from classifier.store import HTML_MODEL, LINE_MODEL, TOPIC_MODEL, save_model
 from .datasets import load_line_data
 from .lines import (cross_validate_lines, fit_line_model, gold_texts, label_ceiling,
                     model_input)
-from .progress import say
+from classifier.progress import say
 from .report import print_line_report, print_threshold_sweep, print_topic_report, write_json
 from .topic_data import load_topic_data
 from .topics import cross_validate_topics, fit_topic_model

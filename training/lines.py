@@ -15,7 +15,7 @@ from classifier.line_model import BODY, BOILERPLATE, StackedLineClassifier, html
 
 from .datasets import page_folder_pages
 from .metrics import line_scores, page_text_scores
-from .progress import say
+from classifier.progress import say
 
 
 def gold_texts(paths, lines: pd.DataFrame) -> dict:

@@ -12,7 +12,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from classifier.topic_model import default_topic_pipeline
 
-from .progress import say
+from classifier.progress import say
 
 
 def fit_topic_model(data: pd.DataFrame, **parameters):

@@ -1,4 +1,4 @@
-"""Progress reporting for long training and evaluation runs.
+"""Progress reporting for long runs: training, evaluation and batch prediction.
 
 tqdm draws the bars (stderr, so JSON on stdout stays clean); when stderr is
 not a terminal, as in CI logs, it still prints a line now and then instead
