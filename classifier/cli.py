@@ -1,10 +1,16 @@
-"""Command line: ``python -m classifier predict FILE... [-] [--json] [--html]``.
+"""Command line.
 
-Plain mode prints each page's body text and a ``topic: <label> (<p>)`` line;
+``python -m classifier predict FILE... [-] [--json] [--html]`` classifies a
+few pages and prints them. Plain mode prints each page's body text and a ``topic: <label> (<p>)`` line;
 ``--json`` prints one JSON object per page (JSON Lines) with every line's
 label and score. ``-`` reads a page from standard input. Exit status is 0
 when every page was classified, 1 when some input could not be read (the
 others are still printed), 2 for usage errors.
+
+``python -m classifier batch INPUT... --out OUT`` classifies many pages
+(folders, JSONL, WARC/WET) into sharded output; see :mod:`classifier.batch`.
+Exit status 0 when every page was classified, 1 when some were reported
+unreadable (listed in ``OUT/errors-*.jsonl``), 2 for usage errors.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import sys
 from pathlib import Path
 
 from .api import load
+from .batch import DEFAULT_SHARD_SIZE, FORMATS, run_batch
 from .errors import ClassifierError
 
 
@@ -28,11 +35,46 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--json", action="store_true",
                          help="print JSON Lines: every line with label and score")
     predict.add_argument("--html", action="store_true", help="the files are raw HTML")
-    predict.add_argument("--models", metavar="DIR", help="models folder (default: shipped)")
-    predict.add_argument("--trust-models", action="store_true",
-                         help="allow loading --models DIR: model files are pickles and can "
-                              "run code, so only for folders you made or trust")
+    _model_arguments(predict)
+
+    batch = commands.add_parser(
+        "batch", help="classify many pages into sharded JSONL or Parquet output",
+        description="Classify every page of the inputs into OUT/part-NNNNN.<format> shards. "
+                    "Run the same command again to resume an interrupted run.")
+    batch.add_argument("inputs", nargs="+", metavar="INPUT",
+                       help="folders of .txt/.html pages, .jsonl(.gz) files (one page per "
+                            "record: id, text or html, url), .warc/.wet(.gz) files")
+    batch.add_argument("--out", required=True, metavar="OUT", help="output folder")
+    batch.add_argument("--format", choices=FORMATS, default="jsonl", help="shard file format")
+    batch.add_argument("--html", action="store_true",
+                       help="read .txt files and JSONL 'text' fields as HTML")
+    batch.add_argument("--workers", type=_positive, default=1, metavar="N",
+                       help="worker processes (default 1)")
+    batch.add_argument("--shard-size", type=_positive, default=DEFAULT_SHARD_SIZE, metavar="N",
+                       help=f"pages per output shard (default {DEFAULT_SHARD_SIZE})")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on a Dask cluster (tcp://host:8786), or 'local' for a "
+                            "LocalCluster of --workers processes")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    _model_arguments(batch)
     return parser
+
+
+def _model_arguments(parser) -> None:
+    parser.add_argument("--models", metavar="DIR", help="models folder (default: shipped)")
+    parser.add_argument("--trust-models", action="store_true",
+                        help="allow loading --models DIR: model files are pickles and can "
+                             "run code, so only for folders you made or trust")
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return number
 
 
 def _read(name: str, html: bool):
@@ -46,6 +88,8 @@ def _read(name: str, html: bool):
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "batch":
+        return _batch(args)
     try:
         clf = load(args.models, trusted=args.trust_models)
     except ClassifierError as error:
@@ -71,3 +115,23 @@ def main(argv=None) -> int:
             else:
                 print(f"topic: {page.topic} ({page.topic_scores[page.topic]:.2f})")
     return status
+
+
+def _batch(args) -> int:
+    try:
+        summary = run_batch(args.inputs, args.out, html=args.html, output_format=args.format,
+                            shard_size=args.shard_size, workers=args.workers,
+                            scheduler=args.scheduler, models=args.models,
+                            trusted=args.trust_models, progress=not args.quiet)
+    except ClassifierError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"{summary['pages']:,} pages classified in {summary['seconds']:.1f} s "
+          f"({summary['pages_per_second'] or 0:,.1f} pages/s) into {summary['output']}; "
+          f"{summary['shards_written']} shards written, {summary['shards_resumed']} already done",
+          file=sys.stderr)
+    if summary["unreadable"]:
+        print(f"{summary['unreadable']:,} pages unreadable or refused: see "
+              f"{summary['output']}/errors-*.jsonl", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,336 @@
+"""Batch prediction: pages from files in, sharded JSONL or Parquet out.
+
+``run_batch`` streams pages from :mod:`classifier.sources`, cuts the
+stream into shards of ``shard_size`` pages, classifies each shard with one
+vectorised ``predict_many`` call (in this process, in joblib worker
+processes, or on a Dask cluster), and writes each shard's result as one
+file. Memory stays flat: only the shards in flight are held.
+
+Nothing is lost, and nothing is done twice:
+
+* each shard is written to a temporary file and renamed when complete
+  (``part-00042.jsonl``); its unreadable records go to
+  ``errors-00042.jsonl`` (id, source, reason), written just before;
+* the run's settings are recorded in ``batch.json``; running the same
+  command again on the same output folder skips the shards already
+  written and does the rest (inputs are read in a fixed order, so shard
+  42 always holds the same pages);
+* a page that cannot be read or classified is reported and skipped; the
+  run goes on.
+
+Output rows (one per page): ``id``, ``source`` (input file), ``url``,
+``topic``, ``topic_score``, ``topic_scores``, ``body`` and ``lines``
+(``index``, ``text``, ``label``, ``score`` per non-blank line, as
+:meth:`classifier.Page.to_dict`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from itertools import islice
+from pathlib import Path
+
+from .api import Classifier, load
+from .errors import ClassifierError, InputError
+from .files import atomic_write, remove_temporaries
+from .limits import Limits
+from .progress import progress_bar
+from .sources import Record, Unreadable, read_inputs
+
+FORMATS = ("jsonl", "parquet")
+SETTINGS_FILE = "batch.json"
+SUMMARY_FILE = "summary.json"
+DEFAULT_SHARD_SIZE = 500
+# Shards queued per worker: enough to keep every worker busy while the
+# driver writes results, few enough that memory does not grow with the input.
+SHARDS_IN_FLIGHT_PER_WORKER = 2
+
+
+def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
+              shard_size: int = DEFAULT_SHARD_SIZE, workers: int = 1,
+              scheduler: str | None = None, models=None, trusted: bool = False,
+              limits: Limits | None = None, progress: bool = True) -> dict:
+    """Classify every page of ``inputs`` into shard files in folder ``out``.
+
+    ``workers`` > 1 runs shards in that many joblib worker processes;
+    ``scheduler`` (a Dask scheduler address, or ``"local"`` for a
+    LocalCluster of ``workers`` processes) runs them on Dask instead.
+    Returns the run's summary (also written to ``out/summary.json``).
+    """
+    if output_format not in FORMATS:
+        raise InputError(f"output format must be one of {FORMATS}, not {output_format!r}")
+    if not isinstance(shard_size, int) or shard_size < 1:
+        raise InputError(f"shard size must be a positive integer, not {shard_size!r}")
+    if not isinstance(workers, int) or workers < 1:
+        raise InputError(f"workers must be a positive integer, not {workers!r}")
+    inputs = [Path(path) for path in inputs]
+    missing = [str(path) for path in inputs if not path.exists()]
+    if missing:
+        raise InputError(f"no such input: {', '.join(missing)}")
+    limits = limits or Limits()
+    # Fail on bad models here, before any input is read or output written.
+    load(models, trusted=trusted, limits=limits)
+
+    out = Path(out)
+    settings = {"inputs": [str(path.resolve()) for path in inputs], "html": html,
+                "format": output_format, "shard_size": shard_size,
+                "models": str(Path(models).resolve()) if models else None}
+    _claim_output_folder(out, settings)
+
+    started = time.perf_counter()
+    counts = {"pages": 0, "unreadable": 0, "shards_written": 0, "shards_resumed": 0}
+    bar = progress_bar(None, desc="pages", disable=not progress, unit="page")
+    items = read_inputs(inputs, html=html, max_bytes=limits.max_html_bytes)
+
+    def pending_shards():
+        for index, shard in enumerate(_chunks(items, shard_size)):
+            if (out / shard_file(index, output_format)).exists():
+                counts["shards_resumed"] += 1
+                bar.update(len(shard))
+                continue
+            yield index, shard
+
+    task = functools.partial(classify_shard, models=models, trusted=trusted, limits=limits)
+    for index, rows, errors in _run(task, pending_shards(), workers, scheduler):
+        write_shard(out, index, rows, errors, output_format)
+        counts["pages"] += len(rows)
+        counts["unreadable"] += len(errors)
+        counts["shards_written"] += 1
+        bar.update(len(rows) + len(errors))
+        if errors:
+            bar.set_postfix(unreadable=counts["unreadable"], refresh=False)
+    bar.close()
+
+    seconds = time.perf_counter() - started
+    summary = {**counts, "seconds": round(seconds, 3),
+               "pages_per_second": round(counts["pages"] / seconds, 1) if seconds else None,
+               "output": str(out), "format": output_format}
+    text = json.dumps(summary, indent=2) + "\n"
+    atomic_write(out, SUMMARY_FILE, lambda path: Path(path).write_text(text, encoding="utf-8"))
+    return summary
+
+
+def shard_file(index: int, output_format: str) -> str:
+    return f"part-{index:05d}.{output_format}"
+
+
+def errors_file(index: int) -> str:
+    return f"errors-{index:05d}.jsonl"
+
+
+def _claim_output_folder(out: Path, settings: dict) -> None:
+    """Record the run's settings, or check them against an earlier run's.
+
+    Resuming is only sound with the same inputs, shard size and format:
+    otherwise shard 42 would hold other pages than the shard 42 on disk.
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    remove_temporaries(out, "part-*")
+    remove_temporaries(out, "errors-*")
+    recorded = out / SETTINGS_FILE
+    if recorded.exists():
+        try:
+            earlier = json.loads(recorded.read_text(encoding="utf-8"))
+        except ValueError:
+            earlier = None
+        if earlier != settings:
+            changed = sorted(key for key in settings
+                             if not isinstance(earlier, dict) or earlier.get(key) != settings[key])
+            raise InputError(
+                f"{out} holds a batch run with other settings ({', '.join(changed)} differ), "
+                "so its shards cannot be resumed; use a new output folder")
+        return
+    if any(out.glob("part-*")):
+        raise InputError(f"{out} holds shard files but no {SETTINGS_FILE}; use a new output folder")
+    text = json.dumps(settings, indent=2) + "\n"
+    atomic_write(out, SETTINGS_FILE, lambda path: Path(path).write_text(text, encoding="utf-8"))
+
+
+def _chunks(iterable, size: int):
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+# -- classifying a shard (runs in a worker) ---------------------------------
+
+@functools.lru_cache(maxsize=4)
+def _worker_classifier(models, trusted: bool, limits: Limits) -> Classifier:
+    # Loaded once per worker process and reused for every shard it runs.
+    return load(models, trusted=trusted, limits=limits)
+
+
+def classify_shard(index: int, items: list, *, models=None, trusted: bool = False,
+                   limits: Limits | None = None) -> tuple[int, list[dict], list[dict]]:
+    """Classify one shard's items: ``(index, rows, errors)``."""
+    clf = _worker_classifier(models, trusted, limits or Limits())
+    records = [item for item in items if isinstance(item, Record)]
+    errors = [_error_row(item) for item in items if isinstance(item, Unreadable)]
+    rows = []
+    for record, result in zip(records, classify_records(clf, records)):
+        if isinstance(result, str):
+            errors.append(_error_row(Unreadable(record.id, result, record.source)))
+        else:
+            rows.append(page_row(record, result))
+    return index, rows, errors
+
+
+def classify_records(clf: Classifier, records: list[Record]) -> list:
+    """A :class:`~classifier.Page` for each record, or the reason it failed (``str``).
+
+    Text pages go through one ``predict_many`` call; only if that call
+    refuses the batch (one page over the limits, say) are they classified
+    one by one, so the bad page is named and the others still come out.
+    """
+    results: list = [None] * len(records)
+    texts = [i for i, record in enumerate(records) if not record.is_html]
+    try:
+        for i, page in zip(texts, clf.predict_many([records[i].content for i in texts])):
+            results[i] = page
+    except ClassifierError:
+        for i in texts:
+            results[i] = _one(clf.predict, records[i].content)
+    for i, record in enumerate(records):
+        if record.is_html:
+            results[i] = _one(clf.predict_html, record.content)
+    return results
+
+
+def _one(predict, content):
+    try:
+        return predict(content)
+    except ClassifierError as error:
+        return str(error)
+    except Exception as error:  # noqa: BLE001 - one odd page must not end a long run
+        return f"classification failed ({type(error).__name__}: {error})"
+
+
+def page_row(record: Record, page) -> dict:
+    result = page.to_dict()
+    score = page.topic_scores.get(page.topic) if page.topic is not None else None
+    return {"id": record.id, "source": record.source, "url": record.url,
+            "topic": result["topic"], "topic_score": None if score is None else round(score, 6),
+            "topic_scores": result["topic_scores"], "body": result["body"],
+            "lines": result["lines"]}
+
+
+def _error_row(item: Unreadable) -> dict:
+    return {"id": item.id, "source": item.source, "reason": item.reason}
+
+
+# -- writing ------------------------------------------------------------------
+
+def write_shard(out: Path, index: int, rows: list[dict], errors: list[dict],
+                output_format: str) -> None:
+    """Write a shard's errors, then its rows; the rows file marks it done."""
+    def write_errors(path):
+        with open(path, "w", encoding="utf-8") as handle:
+            for error in errors:
+                handle.write(json.dumps(error, ensure_ascii=False) + "\n")
+
+    atomic_write(out, errors_file(index), write_errors)
+    writer = _write_parquet if output_format == "parquet" else _write_jsonl
+    atomic_write(out, shard_file(index, output_format), lambda path: writer(path, rows))
+
+
+def _write_jsonl(path, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def parquet_schema():
+    import pyarrow as pa
+
+    line = pa.struct([("index", pa.int64()), ("text", pa.string()), ("label", pa.string()),
+                      ("score", pa.float64())])
+    return pa.schema([("id", pa.string()), ("source", pa.string()), ("url", pa.string()),
+                      ("topic", pa.string()), ("topic_score", pa.float64()),
+                      ("topic_scores", pa.map_(pa.string(), pa.float64())),
+                      ("body", pa.string()), ("lines", pa.list_(line))])
+
+
+def _write_parquet(path, rows: list[dict]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist(rows, schema=parquet_schema()), path)
+
+
+def read_output(out, output_format: str | None = None) -> tuple[list[dict], list[dict]]:
+    """All rows and all errors of a batch output folder, in shard order.
+
+    A convenience for tests and small outputs; for big ones read the shard
+    files directly (``pandas.read_parquet(out)`` reads a Parquet folder).
+    """
+    out = Path(out)
+    if output_format is None:
+        output_format = json.loads((out / SETTINGS_FILE).read_text(encoding="utf-8"))["format"]
+    rows, errors = [], []
+    for path in sorted(out.glob(f"part-*.{output_format}")):
+        if output_format == "parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path).to_pylist()
+            for row in table:
+                row["topic_scores"] = dict(row["topic_scores"] or [])
+            rows.extend(table)
+        else:
+            rows.extend(_read_jsonl_file(path))
+    for path in sorted(out.glob("errors-*.jsonl")):
+        errors.extend(_read_jsonl_file(path))
+    return rows, errors
+
+
+def _read_jsonl_file(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+# -- running shards: here, in joblib workers, or on Dask -------------------------
+
+def _run(task, shards, workers: int, scheduler: str | None):
+    """Yield ``task(index, items)`` for each shard, as each completes."""
+    if scheduler:
+        yield from _run_on_dask(task, shards, workers, scheduler)
+    elif workers > 1:
+        from joblib import Parallel, delayed
+
+        # pre_dispatch bounds the shards read ahead of the workers.
+        parallel = Parallel(n_jobs=workers, return_as="generator_unordered",
+                            pre_dispatch=f"{SHARDS_IN_FLIGHT_PER_WORKER}*n_jobs")
+        yield from parallel(delayed(task)(index, items) for index, items in shards)
+    else:
+        for index, items in shards:
+            yield task(index, items)
+
+
+def _run_on_dask(task, shards, workers: int, scheduler: str):
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise InputError("--scheduler needs Dask: pip install 'pageclassifier[dask]'") from None
+
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        cluster, client = None, Client(scheduler)
+    try:
+        window = SHARDS_IN_FLIGHT_PER_WORKER * max(1, sum(client.nthreads().values()))
+        running = as_completed()
+        for index, items in shards:
+            running.add(client.submit(task, index, items, pure=False))
+            while running.count() >= window:
+                yield next(running).result()
+        for future in running:
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,224 @@
+"""Reading pages for batch runs: folders, JSON Lines and WARC/WET files.
+
+Every input yields, in a fixed order, either a :class:`Record` (one page to
+classify) or an :class:`Unreadable` (one page that could not be read, with
+the reason). A damaged file or record never stops the stream: it becomes an
+``Unreadable`` and reading goes on with the next one. The order is the same
+on every run over the same inputs, which is what lets an interrupted batch
+resume by shard number (see :mod:`classifier.batch`).
+
+What is a page, by input type:
+
+* a folder: every file below it, in sorted path order, read by its suffix
+  as below (hidden files are passed over); the id is the path relative to
+  the folder;
+* ``.html`` / ``.htm``: one HTML page; ``.txt`` (or any other suffix given
+  on the command line): one text page, or an HTML page with ``html=True``;
+  the id is the path;
+* ``.jsonl`` / ``.jsonl.gz``: one page per line, an object with ``"id"``
+  and either ``"text"`` (a text page, or HTML with ``html=True``) or
+  ``"html"`` (always HTML), optionally ``"url"``;
+* ``.warc`` / ``.wet`` (optionally ``.gz``): WET ``conversion`` records are
+  text pages; ``response`` and ``resource`` records with an HTML content
+  type are HTML pages; the id is the ``WARC-Record-ID`` and the url the
+  ``WARC-Target-URI``. Other records (requests, metadata, images, …) are
+  not pages and are passed over.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Union
+
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz")
+HTML_SUFFIXES = (".html", ".htm")
+TEXT_SUFFIXES = (".txt",)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One page read from an input: ``content`` is ``str`` text or, for HTML
+    pages, ``bytes`` (or ``str``) markup."""
+
+    id: str
+    content: Union[str, bytes]
+    is_html: bool
+    source: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A page (or a whole file) that could not be read, and why."""
+
+    id: str
+    reason: str
+    source: str
+
+
+Item = Union[Record, Unreadable]
+
+
+def read_inputs(inputs, *, html: bool = False, max_bytes: int = 32 * 1024 * 1024
+                ) -> Iterator[Item]:
+    """Pages from each input path in turn (files or folders).
+
+    ``max_bytes`` bounds one page (a file or a record): a bigger one is
+    reported as ``Unreadable`` without being read into memory.
+    """
+    for path in map(Path, inputs):
+        if path.is_dir():
+            for file in sorted(_files_below(path)):
+                yield from _read_file(file, file.relative_to(path).as_posix(), html,
+                                      max_bytes, from_folder=True)
+        else:
+            yield from _read_file(path, str(path), html, max_bytes, from_folder=False)
+
+
+def _files_below(folder: Path):
+    for path in folder.rglob("*"):
+        relative = path.relative_to(folder).parts
+        if path.is_file() and not any(part.startswith(".") for part in relative):
+            yield path
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in JSONL_SUFFIXES + WARC_SUFFIXES:
+        if name.endswith(suffix):
+            return suffix
+    return path.suffix.lower()
+
+
+def _read_file(path: Path, page_id: str, html: bool, max_bytes: int,
+               from_folder: bool) -> Iterator[Item]:
+    suffix = _suffix(path)
+    source = str(path)
+    try:
+        if suffix in JSONL_SUFFIXES:
+            yield from _read_jsonl(path, html, max_bytes)
+            return
+        if suffix in WARC_SUFFIXES:
+            yield from _read_warc(path, max_bytes)
+            return
+        if from_folder and suffix not in HTML_SUFFIXES + TEXT_SUFFIXES:
+            # Inside a folder only known page files are pages; anything else
+            # is reported rather than guessed at or silently dropped.
+            yield Unreadable(page_id, f"not a page file (suffix {suffix or 'none'!r}; "
+                             "expected .txt, .html, .htm, .jsonl or .warc/.wet)", source)
+            return
+        size = path.stat().st_size
+        if size > max_bytes:
+            yield Unreadable(page_id, f"{size:,} bytes, over the limit of {max_bytes:,}",
+                             source)
+            return
+        data = path.read_bytes()
+    except OSError as error:
+        yield Unreadable(page_id, f"cannot be read: {error.strerror or error}", source)
+        return
+    if suffix in HTML_SUFFIXES or html:
+        yield Record(page_id, data, True, source)
+    else:
+        # A stray invalid byte must not lose the page (as in `predict`).
+        yield Record(page_id, data.decode("utf-8", errors="replace"), False, source)
+
+
+def _read_jsonl(path: Path, html: bool, max_bytes: int) -> Iterator[Item]:
+    source = str(path)
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        line_no = 0
+        while True:
+            line_no += 1
+            where = f"{path}:{line_no}"
+            try:
+                line = handle.readline(max_bytes + 1)
+            except (OSError, EOFError, zlib.error) as error:  # e.g. a damaged .gz
+                yield Unreadable(where, f"file cannot be read further: {error}", source)
+                return
+            if not line:
+                return
+            if len(line) > max_bytes:
+                # Skip the rest of the over-long line without holding it.
+                while line and not line.endswith(b"\n"):
+                    line = handle.readline(max_bytes + 1)
+                yield Unreadable(where, f"record over the limit of {max_bytes:,} bytes", source)
+                continue
+            if not line.strip():
+                continue
+            yield _jsonl_record(line, where, html, source)
+
+
+def _jsonl_record(line: bytes, where: str, html: bool, source: str) -> Item:
+    try:
+        record = json.loads(line)
+    except ValueError as error:
+        return Unreadable(where, f"not valid JSON ({error})", source)
+    if not isinstance(record, dict):
+        return Unreadable(where, f"expected a JSON object, got {type(record).__name__}", source)
+    page_id = record.get("id")
+    if not isinstance(page_id, (str, int)) or isinstance(page_id, bool) or page_id == "":
+        return Unreadable(where, 'no "id" (a string or integer)', source)
+    page_id = str(page_id)
+    url = record.get("url") if isinstance(record.get("url"), str) else None
+    if isinstance(record.get("html"), str):
+        return Record(page_id, record["html"], True, source, url)
+    if isinstance(record.get("text"), str):
+        return Record(page_id, record["text"], html, source, url)
+    return Unreadable(page_id, 'no "text" or "html" string in the record', source)
+
+
+def _read_warc(path: Path, max_bytes: int) -> Iterator[Item]:
+    # warcio is the Webrecorder project's WARC reader: it handles gzip
+    # members, chunked transfer encoding and the record formats of real
+    # crawls (Common Crawl WARC and WET), which a hand-written parser would not.
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    source = str(path)
+    with open(path, "rb") as handle:
+        records = ArchiveIterator(handle)
+        while True:
+            try:
+                record = next(records)
+            except StopIteration:
+                return
+            except (ArchiveLoadFailed, OSError, EOFError, ValueError) as error:
+                # The framing is lost: nothing after this point can be found.
+                yield Unreadable(f"{path}@{records.offset}", f"damaged WARC data: {error}",
+                                 source)
+                return
+            item = _warc_page(record, source, max_bytes)
+            if item is not None:
+                yield item
+
+
+def _warc_page(record, source: str, max_bytes: int) -> Item | None:
+    headers = record.rec_headers
+    page_id = headers.get_header("WARC-Record-ID") or f"{source}@?"
+    url = headers.get_header("WARC-Target-URI")
+    if record.rec_type == "conversion":
+        is_html = False
+    elif record.rec_type in ("response", "resource"):
+        content_type = (record.http_headers.get_header("Content-Type")
+                        if record.http_headers is not None else record.content_type) or ""
+        if "html" not in content_type.lower():
+            return None
+        is_html = True
+    else:
+        return None
+    length = int(headers.get_header("Content-Length") or 0)
+    if length > max_bytes:
+        return Unreadable(page_id, f"{length:,} bytes, over the limit of {max_bytes:,}", source)
+    try:
+        data = record.content_stream().read()
+    except Exception as error:  # decompression and chunking errors of one record
+        return Unreadable(page_id, f"record content cannot be read: {error}", source)
+    if is_html:
+        return Record(page_id, data, True, source, url)
+    return Record(page_id, data.decode("utf-8", errors="replace"), False, source, url)

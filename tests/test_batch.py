@@ -1,0 +1,260 @@
+"""Batch runs: inputs of every kind, sharded output, errors, resume, workers."""
+
+import gzip
+import io
+import json
+import shutil
+
+import pytest
+
+import classifier
+from classifier import batch as batch_module
+from classifier.batch import read_output, run_batch
+from classifier.cli import main
+from classifier.errors import InputError
+from classifier.sources import Record, Unreadable, read_inputs
+from conftest import synthetic_page
+
+
+def _models(trained_models):
+    return {"models": str(trained_models), "trusted": True, "progress": False}
+
+
+@pytest.fixture()
+def page_inputs(tmp_path):
+    """A folder of text and HTML pages and a JSONL file, with some bad records."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for seed in range(5):
+        html, gold = synthetic_page(100 + seed)
+        (folder / f"page{seed}.txt").write_text(gold + "\nShare this article\n")
+        (folder / f"page{seed}.html").write_text(html)
+    (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (folder / ".hidden.txt").write_text("never read")
+    jsonl = tmp_path / "pages.jsonl"
+    records = [{"id": "j1", "text": synthetic_page(200)[1], "url": "https://a.example/1"},
+               {"id": 2, "html": synthetic_page(201)[0]},
+               "not an object", {"text": "no id"}, {"id": "j3"}]
+    jsonl.write_text("\n".join(json.dumps(r) for r in records) + "\n{broken json\n\n")
+    return [folder, jsonl]
+
+
+def test_every_page_is_written_and_every_bad_one_reported(trained_models, page_inputs, tmp_path):
+    summary = run_batch(page_inputs, tmp_path / "out", shard_size=4, **_models(trained_models))
+    rows, errors = read_output(tmp_path / "out")
+
+    assert [row["id"] for row in rows] == (
+        sorted(f"page{i}.{ext}" for i in range(5) for ext in ("html", "txt")) + ["j1", "2"])
+    reasons = {error["id"]: error["reason"] for error in errors}
+    jsonl = str(page_inputs[1])
+    assert set(reasons) == {"notes.pdf", f"{jsonl}:3", f"{jsonl}:4", "j3", f"{jsonl}:6"}
+    assert "not a page file" in reasons["notes.pdf"]
+    assert "expected a JSON object" in reasons[f"{jsonl}:3"]
+    assert '"id"' in reasons[f"{jsonl}:4"] and "not valid JSON" in reasons[f"{jsonl}:6"]
+    assert summary["pages"] == 12 and summary["unreadable"] == 5
+    assert summary["shards_written"] == 5 and summary["shards_resumed"] == 0
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["pages"] == 12
+
+
+def test_rows_match_predict_and_predict_html(trained_models, page_inputs, tmp_path):
+    run_batch(page_inputs, tmp_path / "out", **_models(trained_models))
+    rows = {row["id"]: row for row in read_output(tmp_path / "out")[0]}
+    clf = classifier.load(trained_models, trusted=True)
+    folder = page_inputs[0]
+
+    text_page = clf.predict((folder / "page3.txt").read_text())
+    html_page = clf.predict_html((folder / "page3.html").read_bytes())
+    for row, page in ((rows["page3.txt"], text_page), (rows["page3.html"], html_page)):
+        assert row["body"] == page.body and row["topic"] == page.topic
+        assert row["lines"] == [line.to_dict() for line in page.lines]
+        assert row["topic_score"] == round(page.topic_scores[page.topic], 6)
+        assert row["source"] == str(folder / row["id"]) and row["url"] is None
+    assert rows["j1"]["url"] == "https://a.example/1"
+    assert rows["2"]["body"] == clf.predict_html(synthetic_page(201)[0]).body
+
+
+def test_html_flag_reads_txt_files_as_html(trained_models, tmp_path):
+    html, gold = synthetic_page(7)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "page.txt").write_text(html)
+    run_batch([tmp_path / "in"], tmp_path / "out", html=True, **_models(trained_models))
+    (row,), _ = read_output(tmp_path / "out")
+    clf = classifier.load(trained_models, trusted=True)
+    assert row["body"] == clf.predict_html(html).body and "<" not in row["body"]
+
+
+def _warc_bytes(records) -> bytes:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    for kind, url, content_type, payload in records:
+        http = (StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+                if kind == "response" else None)
+        record = writer.create_warc_record(url, kind, payload=io.BytesIO(payload),
+                                           http_headers=http,
+                                           warc_content_type=None if http else content_type)
+        writer.write_record(record)
+    return buffer.getvalue()
+
+
+def test_warc_and_wet_records(trained_models, tmp_path):
+    html, _ = synthetic_page(31)
+    text = synthetic_page(32)[1]
+    warc = tmp_path / "crawl.warc.gz"
+    warc.write_bytes(_warc_bytes([
+        ("response", "https://news.example/a", "text/html; charset=utf-8", html.encode()),
+        ("response", "https://news.example/logo.png", "image/png", b"\x89PNG...."),
+        ("conversion", "https://news.example/b", "text/plain", text.encode()),
+        ("metadata", "https://news.example/a", "application/json", b"{}"),
+    ]))
+    items = list(read_inputs([warc]))
+    assert [(type(i), i.is_html, i.url) for i in items] == [
+        (Record, True, "https://news.example/a"), (Record, False, "https://news.example/b")]
+    assert all(i.id.startswith("<urn:uuid:") for i in items)
+
+    run_batch([warc], tmp_path / "out", **_models(trained_models))
+    rows, errors = read_output(tmp_path / "out")
+    clf = classifier.load(trained_models, trusted=True)
+    assert errors == []
+    assert [row["body"] for row in rows] == [clf.predict_html(html).body, clf.predict(text).body]
+
+
+def test_damaged_files_are_reported_and_reading_goes_on(tmp_path):
+    html, _ = synthetic_page(33)
+    good = _warc_bytes([("response", "https://x.example/", "text/html", html.encode())])
+    (tmp_path / "damaged.warc.gz").write_bytes(good + b"\x1f\x8b\x08garbage" * 10)
+    (tmp_path / "truncated.jsonl.gz").write_bytes(
+        gzip.compress(b'{"id": "a", "text": "one line"}\n' * 50)[:-20])
+    (tmp_path / "z.txt").write_text("a page after the damaged ones")
+    items = list(read_inputs([tmp_path]))
+
+    kinds = [(type(item).__name__, item.source.rsplit("/", 1)[-1]) for item in items]
+    assert kinds[0] == ("Record", "damaged.warc.gz") and kinds[1] == ("Unreadable",
+                                                                      "damaged.warc.gz")
+    assert ("Unreadable", "truncated.jsonl.gz") in kinds
+    assert kinds[-1] == ("Record", "z.txt")
+
+
+def test_oversized_page_is_refused_alone(trained_models, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "big.txt").write_text("word " * 5000)
+    (folder / "small.txt").write_text(synthetic_page(5)[1])
+    limits = classifier.Limits(max_page_chars=10_000)
+    run_batch([folder], tmp_path / "out", limits=limits, **_models(trained_models))
+    rows, errors = read_output(tmp_path / "out")
+    assert [row["id"] for row in rows] == ["small.txt"]
+    assert [e["id"] for e in errors] == ["big.txt"] and "10,000" in errors[0]["reason"]
+
+    items = list(read_inputs([folder], max_bytes=1000))
+    assert isinstance(items[0], Unreadable) and "over the limit" in items[0].reason
+
+
+def test_parquet_output_holds_the_same_rows(trained_models, page_inputs, tmp_path):
+    run_batch(page_inputs, tmp_path / "jsonl", shard_size=4, **_models(trained_models))
+    run_batch(page_inputs, tmp_path / "parquet", shard_size=4, output_format="parquet",
+              **_models(trained_models))
+    assert read_output(tmp_path / "parquet") == read_output(tmp_path / "jsonl")
+    assert len(list((tmp_path / "parquet").glob("part-*.parquet"))) == 5
+
+
+def test_an_interrupted_run_resumes_where_it_stopped(trained_models, page_inputs, tmp_path,
+                                                     monkeypatch):
+    run_batch(page_inputs, tmp_path / "whole", shard_size=3, **_models(trained_models))
+
+    written = []
+    real_write = batch_module.write_shard
+
+    def write_then_die(out, index, *args):
+        if len(written) == 2:
+            raise KeyboardInterrupt  # the run is killed while shard 2 is being written
+        real_write(out, index, *args)
+        written.append(index)
+
+    monkeypatch.setattr(batch_module, "write_shard", write_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(page_inputs, tmp_path / "resumed", shard_size=3, **_models(trained_models))
+    monkeypatch.setattr(batch_module, "write_shard", real_write)
+    assert sorted(p.name for p in (tmp_path / "resumed").glob("part-*.jsonl")) == [
+        "part-00000.jsonl", "part-00001.jsonl"]
+
+    summary = run_batch(page_inputs, tmp_path / "resumed", shard_size=3,
+                        **_models(trained_models))
+    assert summary["shards_resumed"] == 2 and summary["shards_written"] == 4
+    assert read_output(tmp_path / "resumed") == read_output(tmp_path / "whole")
+    assert not list((tmp_path / "resumed").glob(".*.tmp"))
+
+
+def test_resume_refuses_other_settings(trained_models, page_inputs, tmp_path):
+    run_batch(page_inputs, tmp_path / "out", shard_size=3, **_models(trained_models))
+    with pytest.raises(InputError, match="shard_size"):
+        run_batch(page_inputs, tmp_path / "out", shard_size=4, **_models(trained_models))
+    with pytest.raises(InputError, match="inputs"):
+        run_batch(page_inputs[:1], tmp_path / "out", shard_size=3, **_models(trained_models))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"output_format": "csv"}, "output format"),
+    ({"shard_size": 0}, "shard size"),
+    ({"workers": 0}, "workers"),
+])
+def test_bad_settings_are_refused_before_any_output(trained_models, page_inputs, tmp_path,
+                                                    kwargs, message):
+    with pytest.raises(InputError, match=message):
+        run_batch(page_inputs, tmp_path / "out", **kwargs, **_models(trained_models))
+    with pytest.raises(InputError, match="no such input"):
+        run_batch([tmp_path / "missing"], tmp_path / "out", **_models(trained_models))
+    assert not (tmp_path / "out").exists()
+
+
+def test_input_is_streamed_not_read_ahead(trained_models, tmp_path, monkeypatch):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for seed in range(12):
+        (folder / f"p{seed:02d}.txt").write_text(synthetic_page(seed)[1])
+    read_so_far = []
+    real_read = batch_module.read_inputs
+
+    def counting_read(*args, **kwargs):
+        for item in real_read(*args, **kwargs):
+            read_so_far.append(item.id)
+            yield item
+
+    at_first_write = []
+    real_write = batch_module.write_shard
+
+    def note_write(*args):
+        at_first_write.append(len(read_so_far))
+        real_write(*args)
+
+    monkeypatch.setattr(batch_module, "read_inputs", counting_read)
+    monkeypatch.setattr(batch_module, "write_shard", note_write)
+    run_batch([folder], tmp_path / "out", shard_size=3, **_models(trained_models))
+    # One shard is read, classified and written before the next is read.
+    assert at_first_write == [3, 6, 9, 12]
+
+
+def test_two_worker_processes_give_the_same_output(trained_models, page_inputs, tmp_path):
+    run_batch(page_inputs, tmp_path / "one", shard_size=3, **_models(trained_models))
+    run_batch(page_inputs, tmp_path / "two", shard_size=3, workers=2, **_models(trained_models))
+    assert read_output(tmp_path / "two") == read_output(tmp_path / "one")
+
+
+def test_cli_batch_exit_status_and_summary(trained_models, page_inputs, tmp_path, capsys):
+    model_args = ["--models", str(trained_models), "--trust-models", "--quiet"]
+    assert main(["batch", str(page_inputs[0]), "--out", str(tmp_path / "a")] + model_args) == 1
+    err = capsys.readouterr().err
+    assert "10 pages classified" in err and "1 pages unreadable" in err
+
+    clean = tmp_path / "clean"
+    shutil.copytree(page_inputs[0], clean, ignore=shutil.ignore_patterns("*.pdf"))
+    assert main(["batch", str(clean), "--out", str(tmp_path / "b"), "--format", "parquet"]
+                + model_args) == 0
+    assert "10 pages classified" in capsys.readouterr().err
+    assert main(["batch", str(clean), "--out", str(tmp_path / "b"), "--shard-size", "3"]
+                + model_args) == 2
+    assert "other settings" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["batch", str(clean), "--out", str(tmp_path / "c"), "--workers", "0"])
