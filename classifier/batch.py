@@ -222,6 +222,39 @@ def _error_row(item: Unreadable) -> dict:
     return {"id": item.id, "source": item.source, "reason": item.reason}
 
 
+FRAME_COLUMNS = ("topic", "topic_score", "body", "lines", "error")
+
+
+def classify_frame(frame, column: str = "text", *, html: bool = False, models=None,
+                   trusted: bool = False, limits: Limits | None = None):
+    """Classify the pages in ``frame[column]``: a frame with the same index and
+    the columns ``topic``, ``topic_score``, ``body``, ``lines`` and ``error``
+    (the reason a page failed, else ``None``).
+
+    Made for Dask DataFrames, one partition at a time::
+
+        ddf.map_partitions(classify_frame, "text", meta=classify_frame(ddf._meta, "text"))
+
+    The models are loaded once per worker process and kept.
+    """
+    import pandas as pd
+
+    if column not in frame.columns:
+        raise InputError(f"no column {column!r} in the frame (columns: {list(frame.columns)})")
+    clf = _worker_classifier(models, trusted, limits or Limits())
+    records = [Record(str(key), content, html, column) for key, content in frame[column].items()]
+    out = {name: [] for name in FRAME_COLUMNS}
+    for record, result in zip(records, classify_records(clf, records)):
+        row = {"error": result} if isinstance(result, str) else page_row(record, result)
+        for name in FRAME_COLUMNS:
+            out[name].append(row.get(name))
+    # Fixed dtypes, so every partition (and Dask's meta) agrees whatever
+    # pandas would infer from the values at hand.
+    return pd.DataFrame({name: pd.Series(values, index=frame.index,
+                                         dtype="float64" if name == "topic_score" else object)
+                         for name, values in out.items()})
+
+
 # -- writing ------------------------------------------------------------------
 
 def write_shard(out: Path, index: int, rows: list[dict], errors: list[dict],
