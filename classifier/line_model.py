@@ -182,11 +182,21 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
         if len(X) == 0:
             return np.zeros(0)
         bounds = page_bounds(X["page"])
+        # Big inputs are scored a run of whole pages at a time: the feature
+        # matrices cost ~10 MB per 1,000 lines, and no feature looks past
+        # its own page, so the scores are the same as in one pass.
+        parallel = len(X) >= _PARALLEL_ROWS
+        parts = [self._body_proba(X.iloc[start:stop].reset_index(drop=True), parallel)
+                 for start, stop in _runs_of_pages(bounds, ROWS_PER_PASS)]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def _body_proba(self, X, parallel: bool) -> np.ndarray:
+        bounds = page_bounds(X["page"])
         text = self.text_features_.transform(X)
         layout = self.layout_features_.transform(X).astype(np.float32)
         first = self.first_stage_.predict_proba(self._first_stage_inputs(text, layout))[:, 1]
         second_inputs = self._second_stage_inputs(layout, first, bounds)
-        if len(X) >= _PARALLEL_ROWS:
+        if parallel:
             return self.second_stage_.predict_proba(second_inputs)[:, 1]
         # A page's few hundred lines gain nothing from OpenMP threads, and
         # when other processes keep the cores busy the threads' spin-waits
@@ -210,6 +220,19 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
 
 
 _PARALLEL_ROWS = 20_000
+#: Lines scored in one pass (a longer page is scored whole, alone).
+ROWS_PER_PASS = 10_000
+
+
+def _runs_of_pages(bounds: np.ndarray, max_rows: int):
+    """(start, stop) row ranges of consecutive whole pages, each at most
+    ``max_rows`` rows unless a single page is longer."""
+    start = 0
+    for page_start, page_stop in zip(bounds[:-1], bounds[1:]):
+        if page_stop - start > max_rows and page_start > start:
+            yield start, int(page_start)
+            start = int(page_start)
+    yield start, int(bounds[-1])
 _controller = None
 _limit_lock = threading.Lock()
 _limit_users = 0

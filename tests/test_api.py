@@ -74,6 +74,25 @@ def test_predict_many_equals_predict_page_by_page(clf):
     assert clf.predict_many(texts) == [clf.predict(text) for text in texts]
 
 
+def test_big_batches_are_scored_in_runs_of_whole_pages(clf, monkeypatch):
+    from classifier import line_model
+
+    texts = [synthetic_page(seed)[1] for seed in range(12)] + [PAGE * 30]
+    in_one_pass = clf.predict_many(texts)
+    passes = []
+    real = line_model.StackedLineClassifier._body_proba
+
+    def counted(self, X, parallel):
+        passes.append(X["page"].nunique())
+        return real(self, X, parallel)
+
+    monkeypatch.setattr(line_model, "ROWS_PER_PASS", 15)
+    monkeypatch.setattr(line_model.StackedLineClassifier, "_body_proba", counted)
+    assert clf.predict_many(texts) == in_one_pass
+    # Several passes, none splitting a page (the long last page goes alone).
+    assert len(passes) > 3 and sum(passes) == len(texts) and passes[-1] == 1
+
+
 def test_predictions_are_deterministic_across_threads(clf):
     expected = clf.predict(PAGE)
     results = []
