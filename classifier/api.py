@@ -53,13 +53,7 @@ class Classifier:
 
     def predict_many(self, texts) -> list[Page]:
         """Classify many pages with one pass of each model over all their lines."""
-        if isinstance(texts, (str, bytes)):
-            raise InputError("predict_many() takes a list of pages; use predict() for one page")
-        try:
-            texts = list(texts)
-        except TypeError:
-            raise InputError(f"predict_many() takes a list of pages, not "
-                             f"{type(texts).__name__}") from None
+        texts = self._page_list(texts, "predict_many", "predict")
         pages_lines = []
         for number, text in enumerate(texts):
             where = _page_name(number, len(texts))
@@ -83,19 +77,43 @@ class Classifier:
         text line model. ``url`` is accepted for future site-aware features
         and ignored now.
         """
-        if isinstance(html, (str, bytes, bytearray, memoryview)):
-            self.limits.check_html_size(len(html))
-        blocks = html_to_blocks(html)
-        texts = [block.text for block in blocks]
-        if self.html_model is None or not blocks:
-            return self._classify([texts])[0]
-        self.limits.check_line_count(len(blocks))
-        columns = dom_line_table(blocks)
+        return self.predict_html_many([html])[0]
+
+    def predict_html_many(self, htmls) -> list[Page]:
+        """Classify many HTML pages with one pass of each model over all their blocks."""
+        htmls = self._page_list(htmls, "predict_html_many", "predict_html")
+        pages_blocks = []
+        for number, html in enumerate(htmls):
+            if isinstance(html, (str, bytes, bytearray, memoryview)):
+                self.limits.check_html_size(len(html), _page_name(number, len(htmls)))
+            pages_blocks.append(html_to_blocks(html))
+        pages_texts = [[block.text for block in blocks] for blocks in pages_blocks]
+        if self.html_model is None:
+            return self._classify(pages_texts)
+        columns = {}
+        for number, blocks in enumerate(pages_blocks):
+            self.limits.check_line_count(len(blocks), _page_name(number, len(htmls)))
+            for name, values in dom_line_table(blocks, page=number).items():
+                columns.setdefault(name, []).extend(values)
+        if not columns:  # no page has any visible text
+            return self._pages(len(htmls), [], [], [], [])
+        texts = columns["text"]
         columns["text"] = self._scored_texts(texts)
         scores = self.html_model.body_proba(pd.DataFrame(columns))
-        return self._pages(1, texts, [0] * len(texts), range(len(texts)), scores)[0]
+        indices = [index for blocks in pages_blocks for index in range(len(blocks))]
+        return self._pages(len(htmls), texts, columns["page"], indices, scores)
 
     # -- shared path ------------------------------------------------------
+    @staticmethod
+    def _page_list(pages, method: str, single: str) -> list:
+        if isinstance(pages, (str, bytes, bytearray)):
+            raise InputError(f"{method}() takes a list of pages; use {single}() for one page")
+        try:
+            return list(pages)
+        except TypeError:
+            raise InputError(f"{method}() takes a list of pages, not "
+                             f"{type(pages).__name__}") from None
+
     def _classify(self, pages_lines: list[list[str]]) -> list[Page]:
         texts, page_keys, indices = [], [], []
         for page_number, lines in enumerate(pages_lines):

@@ -182,21 +182,23 @@ def classify_shard(index: int, items: list, *, models=None, trusted: bool = Fals
 def classify_records(clf: Classifier, records: list[Record]) -> list:
     """A :class:`~classifier.Page` for each record, or the reason it failed (``str``).
 
-    Text pages go through one ``predict_many`` call; only if that call
-    refuses the batch (one page over the limits, say) are they classified
-    one by one, so the bad page is named and the others still come out.
+    Text pages go through one ``predict_many`` call and HTML pages through
+    one ``predict_html_many`` call; only if such a call fails (one page over
+    the limits, say) are its pages classified one by one, so the bad page
+    is named and the others still come out.
     """
     results: list = [None] * len(records)
-    texts = [i for i, record in enumerate(records) if not record.is_html]
-    try:
-        for i, page in zip(texts, clf.predict_many([records[i].content for i in texts])):
+    for is_html, many, one in ((False, clf.predict_many, clf.predict),
+                               (True, clf.predict_html_many, clf.predict_html)):
+        chosen = [i for i, record in enumerate(records) if record.is_html == is_html]
+        if not chosen:
+            continue
+        try:
+            pages = many([records[i].content for i in chosen])
+        except Exception:  # noqa: BLE001 - found out page by page below
+            pages = [_one(one, records[i].content) for i in chosen]
+        for i, page in zip(chosen, pages):
             results[i] = page
-    except ClassifierError:
-        for i in texts:
-            results[i] = _one(clf.predict, records[i].content)
-    for i, record in enumerate(records):
-        if record.is_html:
-            results[i] = _one(clf.predict_html, record.content)
     return results
 
 

@@ -94,6 +94,17 @@ def test_predict_html_uses_the_html_model_one_line_per_block_in_order(clf):
     assert not any("Copyright" in line or line.startswith("- ") for line in body)
 
 
+def test_predict_html_many_equals_predict_html_page_by_page(clf):
+    htmls = [synthetic_page(20)[0], "", PAGE.encode(), "<p>one block</p>", synthetic_page(21)[0]]
+    assert clf.predict_html_many(htmls) == [clf.predict_html(html) for html in htmls]
+    assert clf.predict_html_many(["", "<html></html>"]) == [classifier.Page(), classifier.Page()]
+    with pytest.raises(classifier.InputError, match="page 1 HTML"):
+        classifier.load(limits=classifier.Limits(max_html_bytes=100)).predict_html_many(
+            ["<p>x</p>", "<p>" + "y" * 200 + "</p>"])
+    with pytest.raises(classifier.InputError, match="predict_html()"):
+        clf.predict_html_many(PAGE)
+
+
 def test_without_an_html_model_predict_html_uses_the_text_model(clf):
     text_only = classifier.Classifier(clf.line_model, clf.topic_model)
     html, _ = synthetic_page(12)
