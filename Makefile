@@ -7,7 +7,7 @@ PAGES := $(SHARED)/pages/dragnet $(SHARED)/pages/cleaneval-final $(SHARED)/pages
 BBC := $(SHARED)/topics/bbc
 EXAMPLE := examples/000_9194ea2d3ca4e63b.txt
 
-.PHONY: run test install models eval eval-lines eval-topics fuzz bench bench-extraction clean
+.PHONY: run test install models eval eval-lines eval-topics fuzz bench bench-extraction bench-throughput clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,10 +44,15 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
-bench: bench-extraction
+bench: bench-extraction bench-throughput
 
 bench-extraction: $(VENV)/.bench-installed
 	$(PY) benchmarks/extraction.py --data $(PAGES) --cv 5
+
+# Batch pages/s and peak memory, text and HTML input, 1 and 2 processes, with
+# trafilatura in the same run; warm predict(), model size, fit times (~45 min).
+bench-throughput: $(VENV)/.bench-installed
+	$(PY) benchmarks/throughput.py --data $(PAGES) --pages 10000 --fit $(BBC)
 
 clean:
 	rm -rf $(VENV) .cache build dist *.egg-info
