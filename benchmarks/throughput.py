@@ -18,7 +18,9 @@ process:
 
 "1 worker" runs are pinned to one CPU with one OpenMP thread. While each
 process runs, its total resident memory (with its children) and the pages
-written so far are sampled every 0.2 s: peak RSS, and the curves of
+written so far are sampled every 0.2 s: peak memory (the processes'
+summed PSS, which counts pages shared by workers once, and their summed
+RSS, which counts them once per process), and the curves of
 throughput and memory against pages done (the PNG). Pages/s is pages over
 wall time from process start to exit, model loading included.
 
@@ -52,7 +54,7 @@ EXAMPLE = ROOT / "examples" / "000_9194ea2d3ca4e63b.txt"
 SAMPLE_SECONDS = 0.2
 SHARD_SIZE = 250
 # What issue 4 asks of the product; the report says met / not met for each.
-GOALS = {"text_pages_per_second_1_core": 500, "warm_predict_ms": 5.0, "peak_rss_mb": 500,
+GOALS = {"text_pages_per_second_1_core": 500, "warm_predict_ms": 5.0, "peak_memory_mb": 500,
          "model_files_mb": 30, "fit_seconds": 300}
 
 
@@ -93,12 +95,9 @@ def monitored(command: list[str], workers: int, out: Path, count_pages) -> dict:
     watched = psutil.Process(process.pid)
     samples = []
     while process.poll() is None:
-        try:
-            tree = [watched] + watched.children(recursive=True)
-            rss = sum(p.memory_info().rss for p in tree if p.is_running())
-        except psutil.Error:
-            rss = 0
-        samples.append((time.perf_counter() - started, count_pages(out), rss / 2**20))
+        pss, rss = _tree_memory(watched, psutil)
+        samples.append((time.perf_counter() - started, count_pages(out), pss / 2**20,
+                        rss / 2**20))
         time.sleep(SAMPLE_SECONDS)
     seconds = time.perf_counter() - started
     stderr = process.stderr.read()
@@ -107,8 +106,29 @@ def monitored(command: list[str], workers: int, out: Path, count_pages) -> dict:
     pages = count_pages(out)
     return {"pages": pages, "seconds": round(seconds, 2),
             "pages_per_second": round(pages / seconds, 1),
-            "peak_rss_mb": round(max(s[2] for s in samples), 1) if samples else None,
-            "samples": [[round(t, 2), p, round(m, 1)] for t, p, m in samples]}
+            "peak_memory_mb": round(max(s[2] for s in samples), 1) if samples else None,
+            "peak_rss_sum_mb": round(max(s[3] for s in samples), 1) if samples else None,
+            "samples": [[round(t, 2), p, round(m, 1), round(r, 1)] for t, p, m, r in samples]}
+
+
+def _tree_memory(process, psutil) -> tuple[int, int]:
+    """Memory of a process and its children, in bytes: the sum of their
+    proportional set sizes (PSS: libraries and pages shared by several
+    workers counted once) and the sum of their RSS (shared pages counted
+    once per process, so an overstatement for several workers)."""
+    pss = rss = 0
+    try:
+        tree = [process] + process.children(recursive=True)
+    except psutil.Error:
+        return 0, 0
+    for member in tree:
+        try:
+            info = member.memory_full_info()
+        except psutil.Error:  # a worker that just exited
+            continue
+        pss += getattr(info, "pss", info.rss)
+        rss += info.rss
+    return pss, rss
 
 
 def count_shard_lines(out: Path) -> int:
@@ -237,14 +257,14 @@ def plot(report: dict, path: Path) -> None:
 
     figure, (speed, memory) = plt.subplots(1, 2, figsize=(11, 4.2))
     for name, run in report["runs"].items():
-        points = [(p, p / t, m) for t, p, m in run["samples"] if p and t]
+        points = [(p, p / t, m) for t, p, m, _ in run["samples"] if p and t]
         if not points:
             continue
         pages, rates, rss = zip(*points)
         speed.plot(pages, rates, label=name)
         memory.plot(pages, rss, label=name)
     speed.set(xlabel="pages done", ylabel="pages/s (since start)", title="Throughput")
-    memory.set(xlabel="pages done", ylabel="resident memory, MB (process tree)",
+    memory.set(xlabel="pages done", ylabel="memory, MB (PSS of the process tree)",
                title="Memory")
     speed.legend(fontsize=8)
     figure.suptitle(f"{report['pages']} pages, {report['measured']}", fontsize=9)
@@ -257,14 +277,15 @@ def markdown(report: dict) -> str:
     rows = [f"Measured {report['measured']} ({report['machine']}) on {report['pages']:,} pages "
             f"(the {report['distinct_pages']:,} shared pages repeated). Ratio = our pages/s ÷ "
             "trafilatura's with the same number of processes (higher is faster).", "",
-            "| run | processes | pages/s | vs trafilatura | peak RSS (MB) |",
-            "|---|---:|---:|---:|---:|"]
+            "| run | processes | pages/s | vs trafilatura | peak memory, PSS (MB) | "
+            "peak RSS, summed (MB) |",
+            "|---|---:|---:|---:|---:|---:|"]
     for name, run in report["runs"].items():
         peer = report["runs"].get(f"trafilatura, {run['workers']}w")
         ratio = (f"{run['pages_per_second'] / peer['pages_per_second']:.2f}×"
                  if peer and not name.startswith("trafilatura") else "–")
         rows.append(f"| {run['label']} | {run['workers']} | {run['pages_per_second']:,.1f} | "
-                    f"{ratio} | {run['peak_rss_mb']:,.0f} |")
+                    f"{ratio} | {run['peak_memory_mb']:,.0f} | {run['peak_rss_sum_mb']:,.0f} |")
     rows += ["", "| goal | target | measured | met |", "|---|---:|---:|:-:|"]
     for goal in report["goals"]:
         rows.append(f"| {goal['what']} | {goal['target']} | {goal['measured']} | "
@@ -274,15 +295,19 @@ def markdown(report: dict) -> str:
 
 def goals(report: dict) -> list[dict]:
     text_1 = report["runs"].get("ours (text), 1w", {}).get("pages_per_second")
-    peak = max(run["peak_rss_mb"] for name, run in report["runs"].items()
+    peak = max(run["peak_memory_mb"] for name, run in report["runs"].items()
                if name.startswith("ours"))
+    one_process = max((run["peak_rss_sum_mb"] for name, run in report["runs"].items()
+                       if name.startswith("ours") and run["workers"] == 1), default=None)
     checks = [("text path, pages/s on one core", f"≥ {GOALS['text_pages_per_second_1_core']}",
                text_1, text_1 is not None and text_1 >= GOALS["text_pages_per_second_1_core"]),
               ("one warm predict(), ms", f"< {GOALS['warm_predict_ms']}",
                report["warm_predict"]["median_ms"],
                report["warm_predict"]["median_ms"] < GOALS["warm_predict_ms"]),
-              ("peak RSS of a batch run, MB", f"< {GOALS['peak_rss_mb']}", peak,
-               peak < GOALS["peak_rss_mb"]),
+              ("peak RSS of a one-process batch run, MB", f"< {GOALS['peak_memory_mb']}",
+               one_process, one_process is not None and one_process < GOALS["peak_memory_mb"]),
+              ("peak memory (PSS) of any batch run, MB", f"< {GOALS['peak_memory_mb']}", peak,
+               peak < GOALS["peak_memory_mb"]),
               ("shipped model files, MB", f"< {GOALS['model_files_mb']}",
                report["model_files_mb"], report["model_files_mb"] < GOALS["model_files_mb"])]
     if report.get("fit_seconds"):

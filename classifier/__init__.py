@@ -7,7 +7,11 @@
     page.lines, page.body, page.topic, page.topic_scores
     pages = clf.predict_many(texts)
     page = clf.predict_html(html_bytes)
+    pages = clf.predict_html_many(htmls)
     classifier.predict(text)             # shortcut with cached default models
+
+Many pages from files (folders, JSONL, WARC/WET) to sharded output:
+``python -m classifier batch`` or :func:`classifier.batch.run_batch`.
 """
 
 from .api import Classifier, load, predict

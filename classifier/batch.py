@@ -70,13 +70,20 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
     if missing:
         raise InputError(f"no such input: {', '.join(missing)}")
     limits = limits or Limits()
+    # An absolute path means the same folder to every worker process.
+    models = str(Path(models).resolve()) if models is not None else None
     # Fail on bad models here, before any input is read or output written.
-    load(models, trusted=trusted, limits=limits)
+    # A one-process run keeps this copy to classify with; with workers, the
+    # driver lets it go (each worker loads its own).
+    if workers == 1 and not scheduler:
+        _worker_classifier(models, trusted, limits)
+    else:
+        load(models, trusted=trusted, limits=limits)
 
     out = Path(out)
     settings = {"inputs": [str(path.resolve()) for path in inputs], "html": html,
                 "format": output_format, "shard_size": shard_size,
-                "models": str(Path(models).resolve()) if models else None}
+                "models": models}
     _claim_output_folder(out, settings)
 
     started = time.perf_counter()
