@@ -87,13 +87,19 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
     _claim_output_folder(out, settings)
 
     started = time.perf_counter()
-    counts = {"pages": 0, "unreadable": 0, "shards_written": 0, "shards_resumed": 0}
+    # pages and unreadable count the whole output, resumed shards included;
+    # pages/s is for the pages classified by this run.
+    counts = {"pages": 0, "unreadable": 0, "pages_this_run": 0, "shards_written": 0,
+              "shards_resumed": 0}
     bar = progress_bar(None, desc="pages", disable=not progress, unit="page")
     items = read_inputs(inputs, html=html, max_bytes=limits.max_html_bytes)
 
     def pending_shards():
         for index, shard in enumerate(_chunks(items, shard_size)):
             if (out / shard_file(index, output_format)).exists():
+                unreadable = len(_read_jsonl_file(out / errors_file(index)))
+                counts["pages"] += len(shard) - unreadable
+                counts["unreadable"] += unreadable
                 counts["shards_resumed"] += 1
                 bar.update(len(shard))
                 continue
@@ -103,6 +109,7 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
     for index, rows, errors in _run(task, pending_shards(), workers, scheduler):
         write_shard(out, index, rows, errors, output_format)
         counts["pages"] += len(rows)
+        counts["pages_this_run"] += len(rows)
         counts["unreadable"] += len(errors)
         counts["shards_written"] += 1
         bar.update(len(rows) + len(errors))
@@ -112,7 +119,8 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
 
     seconds = time.perf_counter() - started
     summary = {**counts, "seconds": round(seconds, 3),
-               "pages_per_second": round(counts["pages"] / seconds, 1) if seconds else None,
+               "pages_per_second": (round(counts["pages_this_run"] / seconds, 1)
+                                    if seconds else None),
                "output": str(out), "format": output_format}
     text = json.dumps(summary, indent=2) + "\n"
     atomic_write(out, SUMMARY_FILE, lambda path: Path(path).write_text(text, encoding="utf-8"))

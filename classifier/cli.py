@@ -126,10 +126,10 @@ def _batch(args) -> int:
     except ClassifierError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"{summary['pages']:,} pages classified in {summary['seconds']:.1f} s "
+    print(f"{summary['pages_this_run']:,} pages classified in {summary['seconds']:.1f} s "
           f"({summary['pages_per_second'] or 0:,.1f} pages/s) into {summary['output']}; "
-          f"{summary['shards_written']} shards written, {summary['shards_resumed']} already done",
-          file=sys.stderr)
+          f"{summary['shards_written']} shards written, {summary['shards_resumed']} already done "
+          f"({summary['pages']:,} pages in all)", file=sys.stderr)
     if summary["unreadable"]:
         print(f"{summary['unreadable']:,} pages unreadable or refused: see "
               f"{summary['output']}/errors-*.jsonl", file=sys.stderr)

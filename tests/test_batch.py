@@ -183,6 +183,8 @@ def test_an_interrupted_run_resumes_where_it_stopped(trained_models, page_inputs
     summary = run_batch(page_inputs, tmp_path / "resumed", shard_size=3,
                         **_models(trained_models))
     assert summary["shards_resumed"] == 2 and summary["shards_written"] == 4
+    assert summary["pages_this_run"] < summary["pages"] == 12
+    assert summary["unreadable"] == 5  # those of the resumed shards included
     assert read_output(tmp_path / "resumed") == read_output(tmp_path / "whole")
     assert not list((tmp_path / "resumed").glob(".*.tmp"))
 
