@@ -145,11 +145,12 @@ class Classifier:
 
         bodies = ["\n".join(line.text for line in lines if line.is_body) for lines in pages_out]
         topics = self._topics(bodies)
-        return [Page(lines=lines, topic=topic, topic_scores=scores_)
-                for lines, (topic, scores_) in zip(pages_out, topics)]
+        return [Page(lines=lines, topic=topic, topic_scores=scores_, topics=labels)
+                for lines, (topic, scores_, labels) in zip(pages_out, topics)]
 
     def _topics(self, bodies: list[str]) -> list[tuple]:
-        results = [(None, {}) for _ in bodies]
+        """(topic, topic_scores, topics) per body."""
+        results = [(None, {}, ()) for _ in bodies]
         if self.topic_model is None:
             return results
         # The topic is read from body lines only; a page without body has none.
@@ -158,9 +159,15 @@ class Classifier:
             return results
         probabilities = self.topic_model.predict_proba([bodies[i] for i in wanted])
         classes = [str(c) for c in self.topic_model.classes_]
-        for i, row in zip(wanted, probabilities):
+        if getattr(self.topic_model, "multilabel", False):
+            chosen = self.topic_model.indicators(probabilities)
+        else:  # one topic per page: the most probable
+            chosen = probabilities == probabilities.max(axis=1, keepdims=True)
+        for i, row, marks in zip(wanted, probabilities, chosen):
             scores = dict(zip(classes, map(float, row)))
-            results[i] = (classes[int(np.argmax(row))], scores)
+            labels = tuple(sorted((c for c, mark in zip(classes, marks) if mark),
+                                  key=lambda c: -scores[c]))
+            results[i] = (classes[int(np.argmax(row))], scores, labels)
         return results
 
     @property

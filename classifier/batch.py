@@ -19,7 +19,7 @@ Nothing is lost, and nothing is done twice:
   run goes on.
 
 Output rows (one per page): ``id``, ``source`` (input file), ``url``,
-``topic``, ``topic_score``, ``topic_scores``, ``body`` and ``lines``
+``topic``, ``topic_score``, ``topics``, ``topic_scores``, ``body`` and ``lines``
 (``index``, ``text``, ``label``, ``score`` per non-blank line, as
 :meth:`classifier.Page.to_dict`).
 """
@@ -231,7 +231,8 @@ def page_row(record: Record, page) -> dict:
     score = page.topic_scores.get(page.topic) if page.topic is not None else None
     return {"id": record.id, "source": record.source, "url": record.url,
             "topic": result["topic"], "topic_score": None if score is None else round(score, 6),
-            "topic_scores": result["topic_scores"], "body": result["body"],
+            "topics": result["topics"], "topic_scores": result["topic_scores"],
+            "body": result["body"],
             "lines": result["lines"]}
 
 
@@ -239,13 +240,13 @@ def _error_row(item: Unreadable) -> dict:
     return {"id": item.id, "source": item.source, "reason": item.reason}
 
 
-FRAME_COLUMNS = ("topic", "topic_score", "body", "lines", "error")
+FRAME_COLUMNS = ("topic", "topic_score", "topics", "body", "lines", "error")
 
 
 def classify_frame(frame, column: str = "text", *, html: bool = False, models=None,
                    trusted: bool = False, limits: Limits | None = None):
     """Classify the pages in ``frame[column]``: a frame with the same index and
-    the columns ``topic``, ``topic_score``, ``body``, ``lines`` and ``error``
+    the columns ``topic``, ``topic_score``, ``topics``, ``body``, ``lines`` and ``error``
     (the reason a page failed, else ``None``).
 
     Made for Dask DataFrames, one partition at a time::
@@ -300,6 +301,7 @@ def parquet_schema():
                       ("score", pa.float64())])
     return pa.schema([("id", pa.string()), ("source", pa.string()), ("url", pa.string()),
                       ("topic", pa.string()), ("topic_score", pa.float64()),
+                      ("topics", pa.list_(pa.string())),
                       ("topic_scores", pa.map_(pa.string(), pa.float64())),
                       ("body", pa.string()), ("lines", pa.list_(line))])
 

@@ -33,11 +33,16 @@ class Page:
 
     ``topic`` is ``None`` (and ``topic_scores`` empty) when no line of the
     page is body: the topic is read from the body only, never from chrome.
+    ``topics`` holds every topic the page is given, most probable first:
+    ``(topic,)`` with a single-label topic model, all topics at or over the
+    model's threshold (at least the most probable) with a multi-label one,
+    whose ``topic_scores`` are then independent probabilities.
     """
 
     lines: list = field(default_factory=list)
     topic: str | None = None
     topic_scores: dict = field(default_factory=dict)
+    topics: tuple = ()
 
     @property
     def body(self) -> str:
@@ -49,6 +54,6 @@ class Page:
         return "\n".join(line.text for line in self.lines if not line.is_body)
 
     def to_dict(self) -> dict:
-        return {"topic": self.topic,
+        return {"topic": self.topic, "topics": list(self.topics),
                 "topic_scores": {k: round(v, 6) for k, v in self.topic_scores.items()},
                 "body": self.body, "lines": [line.to_dict() for line in self.lines]}

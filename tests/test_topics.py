@@ -1,0 +1,116 @@
+"""Topic corpora readers and the multi-label topic model, on small fixtures."""
+
+import numpy as np
+import pytest
+
+import classifier
+from classifier.topic_model import MultiLabelTopicModel
+from training.corpora import read_20newsgroups, read_reuters_modapte, strip_newsgroup_post
+
+POST = """From: someone@example.edu (Some One)
+Subject: Re: orbit insertion
+Organization: A University
+Lines: 9
+
+In article <123@example.edu> other@example.edu (Other) writes:
+> The probe will reach orbit next year.
+| and the launch window closes in June.
+
+The probe's orbit insertion burn lasts forty minutes.
+--
+Some One, Department of Physics
+"""
+
+
+def test_newsgroup_post_loses_headers_quotes_and_signature():
+    assert strip_newsgroup_post(POST) == "The probe's orbit insertion burn lasts forty minutes."
+    assert strip_newsgroup_post("Subject: only headers") == ""
+
+
+def test_20newsgroups_reader_keeps_the_bydate_split(tmp_path):
+    for split, group, name in [("train", "sci.space", "1"), ("train", "rec.autos", "2"),
+                               ("test", "sci.space", "3")]:
+        folder = tmp_path / f"20news-bydate-{split}" / group
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(POST.encode() + b"caf\xe9\n")  # latin-1 byte
+    train = read_20newsgroups(tmp_path, "train")
+    assert sorted(train["topic"]) == ["rec.autos", "sci.space"]
+    assert (train["split"] == "train").all() and "From:" in train["text"].iloc[0]
+    stripped = read_20newsgroups(tmp_path, "test", strip=True)
+    assert stripped["text"].tolist() == ["The probe's orbit insertion burn lasts forty minutes."]
+    with pytest.raises(ValueError):
+        read_20newsgroups(tmp_path, "dev")
+
+
+def _story(newid, split, topics, title, body, has_topics="YES"):
+    labels = "".join(f"<D>{t}</D>" for t in topics)
+    return (f'<REUTERS TOPICS="{has_topics}" LEWISSPLIT="{split}" CGISPLIT="X" OLDID="1" '
+            f'NEWID="{newid}">\n<DATE>26-FEB-1987</DATE>\n<TOPICS>{labels}</TOPICS>\n'
+            f"<TEXT>&#2;\n<TITLE>{title}</TITLE>\n<BODY>{body}\n Reuter\n&#3;</BODY></TEXT>\n"
+            "</REUTERS>\n")
+
+
+def test_reuters_modapte_split_and_topic_filter(tmp_path):
+    stories = [_story(1, "TRAIN", ["grain", "wheat"], "WHEAT &amp; GRAIN", "Wheat rose."),
+               _story(2, "TRAIN", ["cocoa"], "COCOA", "Only in training."),
+               _story(3, "TEST", ["wheat"], "WHEAT", "Wheat fell."),
+               _story(4, "TEST", ["grain"], "GRAIN", "Grain fell."),
+               _story(5, "NOT-USED", ["wheat"], "X", "Not in ModApte."),
+               _story(6, "TRAIN", ["wheat"], "Y", "No topics flag.", has_topics="NO")]
+    (tmp_path / "reut2-000.sgm").write_bytes(
+        ('<!DOCTYPE lewis SYSTEM "lewis.dtd">\n' + "".join(stories)).encode("latin-1"))
+    data = read_reuters_modapte(tmp_path)
+    # cocoa has no test story, so it is dropped, and story 2 with it.
+    assert data["source"].tolist() == ["reut2-000.sgm#1", "reut2-000.sgm#3", "reut2-000.sgm#4"]
+    assert data["topics"].tolist() == [("grain", "wheat"), ("wheat",), ("grain",)]
+    assert data["split"].tolist() == ["train", "test", "test"]
+    assert data["text"].iloc[0].startswith("WHEAT & GRAIN\nWheat rose.")
+    assert "\x03" not in data["text"].iloc[0]
+
+
+DOCS = [("wheat harvest grain prices rise", ("grain", "wheat")),
+        ("grain exports corn shipments", ("grain",)),
+        ("wheat flour mills wheat", ("wheat",)),
+        ("crude oil barrels opec", ("crude",)),
+        ("oil prices crude output", ("crude",)),
+        ("grain and oil freight rates", ("crude", "grain"))] * 4
+
+
+def test_multilabel_model_gives_every_topic_over_threshold_and_at_least_one():
+    model = MultiLabelTopicModel(C=10.0, threshold=0.4).fit(
+        [text for text, _ in DOCS], [labels for _, labels in DOCS])
+    assert list(model.classes_) == ["crude", "grain", "wheat"]
+    probabilities = model.predict_proba(["wheat grain harvest", "unrelated words entirely"])
+    assert probabilities.shape == (2, 3) and np.all((0 <= probabilities) & (probabilities <= 1))
+    predicted = model.predict(["wheat grain harvest", "crude oil", "unrelated words entirely"])
+    assert set(predicted[0]) == {"grain", "wheat"} and predicted[1] == ("crude",)
+    assert len(predicted[2]) >= 1
+    with pytest.raises(ValueError, match="at least one topic"):
+        MultiLabelTopicModel().fit(["a", "b"], [("x",), ()])
+
+
+class EveryLineIsBody:
+    """A stand-in line model, so these tests are about topics only."""
+
+    threshold = 0.5
+
+    def body_proba(self, table):
+        return np.ones(len(table))
+
+
+def test_pages_get_all_their_topics_from_a_multilabel_model():
+    model = MultiLabelTopicModel(C=10.0, threshold=0.4).fit(
+        [text for text, _ in DOCS], [labels for _, labels in DOCS])
+    clf = classifier.Classifier(EveryLineIsBody(), model)
+    both, oil = clf.predict_many(["wheat harvest grain prices", "crude oil barrels"])
+    assert set(both.topics) == {"grain", "wheat"} and both.topics[0] == both.topic
+    assert both.topic_scores[both.topics[0]] >= both.topic_scores[both.topics[1]]
+    assert oil.topics == ("crude",) and both.to_dict()["topics"] == list(both.topics)
+    assert clf.predict("").topics == ()
+
+
+def test_a_single_label_model_gives_one_topic(trained_models):
+    shipped = classifier.load(trained_models, trusted=True)
+    page = classifier.Classifier(EveryLineIsBody(), shipped.topic_model).predict(
+        "The minister said the election campaign would focus on health.")
+    assert page.topics == (page.topic,) and page.topic is not None
