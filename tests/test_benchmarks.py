@@ -1,8 +1,8 @@
-"""The extraction benchmark script runs end to end (on synthetic pages).
+"""The benchmark scripts run end to end (on synthetic pages and corpora).
 
-Only the mechanics are checked here; the figures come from
-`make bench-extraction` on the shared data. Peers that are not installed
-(the normal case outside `make bench`) are left out with a message.
+Only the mechanics are checked here; the figures come from `make bench`
+on the shared data. Peers that are not installed (the normal case outside
+`make bench`) are left out with a message.
 """
 
 import json
@@ -29,3 +29,64 @@ def test_extraction_benchmark_writes_a_table_and_a_report(tmp_path):
         assert scores["ms_per_page"] > 0 and scores["errors"] == 0
     table = Path(f"{out}.md").read_text()
     assert "| synthetic (12 pages) | ours (html) |" in table
+
+
+def _run_script(name, *arguments, cwd):
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / name), *map(str, arguments)],
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_throughput_benchmark_measures_every_run_and_checks_the_goals(tmp_path):
+    folder = write_page_folder(tmp_path / "synthetic", 4)
+    out = tmp_path / "throughput"
+    _run_script("throughput.py", "--data", folder, "--pages", 9, "--workers", 1, "--no-peer",
+                "--out", out, cwd=tmp_path)
+    report = json.loads(Path(f"{out}.json").read_text())
+    assert set(report["runs"]) == {"ours (text), 1w", "ours (html), 1w"}
+    for run in report["runs"].values():
+        assert run["pages"] == 9 and run["pages_per_second"] > 0
+        assert run["peak_memory_mb"] > 50 and run["peak_rss_sum_mb"] >= run["peak_memory_mb"]
+    assert report["warm_predict"]["median_ms"] > 0
+    assert {goal["what"] for goal in report["goals"]} >= {"shipped model files, MB"}
+    assert Path(f"{out}.png").stat().st_size > 10_000
+    assert "| ours, text input | 1 |" in Path(f"{out}.md").read_text()
+
+
+def _topic_corpora(root: Path) -> Path:
+    from test_topics import POST, _story
+
+    words = {"business": "shares profit market bank", "sport": "match goal team league",
+             "tech": "software phone chip internet"}
+    for topic, vocabulary in words.items():
+        for i in range(10):
+            (root / "bbc" / topic).mkdir(parents=True, exist_ok=True)
+            (root / "bbc" / topic / f"{i:03d}.txt").write_text(f"{vocabulary} story {i}\n")
+            for split in ("train", "test"):
+                group = root / "20newsgroups" / f"20news-bydate-{split}" / f"news.{topic}"
+                group.mkdir(parents=True, exist_ok=True)
+                (group / f"{i}").write_text(POST.replace("orbit", vocabulary))
+    stories = [_story(n, split, topics, "T", body) for n, (split, topics, body) in enumerate(
+        [("TRAIN", ["grain", "wheat"], "wheat grain"), ("TRAIN", ["crude"], "oil crude"),
+         ("TEST", ["wheat"], "wheat"), ("TEST", ["crude", "grain"], "oil grain")] * 5)]
+    (root / "reuters21578").mkdir()
+    (root / "reuters21578" / "reut2-000.sgm").write_text("".join(stories))
+    return root
+
+
+def test_topic_benchmark_reports_every_set_with_plots(tmp_path):
+    corpora = _topic_corpora(tmp_path / "topics")
+    out = tmp_path / "reports" / "topics"
+    _run_script("topics.py", "--topics", corpora, "--out", out, cwd=tmp_path)
+    report = json.loads(Path(f"{out}.json").read_text())
+    assert list(report["sets"]) == ["bbc", "20newsgroups",
+                                    "20newsgroups (no headers, signatures, quotes)",
+                                    "reuters-21578 ModApte"]
+    assert report["sets"]["bbc"]["ours"]["accuracy"] > 0.9
+    assert 0 <= report["sets"]["bbc"]["ours"]["ece"] <= 1
+    reuters = report["sets"]["reuters-21578 ModApte"]
+    assert reuters["topics"] == 3 and 0 < reuters["ours"]["micro_f1"] <= 1
+    pngs = sorted(p.name for p in out.parent.glob("*.png"))
+    assert pngs == ["topics-20newsgroups-stripped.png", "topics-20newsgroups.png",
+                    "topics-bbc.png"]

@@ -114,3 +114,17 @@ def test_a_single_label_model_gives_one_topic(trained_models):
     page = classifier.Classifier(EveryLineIsBody(), shipped.topic_model).predict(
         "The minister said the election campaign would focus on health.")
     assert page.topics == (page.topic,) and page.topic is not None
+
+
+def test_reliability_bins_and_expected_calibration_error():
+    from training.calibration import reliability
+
+    classes = np.array(["a", "b"])
+    probabilities = np.array([[0.95, 0.05], [0.9, 0.1], [0.3, 0.7], [0.4, 0.6]])
+    report = reliability(probabilities, ["a", "b", "b", "a"], classes, n_bins=10)
+    used = [b for b in report["bins"] if b["count"]]
+    assert [(b["lower"], b["count"]) for b in used] == [(0.5, 1), (0.6, 1), (0.8, 1), (0.9, 1)]
+    # Bins (0.5-0.6] 0.6 wrong, (0.6-0.7] 0.7 right, (0.8-0.9] 0.9 wrong, (0.9-1] 0.95 right.
+    assert report["ece"] == round((0.6 + 0.3 + 0.9 + 0.05) / 4, 4)
+    perfect = reliability(np.array([[1.0, 0.0], [0.0, 1.0]]), ["a", "b"], classes)
+    assert perfect["ece"] == 0.0
