@@ -64,6 +64,27 @@ def test_topic_cross_validation_prints_confusion(topic_table, capsys):
     assert "accuracy" in out and "confusion" in out and "politics" in out
 
 
+def test_topic_search_scores_every_combination(topic_table, capsys, tmp_path):
+    report_path = tmp_path / "search.json"
+    assert main(["search", "topics", "--data", str(topic_table), "--grid", "C=0.01,10",
+                 "--grid", "ngram_max=1,2", "--cv", "3", "--jobs", "2",
+                 "--report", str(report_path)]) == 0
+    report = json.loads(report_path.read_text())
+    settings = [result["setting"] for result in report["results"]]
+    assert sorted((s["C"], s["ngram_max"]) for s in settings) == [
+        ("0.01", "1"), ("0.01", "2"), ("10", "1"), ("10", "2")]
+    accuracies = [result["accuracy"] for result in report["results"]]
+    assert accuracies == sorted(accuracies, reverse=True) and report["best"] == settings[0]
+    assert "C=" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("grid, message", [("C", "NAME=VALUE"), ("alpha=1", "unknown setting"),
+                                           ("C=abc", "not a valid value")])
+def test_topic_search_refuses_a_bad_grid(topic_table, capsys, grid, message):
+    assert main(["search", "topics", "--data", str(topic_table), "--grid", grid]) == 2
+    assert message in capsys.readouterr().err
+
+
 def test_labelled_line_files_in_every_format(tmp_path):
     rows = pd.DataFrame({"doc_id": ["a", "a", "b", "a", "b"],
                          "text": ["Menu", "Body text of a.", "Body of b.", "Footer", "   "],

@@ -1,4 +1,4 @@
-"""``python -m training lines|html|topics|evaluate ...`` – see ``--help``.
+"""``python -m training lines|html|topics|search|evaluate ...`` – see ``--help``.
 
 Retraining writes nothing to ``--out`` unless training succeeded: data is
 read and validated first, the model is fitted, and only then is the
@@ -22,6 +22,7 @@ from .lines import (cross_validate_lines, fit_line_model, gold_texts, label_ceil
 from classifier.progress import say
 from .report import print_line_report, print_threshold_sweep, print_topic_report, write_json
 from .topic_data import load_topic_data
+from .search import SEARCHABLE, parse_grid, search_topics
 from .topics import cross_validate_topics, fit_topic_model
 
 DEFAULT_CACHE = Path(".cache")
@@ -47,6 +48,17 @@ def _parser() -> argparse.ArgumentParser:
     _training_options(topics, data_help="folder-per-topic trees and/or .csv/.jsonl/.parquet "
                                         "files with text, topic",
                       cv_default=5, cv_help="stratified CV folds for the manifest's metrics")
+
+    search = commands.add_parser("search", help="search the topic pipeline's settings by CV")
+    search.add_argument("model", choices=["topics"], help="the pipeline to tune")
+    search.add_argument("--data", nargs="+", required=True, metavar="PATH",
+                        help="topic data, as for 'topics'")
+    search.add_argument("--grid", action="append", required=True, metavar="NAME=V1,V2",
+                        help=f"values to try for a setting ({', '.join(SEARCHABLE)}); repeat "
+                             "for several settings, every combination is tried")
+    search.add_argument("--cv", type=int, default=5, help="stratified CV folds")
+    search.add_argument("--jobs", type=int, default=2, help="parallel fits (joblib)")
+    search.add_argument("--report", metavar="FILE.json", help="write the JSON report here")
 
     evaluate = commands.add_parser("evaluate", help="cross-validate a model on data")
     evaluate.add_argument("model", choices=["lines", "html", "topics"],
@@ -139,6 +151,28 @@ def evaluate(args) -> dict:
     return report
 
 
+def search(args) -> dict:
+    grid = parse_grid(args.grid)
+    data = load_topic_data(args.data)
+    combinations = 1
+    for values in grid.values():
+        combinations *= len(values)
+    say(f"{len(data)} documents; {combinations} settings x {args.cv} folds, "
+        f"{args.jobs} in parallel")
+    report = search_topics(data, grid, n_splits=args.cv, jobs=args.jobs)
+    report["measured"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    report["data"] = {"paths": [str(p) for p in args.data]}
+    print(f"{'accuracy':>9} {'± std':>7} {'macro-F1':>9}  setting")
+    for result in report["results"]:
+        setting = " ".join(f"{k}={v}" for k, v in result["setting"].items())
+        print(f"{result['accuracy']:9.4f} {result['accuracy_std']:7.4f} "
+              f"{result['macro_f1']:9.4f}  {setting}")
+    if args.report:
+        write_json(args.report, report)
+        say(f"report written to {args.report}")
+    return report
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -146,6 +180,9 @@ def main(argv=None) -> int:
             entry = train_lines(args, kind="html" if args.command == "html" else "text")
         elif args.command == "topics":
             entry = train_topics(args)
+        elif args.command == "search":
+            search(args)
+            return 0
         else:
             evaluate(args)
             return 0

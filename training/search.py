@@ -1,0 +1,97 @@
+"""Hyperparameter search for the topic pipeline, on the user's own data.
+
+    python -m training search topics --data PATH... --grid C=1,10,100 --grid ngram_max=1,2
+
+Every combination of the grid is scored by stratified k-fold
+cross-validation (the same folds for all), the fits running in parallel
+joblib workers (``--jobs``). Grid names are the topic pipeline's settings
+(``SEARCHABLE``); the report lists every combination, best first.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import StratifiedKFold
+
+from classifier.topic_model import default_topic_pipeline
+
+# name -> (pipeline parameter, how a value is read from the command line)
+SEARCHABLE = {
+    "C": ("classifier__C", float),
+    "ngram_max": ("tfidf__ngram_range", lambda value: (1, int(value))),
+    "min_df": ("tfidf__min_df", lambda value: float(value) if "." in value else int(value)),
+    "max_df": ("tfidf__max_df", float),
+    "sublinear_tf": ("tfidf__sublinear_tf", lambda value: value.lower() in ("1", "true", "yes")),
+}
+
+
+def parse_grid(entries: list[str]) -> dict:
+    """``["C=1,10", "ngram_max=1,2"]`` -> ``{"C": ["1", "10"], "ngram_max": ["1", "2"]}``."""
+    grid = {}
+    for entry in entries:
+        name, equals, values = entry.partition("=")
+        name = name.strip()
+        if not equals or not values.strip():
+            raise ValueError(f"grid entry {entry!r}: expected NAME=VALUE[,VALUE...]")
+        if name not in SEARCHABLE:
+            raise ValueError(f"grid entry {entry!r}: unknown setting {name!r}; "
+                             f"choose among {', '.join(SEARCHABLE)}")
+        grid[name] = [value.strip() for value in values.split(",") if value.strip()]
+    if not grid:
+        raise ValueError("give at least one --grid NAME=VALUE[,VALUE...]")
+    return grid
+
+
+def _pipeline_parameters(setting: dict) -> dict:
+    parameters = {}
+    for name, value in setting.items():
+        target, read = SEARCHABLE[name]
+        try:
+            parameters[target] = read(value)
+        except ValueError:
+            raise ValueError(f"{name}={value!r} is not a valid value") from None
+    return parameters
+
+
+def _score_one(texts, topics, train, test, parameters):
+    model = clone(default_topic_pipeline()).set_params(**parameters)
+    model.fit([texts[i] for i in train], topics[train])
+    predicted = model.predict([texts[i] for i in test])
+    return (accuracy_score(topics[test], predicted),
+            f1_score(topics[test], predicted, average="macro"))
+
+
+def search_topics(data: pd.DataFrame, grid: dict, n_splits: int = 5, jobs: int = 2,
+                  seed: int = 0) -> dict:
+    """Cross-validated accuracy and macro-F1 of every combination in ``grid``."""
+    names = list(grid)
+    settings = [dict(zip(names, values)) for values in itertools.product(*grid.values())]
+    for setting in settings:  # refuse a bad value before any fitting
+        _pipeline_parameters(setting)
+    texts, topics = data["text"].tolist(), data["topic"].to_numpy()
+    folds = list(StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+                 .split(texts, topics))
+    started = time.time()
+    tasks = [(s, fold) for s in range(len(settings)) for fold in range(n_splits)]
+    scores = Parallel(n_jobs=jobs)(
+        delayed(_score_one)(texts, topics, *folds[fold], _pipeline_parameters(settings[s]))
+        for s, fold in tasks)
+    results = []
+    for s, setting in enumerate(settings):
+        mine = [scores[i] for i, (owner, _) in enumerate(tasks) if owner == s]
+        accuracy = [a for a, _ in mine]
+        results.append({"setting": setting,
+                        "accuracy": float(pd.Series(accuracy).mean()),
+                        "accuracy_std": float(pd.Series(accuracy).std(ddof=0)),
+                        "macro_f1": float(pd.Series([f for _, f in mine]).mean())})
+    results.sort(key=lambda r: -r["accuracy"])
+    return {"documents": len(texts), "cv": {"folds": n_splits, "stratified": True,
+                                            "shuffle_seed": seed},
+            "seconds": round(time.time() - started, 1), "best": results[0]["setting"],
+            "results": results}
