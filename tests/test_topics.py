@@ -128,3 +128,29 @@ def test_reliability_bins_and_expected_calibration_error():
     assert report["ece"] == round((0.6 + 0.3 + 0.9 + 0.05) / 4, 4)
     perfect = reliability(np.array([[1.0, 0.0], [0.0, 1.0]]), ["a", "b"], classes)
     assert perfect["ece"] == 0.0
+
+
+def test_multilabel_training_and_evaluation_from_the_command_line(tmp_path, capsys):
+    import json as json_module
+
+    from training.__main__ import main
+
+    table = tmp_path / "stories.jsonl"
+    table.write_text("\n".join(json_module.dumps({"text": text, "topics": list(labels)})
+                               for text, labels in DOCS) + "\n")
+    csv = tmp_path / "more.csv"
+    csv.write_text("text,topics\nwheat grain harvest,grain|wheat\ncrude oil,crude\n")
+    assert main(["evaluate", "topics", "--data", str(table), str(csv), "--cv", "3"]) == 0
+    assert "micro-F1" in capsys.readouterr().out
+    assert main(["topics", "--data", str(table), "--out", str(tmp_path / "models"),
+                 "--cv", "3"]) == 0
+    manifest = json_module.loads((tmp_path / "models" / "manifest.json").read_text())
+    entry = manifest["models"]["topic_model"]
+    assert entry["training_data"]["multilabel"] is True
+    assert entry["training_data"]["topics"] == {"crude": 12, "grain": 12, "wheat": 8}
+    assert 0 <= entry["metrics"]["micro_f1"] <= 1
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,topics\nsome text,\n")
+    assert main(["evaluate", "topics", "--data", str(bad)]) == 2
+    assert "no topics" in capsys.readouterr().err

@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from classifier.errors import ClassifierError
 from classifier.store import HTML_MODEL, LINE_MODEL, TOPIC_MODEL, save_model
 
@@ -21,7 +23,7 @@ from .lines import (cross_validate_lines, fit_line_model, gold_texts, label_ceil
                     model_input)
 from classifier.progress import say
 from .report import print_line_report, print_threshold_sweep, print_topic_report, write_json
-from .topic_data import load_topic_data
+from .topic_data import is_multilabel, load_topic_data
 from .search import SEARCHABLE, parse_grid, search_topics
 from .topics import cross_validate_topics, fit_topic_model
 
@@ -116,16 +118,23 @@ def train_lines(args, kind: str = "text") -> dict:
 
 def train_topics(args) -> dict:
     data = load_topic_data(args.data)
-    say(f"{len(data)} documents, {data['topic'].nunique()} topics")
+    say(f"{len(data)} documents, {len(topic_counts(data))} topics"
+        + (" (multi-label)" if is_multilabel(data) else ""))
     metrics = cross_validate_topics(data, args.cv) if args.cv else {
         "note": "cross-validation skipped (--cv 0)"}
     started = time.time()
     model = fit_topic_model(data)
     summary = {"paths": [str(p) for p in args.data], "documents": int(len(data)),
                "fit_seconds": round(time.time() - started, 1),
-               "topics": {k: int(v) for k, v in data["topic"].value_counts().sort_index().items()}}
+               "multilabel": is_multilabel(data), "topics": topic_counts(data)}
     return save_model(args.out, TOPIC_MODEL, model, summary, metrics,
                       {"pipeline": repr(model)})
+
+
+def topic_counts(data) -> dict:
+    labels = (pd.Series([t for topics in data["topics"] for t in topics])
+              if is_multilabel(data) else data["topic"])
+    return {k: int(v) for k, v in labels.value_counts().sort_index().items()}
 
 
 def evaluate(args) -> dict:

@@ -32,6 +32,11 @@ def print_threshold_sweep(report: dict) -> None:
 
 
 def print_topic_report(report: dict) -> None:
+    if report.get("multilabel"):
+        print(f"documents {report['documents']}, {len(report['topics'])} topics (multi-label), "
+              f"{report['cv']['folds']}-fold CV")
+        print(f"micro-F1 {report['micro_f1']:.4f}, macro-F1 {report['macro_f1']:.4f}")
+        return
     print(f"documents {report['documents']}, {report['cv']['folds']}-fold stratified CV")
     print(f"accuracy {report['accuracy']:.4f} (fold std {report['accuracy_fold_std']:.4f}), "
           f"macro-F1 {report['macro_f1']:.4f}")

@@ -70,6 +70,9 @@ def _score_one(texts, topics, train, test, parameters):
 def search_topics(data: pd.DataFrame, grid: dict, n_splits: int = 5, jobs: int = 2,
                   seed: int = 0) -> dict:
     """Cross-validated accuracy and macro-F1 of every combination in ``grid``."""
+    if "topic" not in data.columns:
+        raise ValueError("search works on single-label topic data (a 'topic' per document); "
+                         "multi-label data is not supported yet")
     names = list(grid)
     settings = [dict(zip(names, values)) for values in itertools.product(*grid.values())]
     for setting in settings:  # refuse a bad value before any fitting

@@ -10,18 +10,26 @@ from sklearn.base import clone
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from classifier.topic_model import default_topic_pipeline
+from classifier.topic_model import MultiLabelTopicModel, default_topic_pipeline
 
 from classifier.progress import say
 
 
 def fit_topic_model(data: pd.DataFrame, **parameters):
+    """The single-label pipeline for ``topic`` data, the multi-label model
+    for ``topics`` data (see training/topic_data.py)."""
+    if "topics" in data.columns:
+        return MultiLabelTopicModel(**parameters).fit(data["text"].tolist(),
+                                                       data["topics"].tolist())
     return default_topic_pipeline(**parameters).fit(data["text"].tolist(), data["topic"].to_numpy())
 
 
 def cross_validate_topics(data: pd.DataFrame, n_splits: int = 5, seed: int = 0,
                           progress=say, **parameters) -> dict:
-    """Stratified k-fold accuracy, macro-F1 and the pooled confusion matrix."""
+    """Stratified k-fold accuracy, macro-F1 and the pooled confusion matrix
+    (single-label); k-fold micro- and macro-F1 (multi-label)."""
+    if "topics" in data.columns:
+        return cross_validate_multilabel_topics(data, n_splits, seed, progress, **parameters)
     counts = data["topic"].value_counts()
     if counts.min() < n_splits:
         raise ValueError(f"{n_splits}-fold stratified CV needs {n_splits} documents per topic; "
@@ -50,5 +58,42 @@ def cross_validate_topics(data: pd.DataFrame, n_splits: int = 5, seed: int = 0,
                              "rows_true_columns_predicted":
                                  confusion_matrix(topics, predicted, labels=labels).tolist()},
         "cv": {"folds": n_splits, "stratified": True, "shuffle_seed": seed,
+               "seconds": round(time.time() - started, 1)},
+    }
+
+
+def cross_validate_multilabel_topics(data: pd.DataFrame, n_splits: int = 5, seed: int = 0,
+                                     progress=say, **parameters) -> dict:
+    """Shuffled k-fold micro- and macro-F1 over all topics of the data.
+
+    A topic absent from a fold's training part is simply never predicted
+    in that fold (and counts against recall).
+    """
+    from sklearn.model_selection import KFold
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    binarizer = MultiLabelBinarizer()
+    truth = binarizer.fit_transform(data["topics"].tolist())
+    classes = list(binarizer.classes_)
+    if len(data) < n_splits:
+        raise ValueError(f"{n_splits}-fold CV needs {n_splits} documents, the data has {len(data)}")
+    texts, label_lists = data["text"].tolist(), data["topics"].tolist()
+    predicted = np.zeros_like(truth)
+    started = time.time()
+    splitter = KFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    for fold, (train, test) in enumerate(splitter.split(texts), 1):
+        model = MultiLabelTopicModel(**parameters).fit([texts[i] for i in train],
+                                                       [label_lists[i] for i in train])
+        columns = [classes.index(c) for c in model.classes_]
+        predicted[np.ix_(test, columns)] = model.predict_indicators([texts[i] for i in test])
+        progress(f"fold {fold}/{n_splits}: micro-F1 "
+                 f"{f1_score(truth[test], predicted[test], average='micro'):.4f}")
+    return {
+        "documents": int(len(texts)),
+        "multilabel": True,
+        "topics": dict(zip(classes, map(int, truth.sum(axis=0)))),
+        "micro_f1": float(f1_score(truth, predicted, average="micro")),
+        "macro_f1": float(f1_score(truth, predicted, average="macro", zero_division=0)),
+        "cv": {"folds": n_splits, "stratified": False, "shuffle_seed": seed,
                "seconds": round(time.time() - started, 1)},
     }
