@@ -32,17 +32,22 @@ class MultiLabelTopicModel(ClassifierMixin, BaseEstimator):
     (Reuters: *grain* and *wheat* and *trade*). One binary classifier per
     topic over shared TF-IDF features (one-vs-rest); ``predict_proba`` gives
     each topic's probability independently (rows do not sum to one), and a
-    page's topics are those at or over ``threshold``. Every document is
+    page's topics are those at or over ``threshold_``. Every document is
     given at least its most probable topic, since every training document
     had at least one.
+
+    ``threshold="cv"`` (the default) chooses the threshold on the training
+    data alone: the one of ``THRESHOLDS`` with the best micro-F1 over a
+    3-fold cross-validation; a number fixes it.
 
     Fit with ``fit(texts, label_lists)`` where each item of ``label_lists``
     is the list (or tuple) of that document's topics.
     """
 
     multilabel = True
+    THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
 
-    def __init__(self, C: float = 10.0, ngram_max: int = 2, threshold: float = 0.3,
+    def __init__(self, C: float = 10.0, ngram_max: int = 2, threshold="cv",
                  class_weight=None):
         self.C = C
         self.ngram_max = ngram_max
@@ -50,22 +55,54 @@ class MultiLabelTopicModel(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
 
     def fit(self, texts, label_lists):
-        from sklearn.multiclass import OneVsRestClassifier
         from sklearn.preprocessing import MultiLabelBinarizer
 
+        texts = list(texts)
         label_lists = [tuple(labels) for labels in label_lists]
         if any(not labels for labels in label_lists):
             raise ValueError("every document needs at least one topic")
+        if self.threshold == "cv":
+            self.threshold_ = self._threshold_by_cv(texts, label_lists)
+        else:
+            self.threshold_ = float(self.threshold)
         self.binarizer_ = MultiLabelBinarizer()
         targets = self.binarizer_.fit_transform(label_lists)
         self.classes_ = self.binarizer_.classes_
-        self.vectorizer_ = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, self.ngram_max),
-                                           strip_accents="unicode", dtype=np.float32)
-        features = self.vectorizer_.fit_transform(list(texts))
-        self.classifier_ = OneVsRestClassifier(
-            LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight))
-        self.classifier_.fit(features, targets)
+        self.vectorizer_, self.classifier_ = self._fit_parts(texts, targets)
         return self
+
+    def _fit_parts(self, texts, targets):
+        from sklearn.multiclass import OneVsRestClassifier
+
+        vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, self.ngram_max),
+                                     strip_accents="unicode", dtype=np.float32)
+        classifier = OneVsRestClassifier(
+            LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight))
+        classifier.fit(vectorizer.fit_transform(texts), targets)
+        return vectorizer, classifier
+
+    def _threshold_by_cv(self, texts, label_lists) -> float:
+        from sklearn.metrics import f1_score
+        from sklearn.model_selection import KFold
+        from sklearn.preprocessing import MultiLabelBinarizer
+
+        if len(texts) < 6:  # too few to split; the usual default
+            return 0.5
+        binarizer = MultiLabelBinarizer()
+        truth = binarizer.fit_transform(label_lists)
+        probabilities = np.zeros(truth.shape)
+        for train, test in KFold(3, shuffle=True, random_state=0).split(texts):
+            fold_targets = truth[train]
+            present = fold_targets.any(axis=0)  # a topic needs examples to be learnt
+            if present.sum() < 2:
+                continue
+            vectorizer, classifier = self._fit_parts([texts[i] for i in train],
+                                                     fold_targets[:, present])
+            probabilities[np.ix_(test, np.flatnonzero(present))] = classifier.predict_proba(
+                vectorizer.transform([texts[i] for i in test]))
+        scores = [f1_score(truth, _at_least_top(probabilities, threshold), average="micro")
+                  for threshold in self.THRESHOLDS]
+        return float(self.THRESHOLDS[int(np.argmax(scores))])
 
     def predict_proba(self, texts) -> np.ndarray:
         return self.classifier_.predict_proba(self.vectorizer_.transform(list(texts)))
@@ -75,10 +112,15 @@ class MultiLabelTopicModel(ClassifierMixin, BaseEstimator):
         return self.indicators(self.predict_proba(texts))
 
     def indicators(self, probabilities: np.ndarray) -> np.ndarray:
-        chosen = probabilities >= self.threshold
-        chosen[np.arange(len(probabilities)), probabilities.argmax(axis=1)] = True
-        return chosen.astype(np.int8)
+        return _at_least_top(probabilities, self.threshold_)
 
     def predict(self, texts) -> list[tuple]:
         return [tuple(self.classes_[row.astype(bool)])
                 for row in self.predict_indicators(texts)]
+
+
+def _at_least_top(probabilities: np.ndarray, threshold: float) -> np.ndarray:
+    """Topics at or over ``threshold``, and each row's most probable one."""
+    chosen = probabilities >= threshold
+    chosen[np.arange(len(probabilities)), probabilities.argmax(axis=1)] = True
+    return chosen.astype(np.int8)

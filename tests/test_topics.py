@@ -154,3 +154,12 @@ def test_multilabel_training_and_evaluation_from_the_command_line(tmp_path, caps
     bad.write_text("text,topics\nsome text,\n")
     assert main(["evaluate", "topics", "--data", str(bad)]) == 2
     assert "no topics" in capsys.readouterr().err
+
+
+def test_multilabel_threshold_is_chosen_on_the_training_data_by_default():
+    texts, labels = [t for t, _ in DOCS], [l for _, l in DOCS]
+    model = MultiLabelTopicModel(C=10.0).fit(texts, labels)
+    assert model.threshold_ in MultiLabelTopicModel.THRESHOLDS
+    # Refitting gives the same threshold: the folds are seeded.
+    assert MultiLabelTopicModel(C=10.0).fit(texts, labels).threshold_ == model.threshold_
+    assert MultiLabelTopicModel(threshold=0.4).fit(texts, labels).threshold_ == 0.4
