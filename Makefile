@@ -7,7 +7,7 @@ PAGES := $(SHARED)/pages/dragnet $(SHARED)/pages/cleaneval-final $(SHARED)/pages
 BBC := $(SHARED)/topics/bbc
 EXAMPLE := examples/000_9194ea2d3ca4e63b.txt
 
-.PHONY: run test install models eval eval-lines eval-topics fuzz bench bench-extraction bench-throughput clean
+.PHONY: run test install models eval eval-lines eval-topics fuzz bench bench-extraction bench-throughput bench-templates bench-topics clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,7 +44,7 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
-bench: bench-extraction bench-throughput
+bench: bench-extraction bench-throughput bench-templates bench-topics
 
 bench-extraction: $(VENV)/.bench-installed
 	$(PY) benchmarks/extraction.py --data $(PAGES) --cv 5
@@ -53,6 +53,14 @@ bench-extraction: $(VENV)/.bench-installed
 # trafilatura in the same run; warm predict(), model size, fit times (~45 min).
 bench-throughput: $(VENV)/.bench-installed
 	$(PY) benchmarks/throughput.py --data $(PAGES) --pages 10000 --fit $(BBC)
+
+# Site template signal of batch mode, with and without, by site-grouped CV (~12 min).
+bench-templates: $(VENV)/.bench-installed
+	$(PY) benchmarks/site_templates.py --data $(PAGES) --cv 5
+
+# Topic models on BBC, 20 Newsgroups and Reuters-21578, standard splits.
+bench-topics: $(VENV)/.bench-installed
+	$(PY) benchmarks/topics.py --topics $(SHARED)/topics
 
 clean:
 	rm -rf $(VENV) .cache build dist *.egg-info

@@ -14,6 +14,7 @@ from .html import html_to_blocks
 from .limits import Limits
 from .line_model import BODY, BOILERPLATE
 from .page import Line, Page
+from .templates import adjust_scores, sibling_shares
 from .store import (HTML_MODEL, LINE_MODEL, TOPIC_MODEL, default_models_dir, load_model,
                     read_manifest)
 from .text import split_lines
@@ -51,9 +52,19 @@ class Classifier:
         """Classify one page given as text (one block per line) or a list of lines."""
         return self.predict_many([text])[0]
 
-    def predict_many(self, texts) -> list[Page]:
-        """Classify many pages with one pass of each model over all their lines."""
+    def predict_many(self, texts, sites=None) -> list[Page]:
+        """Classify many pages with one pass of each model over all their lines.
+
+        ``sites``, optional, gives each page's site (e.g. ``site_of(url)``
+        from :mod:`classifier.templates`; ``None`` or ``""`` when unknown).
+        Then a line that recurs on other pages of its site in this call is
+        taken as site template: its P(body) is lowered by the share of the
+        site's other pages that repeat it (for sites with at least
+        ``MIN_SITE_PAGES`` pages here). Under site-grouped CV this raised
+        Dragnet page text F1 from 0.878 to 0.895 (``make bench-templates``).
+        """
         texts = self._page_list(texts, "predict_many", "predict")
+        sites = self._site_list(sites, len(texts))
         pages_lines = []
         for number, text in enumerate(texts):
             where = _page_name(number, len(texts))
@@ -63,7 +74,7 @@ class Classifier:
             if not isinstance(text, str):
                 self.limits.check_text_size(sum(map(len, lines)), where)
             pages_lines.append(lines)
-        return self._classify(pages_lines)
+        return self._classify(pages_lines, sites)
 
     # -- HTML input -------------------------------------------------------
     def predict_html(self, html, url: str | None = None) -> Page:
@@ -79,9 +90,11 @@ class Classifier:
         """
         return self.predict_html_many([html])[0]
 
-    def predict_html_many(self, htmls) -> list[Page]:
-        """Classify many HTML pages with one pass of each model over all their blocks."""
+    def predict_html_many(self, htmls, sites=None) -> list[Page]:
+        """Classify many HTML pages with one pass of each model over all their
+        blocks; ``sites`` as for :meth:`predict_many`."""
         htmls = self._page_list(htmls, "predict_html_many", "predict_html")
+        sites = self._site_list(sites, len(htmls))
         pages_blocks = []
         for number, html in enumerate(htmls):
             if isinstance(html, (str, bytes, bytearray, memoryview)):
@@ -89,7 +102,7 @@ class Classifier:
             pages_blocks.append(html_to_blocks(html))
         pages_texts = [[block.text for block in blocks] for blocks in pages_blocks]
         if self.html_model is None:
-            return self._classify(pages_texts)
+            return self._classify(pages_texts, sites)
         columns = {}
         for number, blocks in enumerate(pages_blocks):
             self.limits.check_line_count(len(blocks), _page_name(number, len(htmls)))
@@ -100,10 +113,33 @@ class Classifier:
         texts = columns["text"]
         columns["text"] = self._scored_texts(texts)
         scores = self.html_model.body_proba(pd.DataFrame(columns))
+        scores = self._with_site_templates(texts, columns["page"], sites, scores)
         indices = [index for blocks in pages_blocks for index in range(len(blocks))]
         return self._pages(len(htmls), texts, columns["page"], indices, scores)
 
     # -- shared path ------------------------------------------------------
+    @staticmethod
+    def _site_list(sites, count: int):
+        if sites is None:
+            return None
+        if isinstance(sites, (str, bytes)):
+            raise InputError("sites must be a list with one site per page, not a single string")
+        sites = list(sites)
+        if len(sites) != count:
+            raise InputError(f"sites has {len(sites)} items for {count} pages")
+        if not all(site is None or isinstance(site, str) for site in sites):
+            raise InputError("each site must be a str (or None when unknown)")
+        return sites
+
+    @staticmethod
+    def _with_site_templates(texts, page_keys, sites, scores):
+        if sites is None or not len(texts):
+            return scores
+        # A page of unknown site is a site of its own: no siblings, no evidence.
+        line_sites = [sites[page] or f"\0page {page}" for page in page_keys]
+        shares, site_pages = sibling_shares(texts, page_keys, line_sites)
+        return adjust_scores(scores, shares, site_pages)
+
     @staticmethod
     def _page_list(pages, method: str, single: str) -> list:
         if isinstance(pages, (str, bytes, bytearray)):
@@ -114,7 +150,7 @@ class Classifier:
             raise InputError(f"{method}() takes a list of pages, not "
                              f"{type(pages).__name__}") from None
 
-    def _classify(self, pages_lines: list[list[str]]) -> list[Page]:
+    def _classify(self, pages_lines: list[list[str]], sites=None) -> list[Page]:
         texts, page_keys, indices = [], [], []
         for page_number, lines in enumerate(pages_lines):
             first = len(texts)
@@ -129,6 +165,7 @@ class Classifier:
         table = pd.DataFrame({"text": self._scored_texts(texts),
                               "page": np.asarray(page_keys, dtype=np.int64)})
         scores = self.line_model.body_proba(table) if texts else np.zeros(0)
+        scores = self._with_site_templates(texts, page_keys, sites, scores)
         return self._pages(len(pages_lines), texts, page_keys, indices, scores)
 
     def _scored_texts(self, texts: list[str]) -> list[str]:

@@ -38,6 +38,7 @@ from .files import atomic_write, remove_temporaries
 from .limits import Limits
 from .progress import progress_bar
 from .sources import Record, Unreadable, read_inputs
+from .templates import site_of
 
 FORMATS = ("jsonl", "parquet")
 SETTINGS_FILE = "batch.json"
@@ -51,8 +52,13 @@ SHARDS_IN_FLIGHT_PER_WORKER = 2
 def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
               shard_size: int = DEFAULT_SHARD_SIZE, workers: int = 1,
               scheduler: str | None = None, models=None, trusted: bool = False,
-              limits: Limits | None = None, progress: bool = True) -> dict:
+              limits: Limits | None = None, progress: bool = True,
+              site_templates: bool = False) -> dict:
     """Classify every page of ``inputs`` into shard files in folder ``out``.
+
+    ``site_templates`` uses the lines a site repeats across its pages in
+    one shard as evidence of template (see ``Classifier.predict_many``);
+    a page's site is its url's host, so pages without a url get none.
 
     ``workers`` > 1 runs shards in that many joblib worker processes;
     ``scheduler`` (a Dask scheduler address, or ``"local"`` for a
@@ -83,7 +89,7 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
     out = Path(out)
     settings = {"inputs": [str(path.resolve()) for path in inputs], "html": html,
                 "format": output_format, "shard_size": shard_size,
-                "models": models}
+                "models": models, "site_templates": site_templates}
     _claim_output_folder(out, settings)
 
     started = time.perf_counter()
@@ -105,7 +111,8 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
                 continue
             yield index, shard
 
-    task = functools.partial(classify_shard, models=models, trusted=trusted, limits=limits)
+    task = functools.partial(classify_shard, models=models, trusted=trusted, limits=limits,
+                             site_templates=site_templates)
     for index, rows, errors in _run(task, pending_shards(), workers, scheduler):
         write_shard(out, index, rows, errors, output_format)
         counts["pages"] += len(rows)
@@ -180,13 +187,14 @@ def _worker_classifier(models, trusted: bool, limits: Limits) -> Classifier:
 
 
 def classify_shard(index: int, items: list, *, models=None, trusted: bool = False,
-                   limits: Limits | None = None) -> tuple[int, list[dict], list[dict]]:
+                   limits: Limits | None = None, site_templates: bool = False
+                   ) -> tuple[int, list[dict], list[dict]]:
     """Classify one shard's items: ``(index, rows, errors)``."""
     clf = _worker_classifier(models, trusted, limits or Limits())
     records = [item for item in items if isinstance(item, Record)]
     errors = [_error_row(item) for item in items if isinstance(item, Unreadable)]
     rows = []
-    for record, result in zip(records, classify_records(clf, records)):
+    for record, result in zip(records, classify_records(clf, records, site_templates)):
         if isinstance(result, str):
             errors.append(_error_row(Unreadable(record.id, result, record.source)))
         else:
@@ -194,13 +202,15 @@ def classify_shard(index: int, items: list, *, models=None, trusted: bool = Fals
     return index, rows, errors
 
 
-def classify_records(clf: Classifier, records: list[Record]) -> list:
+def classify_records(clf: Classifier, records: list[Record],
+                     site_templates: bool = False) -> list:
     """A :class:`~classifier.Page` for each record, or the reason it failed (``str``).
 
     Text pages go through one ``predict_many`` call and HTML pages through
     one ``predict_html_many`` call; only if such a call fails (one page over
     the limits, say) are its pages classified one by one, so the bad page
-    is named and the others still come out.
+    is named and the others still come out. With ``site_templates``, each
+    record's site (its url's host) is passed on as ``sites``.
     """
     results: list = [None] * len(records)
     for is_html, many, one in ((False, clf.predict_many, clf.predict),
@@ -208,8 +218,9 @@ def classify_records(clf: Classifier, records: list[Record]) -> list:
         chosen = [i for i, record in enumerate(records) if record.is_html == is_html]
         if not chosen:
             continue
+        sites = ([site_of(records[i].url or "") for i in chosen] if site_templates else None)
         try:
-            pages = many([records[i].content for i in chosen])
+            pages = many([records[i].content for i in chosen], sites=sites)
         except Exception:  # noqa: BLE001 - found out page by page below
             pages = [_one(one, records[i].content) for i in chosen]
         for i, page in zip(chosen, pages):

@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--scheduler", metavar="ADDRESS",
                        help="run on a Dask cluster (tcp://host:8786), or 'local' for a "
                             "LocalCluster of --workers processes")
+    batch.add_argument("--site-templates", action="store_true",
+                       help="lines a site repeats across its pages in a shard count as "
+                            "template (pages need a url: JSONL 'url', WARC target URI)")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     _model_arguments(batch)
     return parser
@@ -122,7 +125,8 @@ def _batch(args) -> int:
         summary = run_batch(args.inputs, args.out, html=args.html, output_format=args.format,
                             shard_size=args.shard_size, workers=args.workers,
                             scheduler=args.scheduler, models=args.models,
-                            trusted=args.trust_models, progress=not args.quiet)
+                            trusted=args.trust_models, progress=not args.quiet,
+                            site_templates=args.site_templates)
     except ClassifierError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

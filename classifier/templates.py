@@ -15,11 +15,21 @@ that repeat it. Whether that helps is measured by
 from __future__ import annotations
 
 import re
+from urllib.parse import urlparse
 
 import numpy as np
 import pandas as pd
 
 _SPACE = re.compile(r"\s+")
+_HOST_PREFIX = re.compile(r"^(www\d*|m)\.")
+#: A site needs this many pages in one call before its repeats count.
+MIN_SITE_PAGES = 3
+
+
+def site_of(url: str) -> str:
+    """Registrable-ish site of a URL: host without ``www.``; '' when unknown."""
+    host = urlparse(url).netloc.lower().split("@")[-1].split(":")[0]
+    return _HOST_PREFIX.sub("", host)
 
 
 def normalise(text: str) -> str:
@@ -46,7 +56,7 @@ def sibling_shares(texts, pages, sites) -> tuple[np.ndarray, np.ndarray]:
     return shares, site_pages
 
 
-def adjust_scores(scores, shares, site_pages, min_site_pages: int = 3) -> np.ndarray:
+def adjust_scores(scores, shares, site_pages, min_site_pages: int = MIN_SITE_PAGES) -> np.ndarray:
     """P(body) lowered in proportion to how many sibling pages repeat the line.
 
     Sites with fewer than ``min_site_pages`` pages in the batch are left

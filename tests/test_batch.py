@@ -260,3 +260,20 @@ def test_cli_batch_exit_status_and_summary(trained_models, page_inputs, tmp_path
     assert "other settings" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["batch", str(clean), "--out", str(tmp_path / "c"), "--workers", "0"])
+
+
+def test_site_templates_option_uses_each_records_url(trained_models, tmp_path):
+    chrome = "Share this article on every social network today"
+    jsonl = tmp_path / "site.jsonl"
+    jsonl.write_text("\n".join(json.dumps({"id": str(i), "url": f"https://www.news.example/{i}",
+                                           "text": synthetic_page(600 + i)[1] + "\n" + chrome})
+                               for i in range(4)) + "\n")
+    run_batch([jsonl], tmp_path / "plain", **_models(trained_models))
+    run_batch([jsonl], tmp_path / "templates", site_templates=True, **_models(trained_models))
+    plain, templated = read_output(tmp_path / "plain")[0], read_output(tmp_path / "templates")[0]
+    for before, after in zip(plain, templated):
+        assert [line["score"] for line in after["lines"] if line["text"] == chrome] == [0.0]
+        assert [line for line in after["lines"] if line["text"] != chrome] == [
+            line for line in before["lines"] if line["text"] != chrome]
+    with pytest.raises(InputError, match="site_templates"):
+        run_batch([jsonl], tmp_path / "plain", site_templates=True, **_models(trained_models))

@@ -27,7 +27,6 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pandas as pd
 
@@ -37,6 +36,7 @@ from classifier.html import decode_html, html_to_blocks
 
 from .align import BODY, BOILERPLATE, label_lines
 from classifier.progress import progress_bar
+from classifier.templates import site_of
 
 # Bump when html_to_lines or the alignment rule changes, to invalidate caches.
 CONVERSION_VERSION = "5"  # 5: DOM columns
@@ -57,13 +57,6 @@ _SHARED_HOSTS = re.compile(
     r"(facebook|twitter|google|doubleclick|addthis|youtube|linkedin|pinterest|"
     r"digg|reddit|stumbleupon|feedburner|w3\.org|adobe|apple|microsoft|yahoo|"
     r"wordpress\.org|creativecommons|amazon)\.", re.IGNORECASE)
-
-
-def site_of(url: str) -> str:
-    """Registrable-ish site of a URL: host without ``www.``; '' when unknown."""
-    host = urlparse(url).netloc.lower().split("@")[-1].split(":")[0]
-    host = re.sub(r"^(www\d*|m)\.", "", host)
-    return host
 
 
 def infer_site(html_text: str) -> str:
