@@ -36,6 +36,10 @@ class MultiLabelTopicModel(ClassifierMixin, BaseEstimator):
     given at least its most probable topic, since every training document
     had at least one.
 
+    Defaults (C=100, unigrams) were chosen by 3-fold CV on the Reuters
+    ModApte *training* split (micro-F1 0.895 against 0.890 for C=30 and
+    0.885 for C=10; word bigrams scored lower), never on its test split.
+
     ``threshold="cv"`` (the default) chooses the threshold on the training
     data alone: the one of ``THRESHOLDS`` with the best micro-F1 over a
     3-fold cross-validation; a number fixes it.
@@ -47,7 +51,7 @@ class MultiLabelTopicModel(ClassifierMixin, BaseEstimator):
     multilabel = True
     THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
 
-    def __init__(self, C: float = 10.0, ngram_max: int = 2, threshold="cv",
+    def __init__(self, C: float = 100.0, ngram_max: int = 1, threshold="cv",
                  class_weight=None):
         self.C = C
         self.ngram_max = ngram_max
