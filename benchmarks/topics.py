@@ -181,7 +181,7 @@ def markdown(report: dict) -> str:
             "model (MB) |", "|---|---|---|---:|---:|---:|---:|"]
     for name, entry in report["sets"].items():
         ours, svm = entry["ours"], entry["tfidf_linear_svm"]
-        for metric in [m for m in ("accuracy", "macro_f1", "micro_f1") if m in ours]:
+        for metric in [m for m in ("accuracy", "micro_f1", "macro_f1") if m in ours]:
             first = metric == next(m for m in ("accuracy", "micro_f1") if m in ours)
             rows.append(f"| {name} | {entry['split'] if first else ''} | {metric} | "
                         f"{ours[metric]:.4f} | {svm[metric]:.4f} | "
