@@ -37,12 +37,15 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -108,7 +111,27 @@ def monitored(command: list[str], workers: int, out: Path, count_pages) -> dict:
             "pages_per_second": round(pages / seconds, 1),
             "peak_memory_mb": round(max(s[2] for s in samples), 1) if samples else None,
             "peak_rss_sum_mb": round(max(s[3] for s in samples), 1) if samples else None,
-            "samples": [[round(t, 2), p, round(m, 1), round(r, 1)] for t, p, m, r in samples]}
+            "samples": thinned([[round(t, 2), p, round(m, 1), round(r, 1)]
+                                for t, p, m, r in samples])}
+
+
+#: Samples kept per run in the report: enough for the plot, not 5 a second.
+KEPT_SAMPLES = 300
+
+
+def thinned(samples: list, keep: int = KEPT_SAMPLES) -> list:
+    """At most ``keep`` samples, evenly spaced, always with the first and last."""
+    if len(samples) <= keep:
+        return samples
+    positions = np.linspace(0, len(samples) - 1, keep).round().astype(int)
+    return [samples[i] for i in sorted(set(positions))]
+
+
+def report_json(report: dict) -> str:
+    """Indented JSON with each innermost list (a sample) on one line."""
+    text = json.dumps(report, indent=2)
+    return re.sub(r"\[\s*([^\[\]{}]*?)\s*\]",
+                  lambda match: "[" + re.sub(r"\s+", " ", match.group(1)) + "]", text)
 
 
 def _tree_memory(process, psutil) -> tuple[int, int]:
@@ -361,7 +384,7 @@ def main(argv=None) -> int:
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
+    out.with_suffix(".json").write_text(report_json(report) + "\n")
     plot(report, out.with_suffix(".png"))
     table = markdown(report)
     out.with_suffix(".md").write_text(table + "\n")
