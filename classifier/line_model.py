@@ -186,12 +186,14 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
         # matrices cost ~10 MB per 1,000 lines, and no feature looks past
         # its own page, so the scores are the same as in one pass.
         parallel = len(X) >= _PARALLEL_ROWS
-        parts = [self._body_proba(X.iloc[start:stop].reset_index(drop=True), parallel)
-                 for start, stop in _runs_of_pages(bounds, ROWS_PER_PASS)]
+        parts = []
+        for start, stop in _runs_of_pages(bounds, ROWS_PER_PASS):
+            run_bounds = bounds[(bounds >= start) & (bounds <= stop)] - start
+            parts.append(self._body_proba(X.iloc[start:stop].reset_index(drop=True),
+                                          run_bounds, parallel))
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
-    def _body_proba(self, X, parallel: bool) -> np.ndarray:
-        bounds = page_bounds(X["page"])
+    def _body_proba(self, X, bounds: np.ndarray, parallel: bool) -> np.ndarray:
         text = self.text_features_.transform(X)
         layout = self.layout_features_.transform(X).astype(np.float32)
         first = self.first_stage_.predict_proba(self._first_stage_inputs(text, layout))[:, 1]
@@ -235,6 +237,8 @@ def _runs_of_pages(bounds: np.ndarray, max_rows: int):
             yield start, int(page_start)
             start = int(page_start)
     yield start, int(bounds[-1])
+
+
 _controller = None
 _limit_lock = threading.Lock()
 _limit_users = 0

@@ -82,9 +82,10 @@ def test_big_batches_are_scored_in_runs_of_whole_pages(clf, monkeypatch):
     passes = []
     real = line_model.StackedLineClassifier._body_proba
 
-    def counted(self, X, parallel):
+    def counted(self, X, bounds, parallel):
         passes.append(X["page"].nunique())
-        return real(self, X, parallel)
+        assert bounds[0] == 0 and bounds[-1] == len(X) and len(bounds) == passes[-1] + 1
+        return real(self, X, bounds, parallel)
 
     monkeypatch.setattr(line_model, "ROWS_PER_PASS", 15)
     monkeypatch.setattr(line_model.StackedLineClassifier, "_body_proba", counted)
