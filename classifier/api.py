@@ -15,6 +15,7 @@ from .limits import Limits
 from .line_model import BODY, BOILERPLATE
 from .page import Line, Page
 from .templates import adjust_scores, sibling_shares
+from .topic_model import top_topics
 from .store import (HTML_MODEL, LINE_MODEL, TOPIC_MODEL, default_models_dir, load_model,
                     read_manifest)
 from .text import split_lines
@@ -199,7 +200,7 @@ class Classifier:
         if getattr(self.topic_model, "multilabel", False):
             chosen = self.topic_model.indicators(probabilities)
         else:  # one topic per page: the most probable
-            chosen = probabilities == probabilities.max(axis=1, keepdims=True)
+            chosen = top_topics(probabilities)
         for i, row, marks in zip(wanted, probabilities, chosen):
             scores = dict(zip(classes, map(float, row)))
             labels = tuple(sorted((c for c, mark in zip(classes, marks) if mark),

@@ -17,10 +17,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 
+def topic_tfidf(ngram_max: int = 1) -> TfidfVectorizer:
+    """Words of the body, sublinear tf, accents folded; shared by both topic models."""
+    return TfidfVectorizer(sublinear_tf=True, ngram_range=(1, ngram_max),
+                           strip_accents="unicode", dtype=np.float32)
+
+
 def default_topic_pipeline(C: float = 100.0, ngram_max: int = 1) -> Pipeline:
     return Pipeline([
-        ("tfidf", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, ngram_max),
-                                  strip_accents="unicode", dtype=np.float32)),
+        ("tfidf", topic_tfidf(ngram_max)),
         ("classifier", LogisticRegression(C=C, max_iter=2000)),
     ])
 
@@ -78,8 +83,7 @@ class MultiLabelTopicModel(ClassifierMixin, BaseEstimator):
     def _fit_parts(self, texts, targets):
         from sklearn.multiclass import OneVsRestClassifier
 
-        vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, self.ngram_max),
-                                     strip_accents="unicode", dtype=np.float32)
+        vectorizer = topic_tfidf(self.ngram_max)
         classifier = OneVsRestClassifier(
             LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight))
         classifier.fit(vectorizer.fit_transform(texts), targets)
@@ -104,7 +108,7 @@ class MultiLabelTopicModel(ClassifierMixin, BaseEstimator):
                                                      fold_targets[:, present])
             probabilities[np.ix_(test, np.flatnonzero(present))] = classifier.predict_proba(
                 vectorizer.transform([texts[i] for i in test]))
-        scores = [f1_score(truth, _at_least_top(probabilities, threshold), average="micro")
+        scores = [f1_score(truth, top_topics(probabilities, threshold), average="micro")
                   for threshold in self.THRESHOLDS]
         return float(self.THRESHOLDS[int(np.argmax(scores))])
 
@@ -116,15 +120,16 @@ class MultiLabelTopicModel(ClassifierMixin, BaseEstimator):
         return self.indicators(self.predict_proba(texts))
 
     def indicators(self, probabilities: np.ndarray) -> np.ndarray:
-        return _at_least_top(probabilities, self.threshold_)
+        return top_topics(probabilities, self.threshold_)
 
     def predict(self, texts) -> list[tuple]:
         return [tuple(self.classes_[row.astype(bool)])
                 for row in self.predict_indicators(texts)]
 
 
-def _at_least_top(probabilities: np.ndarray, threshold: float) -> np.ndarray:
-    """Topics at or over ``threshold``, and each row's most probable one."""
+def top_topics(probabilities: np.ndarray, threshold: float = np.inf) -> np.ndarray:
+    """0/1 marks of the topics at or over ``threshold``, and of each row's most
+    probable one (only that one with the default threshold)."""
     chosen = probabilities >= threshold
     chosen[np.arange(len(probabilities)), probabilities.argmax(axis=1)] = True
     return chosen.astype(np.int8)
