@@ -31,7 +31,6 @@ Writes ``reports/bench-extraction.json`` and ``reports/bench-extraction.md``
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
@@ -49,9 +48,9 @@ from classifier.html import decode_html  # noqa: E402
 from training.datasets import load_line_data, page_folder_pages  # noqa: E402
 from training.lines import fit_line_model  # noqa: E402
 from training.metrics import page_text_scores  # noqa: E402
+from benchmarks.common import add_page_data_argument, write_report  # noqa: E402
 from classifier.progress import progress_bar, say  # noqa: E402
 
-DEFAULT_SETS = ["dragnet", "cleaneval-final", "cleaneval-dev"]
 OURS = ["ours (html)", "ours (text)"]
 PEER_NAMES = ("trafilatura", "readability", "justext", "boilerpy3", "resiliparse")
 
@@ -112,9 +111,7 @@ def run_timed(extract, data: bytes) -> tuple[str, float, bool]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", nargs="+", metavar="FOLDER",
-                        default=[str(ROOT.parent / "shared" / "data" / "pages" / name)
-                                 for name in DEFAULT_SETS])
+    add_page_data_argument(parser)
     parser.add_argument("--cv", type=int, default=5, help="site-grouped folds for our models")
     parser.add_argument("--limit", type=int, default=0,
                         help="use only the first N pages of each set (quick runs)")
@@ -188,13 +185,7 @@ def main(argv=None) -> int:
                            "errors": int(sum(by_page[key][2] for key in chosen))}
         report["sets"][set_name] = entry
 
-    table = markdown_table(report)
-    print(table)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
-    out.with_suffix(".md").write_text(table + "\n")
-    say(f"written {out.with_suffix('.json')} and {out.with_suffix('.md')}")
+    write_report(Path(args.out), report, markdown_table(report))
     return 0
 
 

@@ -27,20 +27,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import add_page_data_argument  # noqa: E402
 from classifier.progress import say  # noqa: E402
 from classifier.templates import adjust_scores, sibling_shares  # noqa: E402
 from training.datasets import load_line_data  # noqa: E402
 from training.lines import cross_validate_lines, gold_texts, line_report  # noqa: E402
 
-DEFAULT_SETS = ["dragnet", "cleaneval-final", "cleaneval-dev"]
 MIN_SITE_PAGES = (2, 3, 5)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", nargs="+", metavar="FOLDER",
-                        default=[str(ROOT.parent / "shared" / "data" / "pages" / name)
-                                 for name in DEFAULT_SETS])
+    add_page_data_argument(parser)
     parser.add_argument("--cv", type=int, default=5)
     parser.add_argument("--kind", choices=["text", "html"], default="text")
     parser.add_argument("--scores", metavar="FILE.npy",

@@ -50,9 +50,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import add_page_data_argument, write_report  # noqa: E402
 from classifier.progress import say  # noqa: E402
 
-DEFAULT_SETS = ["dragnet", "cleaneval-final", "cleaneval-dev"]
 EXAMPLE = ROOT / "examples" / "000_9194ea2d3ca4e63b.txt"
 SAMPLE_SECONDS = 0.2
 SHARD_SIZE = 250
@@ -343,9 +343,7 @@ def goals(report: dict) -> list[dict]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", nargs="+", metavar="FOLDER",
-                        default=[str(ROOT.parent / "shared" / "data" / "pages" / name)
-                                 for name in DEFAULT_SETS])
+    add_page_data_argument(parser)
     parser.add_argument("--pages", type=int, default=10_000, help="pages per run")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--no-peer", action="store_true", help="skip trafilatura")
@@ -383,13 +381,8 @@ def main(argv=None) -> int:
     report["goals"] = goals(report)
 
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(report_json(report) + "\n")
+    write_report(out, report, markdown(report), json_text=report_json(report))
     plot(report, out.with_suffix(".png"))
-    table = markdown(report)
-    out.with_suffix(".md").write_text(table + "\n")
-    print(table)
-    say(f"written {out.with_suffix('.json')}, .md and .png")
     return 0
 
 

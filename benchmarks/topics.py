@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import platform
 import sys
 import time
@@ -43,6 +42,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import MultiLabelBinarizer  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
+from benchmarks.common import SHARED_DATA, write_report  # noqa: E402
 from classifier.progress import say  # noqa: E402
 from classifier.topic_model import MultiLabelTopicModel, default_topic_pipeline  # noqa: E402
 from training.calibration import reliability  # noqa: E402
@@ -192,7 +192,7 @@ def markdown(report: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--topics", default=str(ROOT.parent / "shared" / "data" / "topics"),
+    parser.add_argument("--topics", default=str(SHARED_DATA / "topics"),
                         help="folder holding bbc/, 20newsgroups/ and reuters21578/")
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
     parser.add_argument("--out", default=str(ROOT / "reports" / "bench-topics"),
@@ -211,11 +211,7 @@ def main(argv=None) -> int:
             report["sets"][name] = bench_20newsgroups(topics / "20newsgroups", out, strip)
     if "reuters" in args.sets:
         report["sets"]["reuters-21578 ModApte"] = bench_reuters(topics / "reuters21578")
-    out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
-    table = markdown(report)
-    out.with_suffix(".md").write_text(table + "\n")
-    print(table)
-    say(f"written {out.with_suffix('.json')}, .md and PNGs")
+    write_report(out, report, markdown(report))
     return 0
 
 
