@@ -1,9 +1,9 @@
 """Command line.
 
 ``python -m classifier predict FILE... [-] [--json] [--html]`` classifies a
-few pages and prints them. Plain mode prints each page's body text and a ``topic: <label> (<p>)`` line;
-``--json`` prints one JSON object per page (JSON Lines) with every line's
-label and score. ``-`` reads a page from standard input. Exit status is 0
+few pages and prints them. Plain mode prints each page's body text and a
+``topic: <label> (<p>)`` line; ``--json`` prints one JSON object per page
+(JSON Lines) with every line's label and score. ``-`` reads a page from standard input. Exit status is 0
 when every page was classified, 1 when some input could not be read (the
 others are still printed), 2 for usage errors.
 

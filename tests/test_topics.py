@@ -163,3 +163,11 @@ def test_multilabel_threshold_is_chosen_on_the_training_data_by_default():
     # Refitting gives the same threshold: the folds are seeded.
     assert MultiLabelTopicModel(C=10.0).fit(texts, labels).threshold_ == model.threshold_
     assert MultiLabelTopicModel(threshold=0.4).fit(texts, labels).threshold_ == 0.4
+
+
+def test_reuters_folder_without_modapte_stories_is_a_clear_error(tmp_path):
+    from classifier.errors import DataError
+
+    (tmp_path / "reut2-000.sgm").write_text(_story(1, "TRAIN", ["x"], "T", "B", has_topics="NO"))
+    with pytest.raises(DataError, match="no ModApte stories"):
+        read_reuters_modapte(tmp_path)

@@ -10,8 +10,9 @@
   ``reut2-0NN.sgm``. Training stories are ``LEWISSPLIT="TRAIN"``, test
   stories ``LEWISSPLIT="TEST"``, both with ``TOPICS="YES"``; only topics
   with at least one training and one test story are kept (90 of them), and
-  stories left with none of those topics are dropped, giving 7,769
-  training and 3,019 test stories. Stories are multi-label.
+  stories left with none of those topics are dropped: 7,770 training and
+  3,019 test stories here (7,769 training is the figure usually quoted).
+  Stories are multi-label.
 
 Every reader returns a DataFrame with ``text``, ``topic`` (single-label
 sets) or ``topics`` (a tuple, multi-label sets), ``split`` and
@@ -110,6 +111,8 @@ def read_reuters_modapte(root) -> pd.DataFrame:
                 if topics_block else ()
             stories.append({"text": _story_text(body), "topics": topics, "split": split,
                             "source": f"{path.name}#{attributes.get('NEWID')}"})
+    if not stories:
+        raise DataError(f"{root}: no ModApte stories (TOPICS=\"YES\", LEWISSPLIT TRAIN/TEST)")
     data = pd.DataFrame(stories)
     in_train = {t for topics in data.loc[data["split"] == "train", "topics"] for t in topics}
     in_test = {t for topics in data.loc[data["split"] == "test", "topics"] for t in topics}
