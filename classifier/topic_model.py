@@ -1,33 +1,162 @@
 """The topic model: body text → topic with probabilities.
 
-TF-IDF of words (sublinear term frequency, so a long article is not
-dominated by its most repeated words) into a multinomial logistic
-regression, which gives probabilities that sum to one. It only ever sees
-the body lines of a page. Weak regularisation (C=100) because topic words
-are many and each weak; on BBC News it beat C=5..50 and word bigrams in
-5-fold CV (see README, "Topic model").
+Single-label (one topic per page, the shipped default):
+
+    TF-IDF of words and word pairs   (sublinear tf, so a long article is
+    [+ of character n-grams]          not dominated by its most repeated words)
+      → NaiveBayesSVM                (a linear SVM per topic on features scaled
+                                      by naive Bayes log-count ratios)
+      → temperature scaling          (margins → probabilities that sum to one
+                                      and can be taken at their word)
+
+It only ever sees the body lines of a page. The settings (word pairs,
+C=0.3, words seen in at least two documents) were chosen by 3-fold CV on
+the 20 Newsgroups *training* split; the test splits and BBC News were not
+used to choose them (README, "Topic benchmarks").
+
+Multi-label (``MultiLabelTopicModel``, for schemes such as Reuters where a
+story has several topics): one logistic regression per topic.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 
-def topic_tfidf(ngram_max: int = 1) -> TfidfVectorizer:
+def topic_tfidf(ngram_max: int = 1, min_df: int = 1) -> TfidfVectorizer:
     """Words of the body, sublinear tf, accents folded; shared by both topic models."""
-    return TfidfVectorizer(sublinear_tf=True, ngram_range=(1, ngram_max),
+    return TfidfVectorizer(sublinear_tf=True, ngram_range=(1, ngram_max), min_df=min_df,
                            strip_accents="unicode", dtype=np.float32)
 
 
-def default_topic_pipeline(C: float = 100.0, ngram_max: int = 1) -> Pipeline:
+def topic_features(ngram_max: int = 2, min_df: int = 2, char_ngrams: bool = False):
+    """Word (and optionally character) TF-IDF of the body.
+
+    Character n-grams within words (2-5 characters) catch spelling variants,
+    inflections and e-mail/host fragments that whole words split apart: on
+    20 Newsgroups they add about 0.7 points of accuracy, but they make the
+    model about 4× larger and prediction about 20× slower (≈ 3.5 ms per
+    2,000-character article against 0.2 ms), so they are off by default.
+    """
+    words = topic_tfidf(ngram_max, min_df)
+    if not char_ngrams:
+        return words
+    characters = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=min_df,
+                                 sublinear_tf=True, strip_accents="unicode", dtype=np.float32)
+    return FeatureUnion([("words", words), ("characters", characters)])
+
+
+def default_topic_pipeline(C: float = 0.3, ngram_max: int = 2, min_df: int = 2,
+                           char_ngrams: bool = False) -> Pipeline:
+    """The single-label topic pipeline; ``predict_proba`` rows sum to one.
+
+    Probabilities come from temperature scaling (one parameter, fitted on
+    3-fold out-of-fold margins of the training data, then the SVM is refitted
+    on all of it): the margins are divided by a temperature before a
+    softmax. Unlike isotonic or per-class sigmoid calibration it cannot
+    change which topic comes first, so accuracy is untouched.
+    """
     return Pipeline([
-        ("tfidf", topic_tfidf(ngram_max)),
-        ("classifier", LogisticRegression(C=C, max_iter=2000)),
+        ("tfidf", topic_features(ngram_max, min_df, char_ngrams)),
+        ("classifier", CalibratedClassifierCV(NaiveBayesSVM(C=C), method="temperature",
+                                              cv=3, ensemble=False)),
     ])
+
+
+class NaiveBayesSVM(ClassifierMixin, BaseEstimator):
+    """Linear SVM on features scaled by naive Bayes log-count ratios (NB-SVM).
+
+    For each topic, every feature is first multiplied by its naive Bayes
+    log-count ratio: how much more often (``alpha``-smoothed) documents of
+    that topic contain it than the other documents. A linear SVM then
+    separates the topic from the rest on the scaled features. The scaling
+    tells the SVM up front which words are topical, which a plain SVM must
+    learn from few examples (Wang & Manning, "Baselines and Bigrams", ACL
+    2012). It folds into the SVM's weights, so the fitted model is a plain
+    linear model: one weight per feature and topic.
+
+    ``y`` is a vector of labels (one-vs-rest over ``classes_``) or a 0/1
+    indicator matrix (one binary problem per column; ``predict`` then gives
+    an indicator matrix too). ``decision_function``
+    gives one margin per topic (with two classes, scikit-learn's convention:
+    one margin, positive for ``classes_[1]``); see
+    ``default_topic_pipeline`` for probabilities.
+    """
+
+    def __init__(self, C: float = 1.0, alpha: float = 1.0):
+        self.C = C
+        self.alpha = alpha
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=(np.float64, np.float32),
+                             multi_output=True)
+        X = sparse.csr_matrix(X)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        self.multilabel_ = y.ndim == 2
+        if self.multilabel_:  # indicator matrix: one binary problem per column
+            self.classes_ = np.arange(y.shape[1])
+            targets = y.astype(bool)
+        else:
+            self.classes_, codes = np.unique(y, return_inverse=True)
+            if len(self.classes_) < 2:
+                raise ValueError("NaiveBayesSVM needs at least two classes; the data has one class")
+            targets = codes[:, None] == np.arange(len(self.classes_))
+            if len(self.classes_) == 2:  # one problem, as scikit-learn's binary models do
+                targets = targets[:, 1:]
+        present = X.copy()
+        present.data = (present.data != 0).astype(np.float32)
+        self.coef_ = np.zeros((targets.shape[1], X.shape[1]), dtype=np.float32)
+        self.intercept_ = np.zeros(targets.shape[1])
+        for k in range(targets.shape[1]):
+            inside = targets[:, k]
+            if inside.all() or not inside.any():  # one side empty: a constant answer
+                self.intercept_[k] = 1.0 if inside.all() else -1.0
+                continue
+            ratio = self._log_count_ratio(present, inside)
+            svm = LinearSVC(C=self.C).fit(X @ sparse.diags(ratio), inside)
+            self.coef_[k] = svm.coef_[0] * ratio
+            self.intercept_[k] = svm.intercept_[0]
+        return self
+
+    def _log_count_ratio(self, present, inside) -> np.ndarray:
+        within = self.alpha + np.asarray(present[inside].sum(axis=0)).ravel()
+        outside = self.alpha + np.asarray(present[~inside].sum(axis=0)).ravel()
+        return (np.log(within / within.sum()) - np.log(outside / outside.sum())).astype(np.float32)
+
+    def decision_function(self, X) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False)
+        margins = np.asarray(X @ self.coef_.T) + self.intercept_
+        return margins.ravel() if self._binary else margins
+
+    def predict(self, X) -> np.ndarray:
+        margins = self.decision_function(X)
+        if self.multilabel_:
+            return (margins > 0).astype(int)
+        if self._binary:
+            return self.classes_[(margins > 0).astype(int)]
+        return self.classes_[margins.argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    @property
+    def _binary(self) -> bool:
+        return not self.multilabel_ and len(self.classes_) == 2
 
 
 class MultiLabelTopicModel(ClassifierMixin, BaseEstimator):

@@ -171,3 +171,99 @@ def test_reuters_folder_without_modapte_stories_is_a_clear_error(tmp_path):
     (tmp_path / "reut2-000.sgm").write_text(_story(1, "TRAIN", ["x"], "T", "B", has_topics="NO"))
     with pytest.raises(DataError, match="no ModApte stories"):
         read_reuters_modapte(tmp_path)
+
+
+# -- the single-label pipeline: NB-SVM + temperature scaling ----------------------
+
+SPORT = ["the striker scored a late goal and the team won the match",
+         "the coach praised the team after the cup match and the goal"]
+POLITICS = ["the minister lost the vote and the party called an election",
+            "the election campaign of the party and the minister's vote"]
+TECH = ["the new chip makes the computer and its software run faster",
+        "the software update for the computer chip fixes a bug"]
+
+
+def _three_topics(copies=4):
+    texts, topics = [], []
+    for topic, examples in (("sport", SPORT), ("politics", POLITICS), ("tech", TECH)):
+        for i in range(copies):
+            texts += [f"{text} story {topic}{i}" for text in examples]
+            topics += [topic] * len(examples)
+    return texts, np.array(topics)
+
+
+def test_nbsvm_passes_scikit_learn_estimator_checks():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    from classifier.topic_model import NaiveBayesSVM
+
+    # Log-count ratios are built for sparse non-negative counts (TF-IDF), not
+    # for the dense Gaussian blobs of this one check.
+    check_estimator(NaiveBayesSVM(), expected_failed_checks={
+        "check_classifiers_train": "naive Bayes ratios need count-like features"})
+
+
+def test_nbsvm_weights_fold_the_log_count_ratios_into_one_linear_model():
+    from scipy import sparse
+
+    from classifier.topic_model import NaiveBayesSVM
+
+    counts = sparse.csr_matrix(np.array([[2, 0, 1], [1, 0, 1], [0, 3, 1], [0, 1, 1]], float))
+    model = NaiveBayesSVM(C=1.0).fit(counts, ["a", "a", "b", "b"])
+    assert model.coef_.shape == (1, 3)  # binary: one margin, positive for classes_[1]
+    # The third feature is in every document: its ratio is 0, so is its weight.
+    assert model.coef_[0, 2] == 0.0 and model.coef_[0, 0] < 0 < model.coef_[0, 1]
+    assert list(model.predict(counts)) == ["a", "a", "b", "b"]
+    indicators = np.array([[1, 0], [1, 1], [0, 1], [0, 1]])
+    multilabel = NaiveBayesSVM().fit(counts, indicators)
+    assert multilabel.predict(counts).shape == (4, 2)
+    assert multilabel.decision_function(counts).shape == (4, 2)
+
+
+def test_temperature_scaling_gives_distributions_without_changing_the_ranking():
+    from classifier.topic_model import default_topic_pipeline
+
+    texts, topics = _three_topics()
+    model = default_topic_pipeline(min_df=1).fit(texts, topics)
+    queries = ["a late goal won the match", "the party minister", "software bug", "weather"]
+    probabilities = model.predict_proba(queries)
+    assert np.allclose(probabilities.sum(axis=1), 1.0) and (probabilities >= 0).all()
+    svm = model.named_steps["classifier"].calibrated_classifiers_[0].estimator
+    margins = svm.decision_function(model.named_steps["tfidf"].transform(queries))
+    assert (probabilities.argmax(axis=1) == margins.argmax(axis=1)).all()
+    assert list(model.predict(queries[:3])) == ["sport", "politics", "tech"]
+
+
+def test_character_ngrams_recognise_word_forms_never_seen_in_training():
+    from classifier.topic_model import default_topic_pipeline
+
+    texts, topics = _three_topics()
+    words = default_topic_pipeline(min_df=1).fit(texts, topics)
+    both = default_topic_pipeline(min_df=1, char_ngrams=True).fit(texts, topics)
+    unseen = ["strikers scoring goals"]  # none of these words is in the training texts
+    assert words.named_steps["tfidf"].transform(unseen).nnz == 0
+    assert both.predict(unseen)[0] == "sport"
+
+
+def test_training_takes_the_settings_a_search_reports(tmp_path, topic_table):
+    import json as json_module
+
+    from training.__main__ import main
+
+    out = tmp_path / "models"
+    assert main(["topics", "--data", str(topic_table), "--out", str(out), "--cv", "0",
+                 "--setting", "C=1", "--setting", "char_ngrams=yes"]) == 0
+    manifest = json_module.loads((out / "manifest.json").read_text())
+    entry = manifest["models"]["topic_model"]
+    assert entry["training_data"]["settings"] == {"C": 1.0, "char_ngrams": True}
+    assert "characters" in entry["parameters"]["pipeline"]
+
+
+@pytest.mark.parametrize("setting, message", [("C", "NAME=VALUE"), ("alpha=1", "unknown setting"),
+                                              ("char_ngrams=maybe", "not a valid value")])
+def test_training_refuses_a_bad_setting(tmp_path, topic_table, capsys, setting, message):
+    from training.__main__ import main
+
+    assert main(["topics", "--data", str(topic_table), "--out", str(tmp_path),
+                 "--setting", setting]) == 2
+    assert message in capsys.readouterr().err

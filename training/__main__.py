@@ -24,7 +24,7 @@ from .lines import (cross_validate_lines, fit_line_model, gold_texts, label_ceil
 from classifier.progress import say
 from .report import print_line_report, print_threshold_sweep, print_topic_report, write_json
 from .topic_data import is_multilabel, load_topic_data
-from .search import SEARCHABLE, parse_grid, search_topics
+from .search import SEARCHABLE, parse_grid, parse_settings, search_topics
 from .topics import cross_validate_topics, fit_topic_model
 
 DEFAULT_CACHE = Path(".cache")
@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     _training_options(topics, data_help="folder-per-topic trees and/or .csv/.jsonl/.parquet "
                                         "files with text, topic",
                       cv_default=5, cv_help="stratified CV folds for the manifest's metrics")
+    _setting_option(topics)
 
     search = commands.add_parser("search", help="search the topic pipeline's settings by CV")
     search.add_argument("model", choices=["topics"], help="the pipeline to tune")
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--cv", type=int, default=5, help="number of folds")
     evaluate.add_argument("--report", metavar="FILE.json", help="write the JSON report here")
     _cache_option(evaluate)
+    _setting_option(evaluate)
     return parser
 
 
@@ -79,6 +81,13 @@ def _training_options(parser, data_help: str, cv_default: int, cv_help: str):
     parser.add_argument("--data", nargs="+", required=True, metavar="PATH", help=data_help)
     parser.add_argument("--out", required=True, metavar="DIR", help="models folder to write")
     parser.add_argument("--cv", type=int, default=cv_default, help=f"{cv_help} (0: skip)")
+
+
+def _setting_option(parser):
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="a topic pipeline setting other than the default "
+                             f"({', '.join(SEARCHABLE)}; e.g. the best of 'search topics'); "
+                             "repeat for several")
 
 
 def _cache_option(parser):
@@ -120,13 +129,15 @@ def train_topics(args) -> dict:
     data = load_topic_data(args.data)
     say(f"{len(data)} documents, {len(topic_counts(data))} topics"
         + (" (multi-label)" if is_multilabel(data) else ""))
-    metrics = cross_validate_topics(data, args.cv) if args.cv else {
+    settings = parse_settings(args.setting, multilabel=is_multilabel(data))
+    metrics = cross_validate_topics(data, args.cv, **settings) if args.cv else {
         "note": "cross-validation skipped (--cv 0)"}
     started = time.time()
-    model = fit_topic_model(data)
+    model = fit_topic_model(data, **settings)
     summary = {"paths": [str(p) for p in args.data], "documents": int(len(data)),
                "fit_seconds": round(time.time() - started, 1),
-               "multilabel": is_multilabel(data), "topics": topic_counts(data)}
+               "multilabel": is_multilabel(data), "settings": settings,
+               "topics": topic_counts(data)}
     return save_model(args.out, TOPIC_MODEL, model, summary, metrics,
                       {"pipeline": repr(model)})
 
@@ -150,8 +161,10 @@ def evaluate(args) -> dict:
         print_threshold_sweep(report)
     else:
         data = load_topic_data(args.data)
-        report = cross_validate_topics(data, args.cv)
+        settings = parse_settings(args.setting, multilabel=is_multilabel(data))
+        report = cross_validate_topics(data, args.cv, **settings)
         report["data"] = {"paths": [str(p) for p in args.data]}
+        report["settings"] = settings
         print_topic_report(report)
     report["measured"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     if args.report:

@@ -1,11 +1,13 @@
 """Hyperparameter search for the topic pipeline, on the user's own data.
 
-    python -m training search topics --data PATH... --grid C=1,10,100 --grid ngram_max=1,2
+    python -m training search topics --data PATH... --grid C=0.1,0.3,1 --grid ngram_max=1,2
 
 Every combination of the grid is scored by stratified k-fold
 cross-validation (the same folds for all), the fits running in parallel
-joblib workers (``--jobs``). Grid names are the topic pipeline's settings
-(``SEARCHABLE``); the report lists every combination, best first.
+joblib workers (``--jobs``). Grid names are the settings of
+``default_topic_pipeline`` (``SEARCHABLE``); the report lists every
+combination, best first, and ``python -m training topics`` takes the
+winner's settings as options.
 """
 
 from __future__ import annotations
@@ -15,19 +17,25 @@ import time
 
 import pandas as pd
 from joblib import Parallel, delayed
-from sklearn.base import clone
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from classifier.topic_model import default_topic_pipeline
 
-# name -> (pipeline parameter, how a value is read from the command line)
+def _yes_or_no(value: str) -> bool:
+    if value.lower() in ("1", "true", "yes"):
+        return True
+    if value.lower() in ("0", "false", "no"):
+        return False
+    raise ValueError(value)
+
+
+# default_topic_pipeline keyword -> how a value is read from the command line
 SEARCHABLE = {
-    "C": ("classifier__C", float),
-    "ngram_max": ("tfidf__ngram_range", lambda value: (1, int(value))),
-    "min_df": ("tfidf__min_df", lambda value: float(value) if "." in value else int(value)),
-    "max_df": ("tfidf__max_df", float),
-    "sublinear_tf": ("tfidf__sublinear_tf", lambda value: value.lower() in ("1", "true", "yes")),
+    "C": float,
+    "ngram_max": int,
+    "min_df": int,
+    "char_ngrams": _yes_or_no,
 }
 
 
@@ -48,19 +56,38 @@ def parse_grid(entries: list[str]) -> dict:
     return grid
 
 
+# The multi-label model (classifier.topic_model.MultiLabelTopicModel) has these.
+MULTILABEL_SEARCHABLE = ("C", "ngram_max")
+
+
+def parse_settings(entries: list[str], multilabel: bool = False) -> dict:
+    """``["C=1", "char_ngrams=yes"]`` -> ``{"C": 1.0, "char_ngrams": True}``."""
+    settings = {}
+    for entry in entries:
+        name, equals, value = (part.strip() for part in entry.partition("="))
+        known = MULTILABEL_SEARCHABLE if multilabel else tuple(SEARCHABLE)
+        if not equals or not value:
+            raise ValueError(f"setting {entry!r}: expected NAME=VALUE")
+        if name not in known:
+            raise ValueError(f"setting {entry!r}: unknown setting {name!r} for a "
+                             f"{'multi' if multilabel else 'single'}-label topic model; "
+                             f"choose among {', '.join(known)}")
+        settings.update(_pipeline_parameters({name: value}))
+    return settings
+
+
 def _pipeline_parameters(setting: dict) -> dict:
     parameters = {}
     for name, value in setting.items():
-        target, read = SEARCHABLE[name]
         try:
-            parameters[target] = read(value)
+            parameters[name] = SEARCHABLE[name](value)
         except ValueError:
             raise ValueError(f"{name}={value!r} is not a valid value") from None
     return parameters
 
 
 def _score_one(texts, topics, train, test, parameters):
-    model = clone(default_topic_pipeline()).set_params(**parameters)
+    model = default_topic_pipeline(**parameters)
     model.fit([texts[i] for i in train], topics[train])
     predicted = model.predict([texts[i] for i in test])
     return (accuracy_score(topics[test], predicted),
