@@ -4,18 +4,21 @@
     make bench-topics
 
 * **BBC News**: stratified 5-fold CV (shuffled, seed 0) accuracy and
-  macro-F1 of the default topic pipeline; the out-of-fold probabilities
-  give the reliability diagram and the expected calibration error.
+  macro-F1; the out-of-fold probabilities give the reliability diagram and
+  the expected calibration error. The same folds' models also classify
+  each test article's headline and first paragraph alone (short input).
 * **20 Newsgroups bydate**: trained on the training split, accuracy and
   macro-F1 on the test split, with the posts as distributed (headers kept)
   and with headers, signatures and quotes removed (``training/corpora.py``).
 * **Reuters-21578 ModApte**, 90 topics, multi-label: micro- and macro-F1
   on the test split of :class:`~classifier.topic_model.MultiLabelTopicModel`.
 
-For every set also: the same data through a plain TF-IDF + linear SVM
-(scikit-learn defaults, one-vs-rest for Reuters) as a baseline measured in
-the same run, the fit time of our model on the training data, and the size
-of its joblib file. Writes ``reports/bench-topics.{json,md}`` and PNGs
+Single-label sets are measured with the default topic pipeline ("ours") and
+with character n-grams added ("ours + char n-grams"). For every set also:
+the same data through a plain TF-IDF + linear SVM (scikit-learn defaults,
+one-vs-rest for Reuters) as a baseline measured in the same run, the fit
+time of our models on the training data, the size of their joblib files
+and their prediction time per document. Writes ``reports/bench-topics.{json,md}`` and PNGs
 (reliability diagrams, confusion matrices) beside them.
 """
 
@@ -72,28 +75,56 @@ def single_label_scores(truth, predicted) -> dict:
             "macro_f1": round(float(f1_score(truth, predicted, average="macro")), 4)}
 
 
+# The single-label pipelines measured: the shipped default, and the same with
+# character n-grams (more accurate on some corpora, slower; README).
+VARIANTS = {"ours": {}, "ours + char n-grams": {"char_ngrams": True}}
+
+
+def lead(text: str) -> str:
+    """Headline and first paragraph: the first two non-blank lines."""
+    return "\n".join([line for line in text.split("\n") if line.strip()][:2])
+
+
 def bench_bbc(root: Path, out: Path, folds: int = 5) -> dict:
     data = read_bbc(root)
-    texts, topics = data["text"].tolist(), data["topic"].to_numpy()
+    texts, topics = data["text"].tolist(), data["topic"].to_numpy(dtype=object)
+    leads = [lead(text) for text in texts]
     classes = np.unique(topics)
-    probabilities = np.zeros((len(texts), len(classes)))
-    baseline = np.empty(len(texts), dtype=object)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-    for fold, (train, test) in enumerate(splitter.split(texts, topics), 1):
-        say(f"bbc fold {fold}/{folds}")
-        train_texts, test_texts = [texts[i] for i in train], [texts[i] for i in test]
-        model = default_topic_pipeline().fit(train_texts, topics[train])
-        probabilities[test] = model.predict_proba(test_texts)
-        baseline[test] = svm_baseline().fit(train_texts, topics[train]).predict(test_texts)
-    predicted = classes[probabilities.argmax(axis=1)]
-    model, seconds = timed_fit(default_topic_pipeline(), texts, topics)
-    calibration = reliability(probabilities, topics, classes)
-    _plots(out, "bbc", calibration, topics, predicted, classes)
+    splits = list(splitter.split(texts, topics))
+    results = {}
+    for variant, settings in VARIANTS.items():
+        probabilities = np.zeros((len(texts), len(classes)))
+        short = np.empty(len(texts), dtype=object)
+        for fold, (train, test) in enumerate(splits, 1):
+            say(f"bbc, {variant}: fold {fold}/{folds}")
+            model = default_topic_pipeline(**settings).fit([texts[i] for i in train],
+                                                           topics[train])
+            probabilities[test] = model.predict_proba([texts[i] for i in test])
+            short[test] = model.predict([leads[i] for i in test])
+        predicted = classes[probabilities.argmax(axis=1)]
+        model, seconds = timed_fit(default_topic_pipeline(**settings), texts, topics)
+        calibration = reliability(probabilities, topics, classes)
+        if not settings:
+            _plots(out, "bbc", calibration, topics, predicted, classes)
+        results[variant] = {
+            **single_label_scores(topics, predicted), "ece": calibration["ece"],
+            "lead_accuracy": round(float(accuracy_score(topics, short.astype(str))), 4),
+            "fit_seconds": seconds, "model_mb": model_megabytes(model),
+            "predict_ms_per_doc": predict_milliseconds(model, texts)}
+    baseline = np.empty(len(texts), dtype=object)
+    baseline_short = np.empty(len(texts), dtype=object)
+    for train, test in splits:
+        svm = svm_baseline().fit([texts[i] for i in train], topics[train])
+        baseline[test] = svm.predict([texts[i] for i in test])
+        baseline_short[test] = svm.predict([leads[i] for i in test])
+    results["TF-IDF + linear SVM"] = {
+        **single_label_scores(topics, baseline.astype(str)),
+        "lead_accuracy": round(float(accuracy_score(topics, baseline_short.astype(str))), 4)}
     return {"split": f"stratified {folds}-fold CV (shuffled, seed 0)",
             "documents": len(texts), "topics": len(classes),
-            "ours": {**single_label_scores(topics, predicted), "fit_seconds": seconds,
-                     "model_mb": model_megabytes(model), "ece": calibration["ece"]},
-            "tfidf_linear_svm": single_label_scores(topics, baseline.astype(str))}
+            "lead": "headline + first paragraph of each test article, models trained on "
+                    "full articles", "models": results}
 
 
 def bench_20newsgroups(root: Path, out: Path, strip: bool) -> dict:
@@ -101,22 +132,36 @@ def bench_20newsgroups(root: Path, out: Path, strip: bool) -> dict:
     test = read_20newsgroups(root, "test", strip=strip)
     name = "20newsgroups" + ("-stripped" if strip else "")
     say(f"{name}: {len(train)} training, {len(test)} test posts")
-    model, seconds = timed_fit(default_topic_pipeline(), train["text"].tolist(),
-                               train["topic"].to_numpy())
-    probabilities = model.predict_proba(test["text"].tolist())
-    classes = model.classes_
-    predicted = classes[probabilities.argmax(axis=1)]
-    truth = test["topic"].to_numpy()
-    baseline = svm_baseline().fit(train["text"].tolist(), train["topic"].to_numpy())
-    calibration = reliability(probabilities, truth, classes)
-    _plots(out, name, calibration, truth, predicted, classes)
+    train_texts, test_texts = train["text"].tolist(), test["text"].tolist()
+    truth = test["topic"].to_numpy(dtype=object)
+    results = {}
+    for variant, settings in VARIANTS.items():
+        say(f"{name}, {variant}")
+        model, seconds = timed_fit(default_topic_pipeline(**settings), train_texts,
+                                   train["topic"].to_numpy(dtype=object))
+        probabilities = model.predict_proba(test_texts)
+        classes = model.classes_
+        predicted = classes[probabilities.argmax(axis=1)]
+        calibration = reliability(probabilities, truth, classes)
+        if not settings:
+            _plots(out, name, calibration, truth, predicted, classes)
+        results[variant] = {**single_label_scores(truth, predicted), "ece": calibration["ece"],
+                            "fit_seconds": seconds, "model_mb": model_megabytes(model),
+                            "predict_ms_per_doc": predict_milliseconds(model, test_texts)}
+    baseline = svm_baseline().fit(train_texts, train["topic"].to_numpy(dtype=object))
+    results["TF-IDF + linear SVM"] = single_label_scores(truth, baseline.predict(test_texts))
     return {"split": "bydate train / test", "headers": "removed with signatures and quotes"
             if strip else "kept (as distributed)",
             "documents": {"train": len(train), "test": len(test)}, "topics": len(classes),
-            "ours": {**single_label_scores(truth, predicted), "fit_seconds": seconds,
-                     "model_mb": model_megabytes(model), "ece": calibration["ece"]},
-            "tfidf_linear_svm": single_label_scores(
-                truth, baseline.predict(test["text"].tolist()))}
+            "models": results}
+
+
+def predict_milliseconds(model, texts, count: int = 500) -> float:
+    """Mean time to predict one document's topic probabilities, in batches."""
+    sample = texts[:count]
+    started = time.perf_counter()
+    model.predict_proba(sample)
+    return round(1000 * (time.perf_counter() - started) / len(sample), 2)
 
 
 def bench_reuters(root: Path) -> dict:
@@ -139,9 +184,9 @@ def bench_reuters(root: Path) -> dict:
     return {"split": "ModApte (LEWISSPLIT, TOPICS=YES), topics with a training and a test story",
             "documents": {"train": len(train), "test": len(test)},
             "topics": len(model.classes_),
-            "ours": {**scores(predicted), "fit_seconds": seconds,
-                     "model_mb": model_megabytes(model)},
-            "tfidf_linear_svm": scores(baseline)}
+            "models": {"ours (multi-label)": {**scores(predicted), "fit_seconds": seconds,
+                                              "model_mb": model_megabytes(model)},
+                       "TF-IDF + linear SVM": scores(baseline)}}
 
 
 def _plots(out: Path, name: str, calibration: dict, truth, predicted, classes) -> None:
@@ -177,16 +222,20 @@ def _plots(out: Path, name: str, calibration: dict, truth, predicted, classes) -
 
 def markdown(report: dict) -> str:
     rows = [f"Measured {report['measured']} ({report['machine']}).", "",
-            "| set | split | metric | ours | TF-IDF + linear SVM (same run) | fit (s) | "
-            "model (MB) |", "|---|---|---|---:|---:|---:|---:|"]
+            "| set | model | accuracy / micro-F1 | macro-F1 | ECE | headline + 1st paragraph "
+            "| fit (s) | model (MB) | predict (ms/doc) |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+
+    def cell(entry, key, form="{:.4f}"):
+        return form.format(entry[key]) if key in entry else ""
     for name, entry in report["sets"].items():
-        ours, svm = entry["ours"], entry["tfidf_linear_svm"]
-        for metric in [m for m in ("accuracy", "micro_f1", "macro_f1") if m in ours]:
-            first = metric == next(m for m in ("accuracy", "micro_f1") if m in ours)
-            rows.append(f"| {name} | {entry['split'] if first else ''} | {metric} | "
-                        f"{ours[metric]:.4f} | {svm[metric]:.4f} | "
-                        f"{ours['fit_seconds'] if first else ''} | "
-                        f"{ours['model_mb'] if first else ''} |")
+        for model, scores in entry["models"].items():
+            main_metric = "accuracy" if "accuracy" in scores else "micro_f1"
+            rows.append(" | ".join([
+                f"| {name}", model, cell(scores, main_metric), cell(scores, "macro_f1"),
+                cell(scores, "ece", "{:.3f}"), cell(scores, "lead_accuracy"),
+                cell(scores, "fit_seconds", "{}"), cell(scores, "model_mb", "{}"),
+                cell(scores, "predict_ms_per_doc", "{}")]) + " |")
     return "\n".join(rows)
 
 

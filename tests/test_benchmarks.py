@@ -83,10 +83,13 @@ def test_topic_benchmark_reports_every_set_with_plots(tmp_path):
     assert list(report["sets"]) == ["bbc", "20newsgroups",
                                     "20newsgroups (no headers, signatures, quotes)",
                                     "reuters-21578 ModApte"]
-    assert report["sets"]["bbc"]["ours"]["accuracy"] > 0.9
-    assert 0 <= report["sets"]["bbc"]["ours"]["ece"] <= 1
+    bbc = report["sets"]["bbc"]["models"]
+    assert set(bbc) == {"ours", "ours + char n-grams", "TF-IDF + linear SVM"}
+    assert bbc["ours"]["accuracy"] > 0.9 and 0 <= bbc["ours"]["ece"] <= 1
+    assert 0 <= bbc["ours"]["lead_accuracy"] <= 1 and bbc["ours"]["predict_ms_per_doc"] > 0
     reuters = report["sets"]["reuters-21578 ModApte"]
-    assert reuters["topics"] == 3 and 0 < reuters["ours"]["micro_f1"] <= 1
+    assert reuters["topics"] == 3 and 0 < reuters["models"]["ours (multi-label)"]["micro_f1"] <= 1
+    assert "| bbc | ours + char n-grams |" in Path(f"{out}.md").read_text()
     pngs = sorted(p.name for p in out.parent.glob("*.png"))
     assert pngs == ["topics-20newsgroups-stripped.png", "topics-20newsgroups.png",
                     "topics-bbc.png"]
