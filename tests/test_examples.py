@@ -82,8 +82,7 @@ def test_related_ranking_recommendation_lists_are_boilerplate(clf, name):
 
 
 @known_gap("BBC's politics class is UK politics; Xi-Putin diplomacy reads as business "
-           "(China, Russia, growth, cooperation). The logistic model shipped before the "
-           "NB-SVM had the first page right by 0.50 to 0.40, the second wrong", FIRST, SECOND)
+           "(China, Russia, growth, cooperation); see README, Known gaps", FIRST, SECOND)
 def test_topic_is_politics_not_the_chrome_s_finance_or_scams(clf, name):
     _, page = labels(clf, name)
     assert page.topic == "politics"
