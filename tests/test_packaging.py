@@ -1,5 +1,6 @@
 """The shipped models must be found after a normal, non-editable install."""
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -11,8 +12,13 @@ def test_wheel_ships_the_models_inside_the_package(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
                     "-w", str(tmp_path), str(ROOT)], check=True, cwd=tmp_path)
     (wheel,) = tmp_path.glob("pageclassifier-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    for name in ("manifest.json", "line_model.joblib", "topic_model.joblib"):
-        assert f"classifier/_models/{name}" in names
+    archive = zipfile.ZipFile(wheel)
+    names = set(archive.namelist())
+    # Every artifact the shipped manifest points at (their names carry a
+    # content hash, so they are read from the manifest, not hard-coded).
+    manifest = json.loads(archive.read("classifier/_models/manifest.json"))
+    assert set(manifest["models"]) == {"line_model", "html_model", "topic_model"}
+    for entry in manifest["models"].values():
+        assert f"classifier/_models/{entry['file']}" in names
     assert "training/__main__.py" in names
     assert not any(name.startswith(("tests/", "models/")) for name in names)
