@@ -22,6 +22,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from classifier.topic_model import default_topic_pipeline
 
+
 def _yes_or_no(value: str) -> bool:
     if value.lower() in ("1", "true", "yes"):
         return True
