@@ -32,9 +32,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 
-def topic_tfidf(ngram_max: int = 1, min_df: int = 1) -> TfidfVectorizer:
-    """Words of the body, sublinear tf, accents folded; shared by both topic models."""
-    return TfidfVectorizer(sublinear_tf=True, ngram_range=(1, ngram_max), min_df=min_df,
+def topic_tfidf(ngram_max: int = 1, min_df: int = 1, analyzer: str = "word",
+                ngram_min: int = 1) -> TfidfVectorizer:
+    """TF-IDF of the body, sublinear tf, accents folded; every topic feature
+    (words for both topic models, character n-grams optionally) is one."""
+    return TfidfVectorizer(analyzer=analyzer, sublinear_tf=True,
+                           ngram_range=(ngram_min, ngram_max), min_df=min_df,
                            strip_accents="unicode", dtype=np.float32)
 
 
@@ -43,15 +46,14 @@ def topic_features(ngram_max: int = 2, min_df: int = 2, char_ngrams: bool = Fals
 
     Character n-grams within words (2-5 characters) catch spelling variants,
     inflections and e-mail/host fragments that whole words split apart: on
-    20 Newsgroups they add about 0.7 points of accuracy, but they make the
-    model about 4× larger and prediction about 20× slower (≈ 3.5 ms per
-    2,000-character article against 0.2 ms), so they are off by default.
+    20 Newsgroups they add about half a point of accuracy, but the model
+    grows 1.8-2.4x and prediction is 4-8x slower (``make bench-topics``), so
+    they are off by default.
     """
     words = topic_tfidf(ngram_max, min_df)
     if not char_ngrams:
         return words
-    characters = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=min_df,
-                                 sublinear_tf=True, strip_accents="unicode", dtype=np.float32)
+    characters = topic_tfidf(5, min_df, analyzer="char_wb", ngram_min=2)
     return FeatureUnion([("words", words), ("characters", characters)])
 
 
