@@ -40,17 +40,22 @@ SEARCHABLE = {
 }
 
 
+def _name_and_value(entry: str, what: str, form: str, known) -> tuple[str, str]:
+    """Split a ``NAME=VALUE`` command-line entry, refusing an unknown name."""
+    name, equals, value = (part.strip() for part in entry.partition("="))
+    if not equals or not value:
+        raise ValueError(f"{what} {entry!r}: expected {form}")
+    if name not in known:
+        raise ValueError(f"{what} {entry!r}: unknown setting {name!r}; "
+                         f"choose among {', '.join(known)}")
+    return name, value
+
+
 def parse_grid(entries: list[str]) -> dict:
     """``["C=1,10", "ngram_max=1,2"]`` -> ``{"C": ["1", "10"], "ngram_max": ["1", "2"]}``."""
     grid = {}
     for entry in entries:
-        name, equals, values = entry.partition("=")
-        name = name.strip()
-        if not equals or not values.strip():
-            raise ValueError(f"grid entry {entry!r}: expected NAME=VALUE[,VALUE...]")
-        if name not in SEARCHABLE:
-            raise ValueError(f"grid entry {entry!r}: unknown setting {name!r}; "
-                             f"choose among {', '.join(SEARCHABLE)}")
+        name, values = _name_and_value(entry, "grid entry", "NAME=VALUE[,VALUE...]", SEARCHABLE)
         grid[name] = [value.strip() for value in values.split(",") if value.strip()]
     if not grid:
         raise ValueError("give at least one --grid NAME=VALUE[,VALUE...]")
@@ -63,16 +68,11 @@ MULTILABEL_SEARCHABLE = ("C", "ngram_max")
 
 def parse_settings(entries: list[str], multilabel: bool = False) -> dict:
     """``["C=1", "char_ngrams=yes"]`` -> ``{"C": 1.0, "char_ngrams": True}``."""
+    what = f"setting for a {'multi' if multilabel else 'single'}-label topic model"
+    known = MULTILABEL_SEARCHABLE if multilabel else tuple(SEARCHABLE)
     settings = {}
     for entry in entries:
-        name, equals, value = (part.strip() for part in entry.partition("="))
-        known = MULTILABEL_SEARCHABLE if multilabel else tuple(SEARCHABLE)
-        if not equals or not value:
-            raise ValueError(f"setting {entry!r}: expected NAME=VALUE")
-        if name not in known:
-            raise ValueError(f"setting {entry!r}: unknown setting {name!r} for a "
-                             f"{'multi' if multilabel else 'single'}-label topic model; "
-                             f"choose among {', '.join(known)}")
+        name, value = _name_and_value(entry, what, "NAME=VALUE", known)
         settings.update(_pipeline_parameters({name: value}))
     return settings
 
