@@ -102,16 +102,11 @@ def bench_bbc(root: Path, out: Path, folds: int = 5) -> dict:
                                                            topics[train])
             probabilities[test] = model.predict_proba([texts[i] for i in test])
             short[test] = model.predict([leads[i] for i in test])
-        predicted = classes[probabilities.argmax(axis=1)]
         model, seconds = timed_fit(default_topic_pipeline(**settings), texts, topics)
-        calibration = reliability(probabilities, topics, classes)
-        if not settings:
-            _plots(out, "bbc", calibration, topics, predicted, classes)
         results[variant] = {
-            **single_label_scores(topics, predicted), "ece": calibration["ece"],
-            "lead_accuracy": round(float(accuracy_score(topics, short.astype(str))), 4),
-            "fit_seconds": seconds, "model_mb": model_megabytes(model),
-            "predict_ms_per_doc": predict_milliseconds(model, texts)}
+            **variant_scores(probabilities, topics, classes, model, seconds, texts,
+                             out, plot_name=None if settings else "bbc"),
+            "lead_accuracy": single_label_scores(topics, short.astype(str))["accuracy"]}
     baseline = np.empty(len(texts), dtype=object)
     baseline_short = np.empty(len(texts), dtype=object)
     for train, test in splits:
@@ -120,7 +115,7 @@ def bench_bbc(root: Path, out: Path, folds: int = 5) -> dict:
         baseline_short[test] = svm.predict([leads[i] for i in test])
     results["TF-IDF + linear SVM"] = {
         **single_label_scores(topics, baseline.astype(str)),
-        "lead_accuracy": round(float(accuracy_score(topics, baseline_short.astype(str))), 4)}
+        "lead_accuracy": single_label_scores(topics, baseline_short.astype(str))["accuracy"]}
     return {"split": f"stratified {folds}-fold CV (shuffled, seed 0)",
             "documents": len(texts), "topics": len(classes),
             "lead": "headline + first paragraph of each test article, models trained on "
@@ -139,21 +134,30 @@ def bench_20newsgroups(root: Path, out: Path, strip: bool) -> dict:
         say(f"{name}, {variant}")
         model, seconds = timed_fit(default_topic_pipeline(**settings), train_texts,
                                    train["topic"].to_numpy(dtype=object))
-        probabilities = model.predict_proba(test_texts)
         classes = model.classes_
-        predicted = classes[probabilities.argmax(axis=1)]
-        calibration = reliability(probabilities, truth, classes)
-        if not settings:
-            _plots(out, name, calibration, truth, predicted, classes)
-        results[variant] = {**single_label_scores(truth, predicted), "ece": calibration["ece"],
-                            "fit_seconds": seconds, "model_mb": model_megabytes(model),
-                            "predict_ms_per_doc": predict_milliseconds(model, test_texts)}
+        results[variant] = variant_scores(model.predict_proba(test_texts), truth, classes,
+                                          model, seconds, test_texts, out,
+                                          plot_name=None if settings else name)
     baseline = svm_baseline().fit(train_texts, train["topic"].to_numpy(dtype=object))
     results["TF-IDF + linear SVM"] = single_label_scores(truth, baseline.predict(test_texts))
     return {"split": "bydate train / test", "headers": "removed with signatures and quotes"
             if strip else "kept (as distributed)",
             "documents": {"train": len(train), "test": len(test)}, "topics": len(classes),
             "models": results}
+
+
+def variant_scores(probabilities, truth, classes, model, seconds: float, texts, out: Path,
+                   plot_name: str | None = None) -> dict:
+    """Scores of one single-label pipeline from its test probabilities, and
+    the fitted ``model``'s cost; with ``plot_name``, also its reliability
+    diagram and confusion matrix beside the report ``out``."""
+    predicted = classes[probabilities.argmax(axis=1)]
+    calibration = reliability(probabilities, truth, classes)
+    if plot_name is not None:
+        _plots(out, plot_name, calibration, truth, predicted, classes)
+    return {**single_label_scores(truth, predicted), "ece": calibration["ece"],
+            "fit_seconds": seconds, "model_mb": model_megabytes(model),
+            "predict_ms_per_doc": predict_milliseconds(model, texts)}
 
 
 def predict_milliseconds(model, texts, count: int = 500) -> float:
