@@ -267,3 +267,16 @@ def test_training_refuses_a_bad_setting(tmp_path, topic_table, capsys, setting, 
     assert main(["topics", "--data", str(topic_table), "--out", str(tmp_path),
                  "--setting", setting]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_data_too_small_for_the_word_threshold_gets_a_hint(tmp_path, capsys):
+    from training.__main__ import main
+
+    table = tmp_path / "tiny.csv"
+    rows = [("alpha beta", "a"), ("gamma delta", "b"), ("epsilon zeta", "a"),
+            ("eta theta", "b"), ("iota kappa", "a"), ("lambda mu", "b")]
+    table.write_text("text,topic\n" + "".join(f"{text},{topic}\n" for text, topic in rows))
+    assert main(["topics", "--data", str(table), "--out", str(tmp_path / "m"), "--cv", "0"]) == 2
+    assert "--setting min_df=1" in capsys.readouterr().err
+    assert main(["topics", "--data", str(table), "--out", str(tmp_path / "m"), "--cv", "0",
+                 "--setting", "min_df=1"]) == 0

@@ -210,6 +210,9 @@ def main(argv=None) -> int:
             return 0
     except (ClassifierError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
+        if "no terms remain" in str(error):  # scikit-learn's words for an empty vocabulary
+            print("hint: the topic pipeline keeps words found in at least 2 training "
+                  "documents; on very small data use --setting min_df=1", file=sys.stderr)
         return 2
     print(json.dumps({"saved": str(Path(args.out) / entry["file"]), "sha256": entry["sha256"],
                       "bytes": entry["bytes"]}, indent=2))
