@@ -50,7 +50,9 @@ yourself yourselves one two would could may might must shall its it's that's
 """.split())
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SENTENCE_END = re.compile(r"""[.!?…]["'”’)\]]*$""")
+# A line ends a sentence when it ends with one of these, then any closing marks.
+_SENTENCE_ENDERS = ".!?…"
+_SENTENCE_CLOSERS = "\"'”’)]"
 _SENTENCE_BREAK = re.compile(r"""[.!?…]["'”’)\]]*\s+[A-Z"“‘(]""")
 _BULLET = re.compile(r"^\s*(?:[-–—•·*▪►»>]|\d{1,2}[.)])\s")
 _SEPARATOR = re.compile(r"\s[|>»/·•]\s|\s?[|»›]\s?")
@@ -60,10 +62,11 @@ _DATE = re.compile(
     r"|\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{1,2}:\d{2}\b",
     re.IGNORECASE)
 _LEGAL_PHRASES = ("©", "(c)", "copyright", "all rights reserved", "privacy policy", "terms of")
-_SEPARATOR_CHAR = re.compile(r"[|>»/·•›]")
+# Every _SEPARATOR match holds one of these: lines without any skip the pattern.
+_SEPARATOR_CHARS = "|>»/·•›"
 _URL = re.compile(r"https?://|www\.|\.com\b|@\w+\.", re.IGNORECASE)
 _LABEL_PREFIX = re.compile(r"^\s*[\w ]{1,20}:\s*\S")
-_QUOTE = re.compile(r"[\"“”«»]")
+_QUOTE_CHARS = "\"“”«»"
 _NUMBER_IN_PARENS = re.compile(r"\(\d+\)\s*$")
 
 
@@ -111,9 +114,48 @@ class LineShape(_StatelessTransformer):
 
     def transform(self, X):
         texts = [text.strip() for text in X["text"].tolist()]
-        letters, uppers, digits = _character_counts(texts)
-        rows = [_shape(*args) for args in zip(texts, letters, uppers, digits)]
-        out = np.array(rows, dtype=np.float32).reshape(len(texts), len(self.feature_names_))
+        n = len(texts)
+        chars = character_counts(texts)
+        n_chars = chars["chars"]
+        n_words = chars["words"]
+        # Ratios are 0 for a line without words / characters / letters.
+        per_word = np.maximum(n_words, 1)
+        per_char = np.maximum(n_chars, 1)
+        spaces = np.fromiter((text.count(" ") for text in texts), dtype=np.int64, count=n)
+        punctuation = n_chars - chars["letters"] - chars["digits"] - spaces
+        out = np.zeros((n, len(self.feature_names_)), dtype=np.float64)
+        out[:, 0] = [math.log1p(value) for value in n_chars.tolist()]
+        out[:, 1] = [math.log1p(value) for value in n_words.tolist()]
+        out[:, 2] = chars["word_chars"] / per_word
+        # (Some upper-case characters are not letters, e.g. circled Ⓐ.)
+        out[:, 3] = np.where(chars["letters"] > 0, chars["uppers"], 0) / np.maximum(
+            chars["letters"], 1)
+        out[:, 4] = chars["capitalised"] / per_word
+        out[:, 5] = chars["digits"] / per_char
+        out[:, 6] = punctuation / per_char
+        out[:, 7] = _function_words(texts, n_words) / per_word
+        out[:, 12] = [math.log1p(value) for value in _sentence_breaks(texts).tolist()]
+        out[:, 18] = chars["quotes"] > 0
+        # The rest are per-line string tests; cheap exact pre-checks skip the
+        # costly patterns on most lines: every date has a digit, every URL a
+        # "." or ":", every separator one of a few characters.
+        has_digit = (chars["digits"] > 0).tolist()
+        has_separator = (chars["separators"] > 0).tolist()
+        for i, text in enumerate(texts):
+            sentence = text.rstrip(_SENTENCE_CLOSERS)
+            out[i, 8] = bool(sentence) and sentence[-1] in _SENTENCE_ENDERS
+            out[i, 9] = text.endswith(":")
+            out[i, 10] = _BULLET.match(text) is not None
+            out[i, 11] = has_separator[i] and _SEPARATOR.search(text) is not None
+            out[i, 13] = text.count(",")
+            out[i, 14] = has_digit[i] and _DATE.search(text) is not None
+            lowered = text.lower()
+            out[i, 15] = _has_legal_phrase(lowered)
+            out[i, 16] = _may_hold_url(text, lowered) and _URL.search(text) is not None
+            out[i, 17] = _LABEL_PREFIX.match(text) is not None
+            out[i, 19] = text.endswith(")") and _NUMBER_IN_PARENS.search(text) is not None
+        out[:, 13] = np.where(n_words > 0, out[:, 13], 0.0) / per_word
+        out = out.astype(np.float32)
         # The same line twice in a page (teasers, repeated menus) is chrome.
         # (A Counter, not a pandas groupby: same counts, a tenth of the time.)
         keys = list(zip(X["page"].tolist(), X["text"].tolist()))
@@ -127,18 +169,30 @@ def _has_legal_phrase(lowered: str) -> bool:
     return any(phrase in lowered for phrase in _LEGAL_PHRASES)
 
 
-_IS_ALPHA, _IS_UPPER, _IS_DIGIT = 1, 2, 4
+def _may_hold_url(text: str, lowered: str) -> bool:
+    """A necessary condition for _URL, much cheaper on long lines: each of
+    its alternatives holds "://", "www.", ".com" or "@" (no character
+    case-folds to w, c, o or m but their own capitals)."""
+    return "://" in text or "@" in text or "www." in lowered or ".com" in lowered
+
+
+# Bit flags of a character. _IS_WORD is what the regex \w matches
+# (str.isalnum() or "_", checked for every code point).
+_IS_ALPHA, _IS_UPPER, _IS_DIGIT, _IS_WORD, _IS_QUOTE, _IS_SEPARATOR = 1, 2, 4, 8, 16, 32
 _BMP_CLASSES = None
 
 
 def _character_flags(ch: str) -> int:
     return ((_IS_ALPHA if ch.isalpha() else 0) | (_IS_UPPER if ch.isupper() else 0)
-            | (_IS_DIGIT if ch.isdigit() else 0))
+            | (_IS_DIGIT if ch.isdigit() else 0)
+            | (_IS_WORD if ch.isalnum() or ch == "_" else 0)
+            | (_IS_QUOTE if ch in _QUOTE_CHARS else 0)
+            | (_IS_SEPARATOR if ch in _SEPARATOR_CHARS else 0))
 
 
 def _bmp_classes() -> np.ndarray:
-    """Bit flags (alpha, upper, digit) of every code point below 65536, as
-    Python's str methods define them; built once, on first use (~30 ms)."""
+    """Bit flags of every code point below 65536, as Python's str methods
+    define them; built once, on first use (~50 ms)."""
     global _BMP_CLASSES
     if _BMP_CLASSES is None:
         table = np.zeros(65536, dtype=np.uint8)
@@ -148,58 +202,72 @@ def _bmp_classes() -> np.ndarray:
     return _BMP_CLASSES
 
 
-def _character_counts(texts: list[str]):
-    """Letters, upper-case letters and digits of each text, in one numpy pass
-    over all texts (a Python loop over characters cost a third of prediction)."""
-    lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=len(texts))
+def character_counts(texts: list[str]) -> dict:
+    """Per text: characters, letters, upper-case letters, digits, quote and
+    separator marks, words (runs of \\w, as ``re.findall(r"\\w+")`` finds
+    them), their characters, and words starting with a capital.
+
+    One numpy pass over the code points of all texts: a Python loop over
+    characters, or a regex call per line, cost a third of prediction.
+    """
+    n = len(texts)
+    lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=n)
     codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    in_bmp = codes < 65536
-    flags = np.zeros(len(codes), dtype=np.uint8)
-    flags[in_bmp] = _bmp_classes()[codes[in_bmp]]
-    for index in np.flatnonzero(~in_bmp):  # emoji, historic scripts: rare
+    table = _bmp_classes()
+    beyond_bmp = np.flatnonzero(codes >= 65536)  # emoji, historic scripts: rare
+    flags = table[np.minimum(codes, 65535)]
+    for index in beyond_bmp:
         flags[index] = _character_flags(chr(codes[index]))
     ends = np.cumsum(lengths)
     starts = ends - lengths
-    counts = []
-    for bit in (_IS_ALPHA, _IS_UPPER, _IS_DIGIT):
-        running = np.concatenate([[0], np.cumsum((flags & bit) != 0)])
-        counts.append((running[ends] - running[starts]).tolist())
+    word = (flags & _IS_WORD) != 0
+    # A word starts at a word character whose predecessor is not one, or
+    # that opens its text (texts are concatenated without a separator).
+    word_start = word.copy()
+    word_start[1:] &= ~word[:-1]
+    opening = starts[lengths > 0]
+    word_start[opening] = word[opening]
+    capitalised = word_start & ((flags & _IS_UPPER) != 0)
+    # One bit per count, summed per text in one pass: bit k of a character's
+    # byte is flag k, bit 6 "starts a word", bit 7 "starts a capitalised word".
+    bits = flags | (word_start.view(np.uint8) << 6) | (capitalised.view(np.uint8) << 7)
+    columns = np.unpackbits(bits[:, None], axis=1, bitorder="little")
+    # reduceat needs in-range, increasing indices: sum from a zero row
+    # appended at the end, and zero the empty texts.
+    columns = np.vstack([columns, np.zeros((1, 8), dtype=np.uint8)])
+    sums = np.add.reduceat(columns, np.minimum(starts, len(codes)), axis=0, dtype=np.int64)
+    sums[lengths == 0] = 0
+    counts = dict(zip(["letters", "uppers", "digits", "word_chars", "quotes", "separators",
+                       "words", "capitalised"], sums.T))
+    counts["chars"] = lengths
     return counts
 
 
-def _shape(text: str, letters: int, uppers: int, digits: int) -> list:
-    n_chars = len(text)
-    tokens = _WORD.findall(text)
-    n_words = len(tokens)
-    spaces = text.count(" ")
-    punctuation = n_chars - letters - digits - spaces
-    lower_tokens = [token.lower() for token in tokens]
-    return [
-        math.log1p(n_chars),
-        math.log1p(n_words),
-        (sum(map(len, tokens)) / n_words) if n_words else 0.0,
-        uppers / letters if letters else 0.0,
-        (sum(token[0].isupper() for token in tokens) / n_words) if n_words else 0.0,
-        digits / n_chars if n_chars else 0.0,
-        punctuation / n_chars if n_chars else 0.0,
-        (sum(token in _FUNCTION_WORDS for token in lower_tokens) / n_words) if n_words else 0.0,
-        float(bool(_SENTENCE_END.search(text))),
-        float(text.endswith(":")),
-        float(bool(_BULLET.match(text))),
-        # Cheap exact pre-checks skip the costly patterns on most lines: every
-        # date has a digit, every URL a "." or ":", every separator one of
-        # a few characters, every legal phrase one of a few literals.
-        float(bool(_SEPARATOR_CHAR.search(text)) and bool(_SEPARATOR.search(text))),
-        math.log1p(len(_SENTENCE_BREAK.findall(text))),
-        (text.count(",") / n_words) if n_words else 0.0,
-        float(digits > 0 and bool(_DATE.search(text))),
-        float(_has_legal_phrase(text.lower())),
-        float(("." in text or ":" in text) and bool(_URL.search(text))),
-        float(bool(_LABEL_PREFIX.match(text))),
-        float(bool(_QUOTE.search(text))),
-        float(bool(_NUMBER_IN_PARENS.search(text))),
-        0.0,  # repeats_in_page, filled per page in transform()
-    ]
+def _joined(texts: list[str]) -> tuple[str, np.ndarray]:
+    """The texts joined by NUL, and where each starts. No pattern used on it
+    matches NUL, so no match spans two texts (a NUL inside a text splits
+    matches just as it does there)."""
+    starts = np.cumsum([0] + [len(text) + 1 for text in texts[:-1]])
+    return "\0".join(texts), starts
+
+
+def _function_words(texts: list[str], n_words: np.ndarray) -> np.ndarray:
+    """Function words per text, from one tokenisation of all texts."""
+    joined, _ = _joined(texts)
+    tokens = _WORD.findall(joined)
+    is_function = np.fromiter(map(_FUNCTION_WORDS.__contains__, map(str.lower, tokens)),
+                              dtype=np.bool_, count=len(tokens))
+    # The tokens come text by text, n_words of each.
+    owner = np.repeat(np.arange(len(texts)), n_words)
+    return np.bincount(owner[is_function], minlength=len(texts))
+
+
+def _sentence_breaks(texts: list[str]) -> np.ndarray:
+    """Matches of _SENTENCE_BREAK per text, from one scan of all texts."""
+    joined, starts = _joined(texts)
+    positions = [match.start() for match in _SENTENCE_BREAK.finditer(joined)]
+    owner = np.searchsorted(starts, positions, side="right") - 1
+    return np.bincount(owner, minlength=len(texts))
 
 
 # Short lines that open a section of comments or of links to other pages.

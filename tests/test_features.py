@@ -100,3 +100,76 @@ def test_title_overlap_finds_the_headline():
     assert out[2, 0] == 1.0  # every word of the headline is in the title line
     assert out[3, 0] == 0.0
     assert 0 < out[1, 0] < 1  # "site" repeats, "name view" does not
+
+
+# -- LineShape against a plain per-line reference ----------------------------
+# LineShape computes its columns for all lines at once (character tables,
+# one regex scan of the joined text). This is the straightforward per-line
+# definition it must reproduce exactly.
+import math  # noqa: E402
+import re  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from classifier import features  # noqa: E402
+
+
+def reference_shape(text: str) -> list:
+    text = text.strip()
+    n_chars = len(text)
+    tokens = re.findall(r"\w+", text)
+    n_words = len(tokens)
+    letters = sum(ch.isalpha() for ch in text)
+    uppers = sum(ch.isupper() for ch in text)
+    digits = sum(ch.isdigit() for ch in text)
+    punctuation = n_chars - letters - digits - text.count(" ")
+    return [
+        math.log1p(n_chars), math.log1p(n_words),
+        (sum(map(len, tokens)) / n_words) if n_words else 0.0,
+        uppers / letters if letters else 0.0,
+        (sum(token[0].isupper() for token in tokens) / n_words) if n_words else 0.0,
+        digits / n_chars if n_chars else 0.0,
+        punctuation / n_chars if n_chars else 0.0,
+        (sum(token.lower() in features._FUNCTION_WORDS for token in tokens) / n_words)
+        if n_words else 0.0,
+        float(bool(re.search(r"""[.!?…]["'”’)\]]*$""", text))),
+        float(text.endswith(":")),
+        float(bool(features._BULLET.match(text))),
+        float(bool(features._SEPARATOR.search(text))),
+        math.log1p(len(features._SENTENCE_BREAK.findall(text))),
+        (text.count(",") / n_words) if n_words else 0.0,
+        float(bool(features._DATE.search(text))),
+        float(any(phrase in text.lower() for phrase in features._LEGAL_PHRASES)),
+        float(bool(features._URL.search(text))),
+        float(bool(features._LABEL_PREFIX.match(text))),
+        float(bool(re.search(r"[\"“”«»]", text))),
+        float(bool(features._NUMBER_IN_PARENS.search(text))),
+    ]
+
+
+def assert_shape_matches_reference(texts):
+    X = pd.DataFrame({"text": texts, "page": 0})
+    got = LineShape().fit(X).transform(X)[:, :-1]  # repeats_in_page: per page, below
+    expected = np.array([reference_shape(text) for text in texts], dtype=np.float32)
+    np.testing.assert_array_equal(got, expected.reshape(got.shape))
+
+
+def test_line_shape_equals_per_line_definition_on_real_shapes():
+    assert_shape_matches_reference([
+        "- Related story here", "This is a full sentence, with a comma.", "Date: 2024-01-01",
+        "Home » News » World", "Posted by jane_doe on Jan 5 at 10:30", "Comments (12)",
+        "He said: “It's over.” Then he left. The end!)", "© 2012 Site. All Rights Reserved.",
+        "Visit www.example.com or mail a@b.org.", "1. First", "ÉCOLE d'été ÀÖ Ünïcode 😀 x²",
+        "İstanbul ſtraße K", "a\x00b c\x00 d", "tab\there", "___ 42 _x_", "", " ",
+        "Ends with ellipsis…", "Question?'", "tail ) ", "Ⅻ ½ ٣ numbers", ",", "Ⓐ Ⓑ", "-- ,",
+        "HTTP://X.COM", "WWW.SITE.ORG", "me@host.net", "x.Com y",
+    ])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+                | st.text(alphabet=" .,!?:;-–•»|/()\"'”’“«»©aAbB1209_\x00\téÉİſ😀…",
+                          max_size=40), max_size=8))
+def test_line_shape_equals_per_line_definition(texts):
+    assert_shape_matches_reference(texts)
