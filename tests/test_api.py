@@ -82,16 +82,35 @@ def test_big_batches_are_scored_in_runs_of_whole_pages(clf, monkeypatch):
     passes = []
     real = line_model.StackedLineClassifier._body_proba
 
-    def counted(self, X, bounds, parallel):
+    def counted(self, X, bounds):
         passes.append(X["page"].nunique())
         assert bounds[0] == 0 and bounds[-1] == len(X) and len(bounds) == passes[-1] + 1
-        return real(self, X, bounds, parallel)
+        return real(self, X, bounds)
 
     monkeypatch.setattr(line_model, "ROWS_PER_PASS", 15)
     monkeypatch.setattr(line_model.StackedLineClassifier, "_body_proba", counted)
     assert clf.predict_many(texts) == in_one_pass
     # Several passes, none splitting a page (the long last page goes alone).
     assert len(passes) > 3 and sum(passes) == len(texts) and passes[-1] == 1
+
+
+def test_second_stage_block_size_does_not_change_scores(clf, monkeypatch):
+    from classifier import line_model
+
+    texts = [synthetic_page(seed)[1] for seed in range(6)]
+    expected = clf.predict_many(texts)
+    trees = clf.line_model.second_stage_
+    blocks = []
+
+    def recorded(X):
+        blocks.append(len(X))
+        return type(trees).predict_proba(trees, X)
+
+    monkeypatch.setattr(line_model, "SECOND_STAGE_BLOCK", 7)
+    monkeypatch.setattr(trees, "predict_proba", recorded)
+    assert clf.predict_many(texts) == expected
+    n_lines = sum(len(page.lines) for page in expected)
+    assert sum(blocks) == n_lines and max(blocks) == 7 and len(blocks) >= n_lines // 7
 
 
 def test_predictions_are_deterministic_across_threads(clf):
