@@ -321,16 +321,16 @@ class SectionMarkers(_StatelessTransformer):
         out[:, 7] = neighbour_window(meta[:, None], bounds, offsets=(), window_sizes=(11,))[:, 0]
         for start, stop in zip(bounds[:-1], bounds[1:]):
             out[start:stop, 8] = np.log1p(np.cumsum(meta[start:stop]) - meta[start:stop])
+        page_start = bounds[:-1][page_index(bounds)]
+        position = np.arange(len(texts))
         for column, marks in ((0, comment), (3, links)):
             out[:, column] = marks
-            for start, stop in zip(bounds[:-1], bounds[1:]):
-                last = -1
-                for i in range(start, stop):
-                    if last >= 0:
-                        out[i, column + 1] = 1.0
-                        out[i, column + 2] = np.log1p(i - last)
-                    if marks[i]:
-                        last = i
+            # The last heading strictly above each line, if it is on the line's page.
+            last_at_or_above = np.maximum.accumulate(np.where(marks, position, -1))
+            above = np.concatenate([[-1], last_at_or_above[:-1]])
+            seen = above >= page_start
+            out[:, column + 1] = seen
+            out[seen, column + 2] = np.log1p(position[seen] - above[seen])
         return out
 
 
@@ -352,20 +352,20 @@ class TitleOverlap(_StatelessTransformer):
     def transform(self, X):
         word_sets = [frozenset(_WORD.findall(text.lower())) for text in X["text"].tolist()]
         bounds = page_bounds(X["page"])
-        out = np.zeros((len(word_sets), 2), dtype=np.float32)
+        shares, covers = [0.0] * len(word_sets), [0.0] * len(word_sets)
         for start, stop in zip(bounds[:-1], bounds[1:]):
-            heads = range(start, min(start + self.n_first, stop))
+            heads = [(j, word_sets[j]) for j in range(start, min(start + self.n_first, stop))
+                     if word_sets[j]]
             for i in range(start, stop):
                 words = word_sets[i]
                 if not words:
                     continue
-                for j in heads:
-                    if j == i or not word_sets[j]:
-                        continue
-                    common = len(words & word_sets[j])
-                    out[i, 0] = max(out[i, 0], common / len(words))
-                    out[i, 1] = max(out[i, 1], common / len(word_sets[j]))
-        return out
+                for j, head in heads:
+                    if j != i:
+                        common = len(words & head)
+                        shares[i] = max(shares[i], common / len(words))
+                        covers[i] = max(covers[i], common / len(head))
+        return np.array([shares, covers], dtype=np.float32).T.reshape(len(word_sets), 2)
 
 
 def _word_counts(X) -> np.ndarray:
