@@ -21,6 +21,7 @@ so a model can use the page structure, not only the words.
 from __future__ import annotations
 
 import codecs
+import functools
 import html as html_entities
 import re
 from dataclasses import dataclass, field
@@ -45,7 +46,6 @@ _BLOCK_TAGS = frozenset(
     summary table tbody td tfoot th thead tr ul caption""".split()
 )
 
-_WHITESPACE = re.compile(r"\s+")
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.IGNORECASE
 )
@@ -201,10 +201,13 @@ class _BlockBuilder:
         if text:
             self.parts.append(text)
             if in_link:
-                self.link_chars += len(_WHITESPACE.sub(" ", text).strip())
+                self.link_chars += len(_collapse_whitespace(text))
 
     def flush(self):
-        text = _WHITESPACE.sub(" ", "".join(self.parts)).strip()
+        if not self.parts:
+            self.link_chars = 0
+            return
+        text = _collapse_whitespace("".join(self.parts))
         if text and self.owner is not None:
             tag, ancestors, words, depth = self.owner
             if tag == "li":
@@ -217,9 +220,20 @@ class _BlockBuilder:
         self.link_chars = 0
 
 
-def _attribute_words(element) -> tuple:
-    value = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-    return tuple(w for w in re.split(r"[^a-z0-9]+", value) if w)
+def _collapse_whitespace(text: str) -> str:
+    # Collapses runs of whitespace (str.isspace, the same set as regex \s)
+    # to one space and strips the ends; faster than a regex substitution.
+    return " ".join(text.split())
+
+
+_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _attribute_words(class_and_id: str) -> tuple:
+    """Lower-cased words of an element's class and id values (pages repeat
+    the same few values many times, hence the cache)."""
+    return tuple(w for w in _NOT_ALPHANUMERIC.split(class_and_id.lower()) if w)
 
 
 def html_to_blocks(html: bytes | str) -> list[Block]:
@@ -238,7 +252,7 @@ def html_to_blocks(html: bytes | str) -> list[Block]:
     title = root.find("head/title")
     if title is None:
         title = root.find(".//title")
-    title_text = _WHITESPACE.sub(" ", "".join(title.itertext())).strip() if title is not None else ""
+    title_text = _collapse_whitespace("".join(title.itertext())) if title is not None else ""
     if title_text:
         builder.blocks.append(Block(text=title_text, tag="title", ancestors=("html", "head")))
     body = root.find("body")
@@ -262,8 +276,9 @@ def html_to_blocks(html: bytes | str) -> list[Block]:
             stack.append(("tail", element, (ancestors, words, in_link, in_pre, depth)))
             continue
         # Most elements have neither class nor id: skip the split for them.
-        own_words = (words + _attribute_words(element)
-                     if element.get("class") or element.get("id") else words)
+        class_value, id_value = element.get("class"), element.get("id")
+        own_words = (words + _attribute_words(f"{class_value or ''} {id_value or ''}")
+                     if class_value or id_value else words)
         is_block = tag in _BLOCK_TAGS
         if is_block:
             builder.flush()
