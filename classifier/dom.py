@@ -134,20 +134,28 @@ def dom_text_vectorizer(n_features: int = 2 ** 16):
     )
 
 
-def _attribute_pattern(keys) -> re.Pattern:
-    """One regex per group over the space-joined words: a key of four letters
-    or more anywhere in a word, a shorter key as a whole word."""
-    long_keys = [re.escape(key) for key in keys if len(key) > 3]
-    short_keys = [re.escape(key) for key in keys if len(key) <= 3]
-    parts = []
-    if long_keys:
-        parts.append("|".join(long_keys))
-    if short_keys:
-        parts.append(rf"(?<![a-z0-9])(?:{'|'.join(short_keys)})(?![a-z0-9])")
-    return re.compile("|".join(parts))
+class _KeywordGroup:
+    """Whether space-joined class/id words hold one of a group's keys: a key
+    of four letters or more anywhere in a word, a shorter key as a whole
+    word (a run of [a-z0-9] characters).
+
+    Plain substring and set tests: on a page's long ancestor word strings
+    they are ~10x faster than one regex alternation per group.
+    """
+
+    def __init__(self, keys):
+        self.long_keys = tuple(key for key in keys if len(key) > 3)
+        self.short_keys = frozenset(key for key in keys if len(key) <= 3)
+
+    def search(self, attributes: str) -> bool:
+        if any(key in attributes for key in self.long_keys):
+            return True
+        return bool(self.short_keys) and not self.short_keys.isdisjoint(
+            _NOT_ALPHANUMERIC.split(attributes))
 
 
-_PATTERNS = {name: _attribute_pattern(keys) for name, keys in _ATTRIBUTE_GROUPS.items()}
+_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
+_KEYWORD_GROUPS = {name: _KeywordGroup(keys) for name, keys in _ATTRIBUTE_GROUPS.items()}
 
 
 class DomLayout(_StatelessTransformer):
@@ -205,4 +213,4 @@ def _path_flags(path: str) -> list:
 
 
 def _attribute_flags(attributes: str) -> list:
-    return [pattern.search(attributes) is not None for pattern in _PATTERNS.values()]
+    return [group.search(attributes) for group in _KEYWORD_GROUPS.values()]

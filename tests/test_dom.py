@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import classifier
 from classifier.dom import DomLayout, DomTokens, dom_line_table
@@ -69,6 +71,32 @@ def test_short_keys_match_whole_words_only():
     layout = DomLayout().transform(table)
     promo = list(DomLayout.feature_names_).index("class_promo")
     assert layout[:, promo].tolist() == [0.0, 1.0]
+
+
+def _reference_keyword_pattern(keys):
+    """The definition of a keyword group as one regex (a long key anywhere,
+    a short key as a whole [a-z0-9] word)."""
+    import re
+
+    long_keys = "|".join(re.escape(key) for key in keys if len(key) > 3)
+    short_keys = "|".join(re.escape(key) for key in keys if len(key) <= 3)
+    parts = ([long_keys] if long_keys else []) + (
+        [rf"(?<![a-z0-9])(?:{short_keys})(?![a-z0-9])"] if short_keys else [])
+    return re.compile("|".join(parts))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["ad", "ads", "header", "nav", "navbar", "x", "comment",
+                                 "commentlist", "tags", "tag", "ad2", "2ad", "bad", "dates",
+                                 "meta", "more", "text", "foot", "lead", "c0mment"])
+                | st.text(alphabet="adsnvtgmeo0129-_ A", max_size=8), max_size=6))
+def test_keyword_groups_match_their_regex_definition(words):
+    from classifier.dom import _ATTRIBUTE_GROUPS, _KEYWORD_GROUPS
+
+    attributes = " ".join(words)
+    for name, keys in _ATTRIBUTE_GROUPS.items():
+        expected = _reference_keyword_pattern(keys).search(attributes) is not None
+        assert _KEYWORD_GROUPS[name].search(attributes) == expected, (name, attributes)
 
 
 def test_dom_features_need_dom_columns():
