@@ -33,7 +33,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.pipeline import make_pipeline
 
-from .features import _StatelessTransformer, page_bounds
+from .features import DistinctRows, _StatelessTransformer, page_bounds
 
 DOM_COLUMNS = ["tag", "path", "attributes", "link_chars", "depth"]
 
@@ -113,7 +113,7 @@ class DomTokens(_StatelessTransformer):
         # distinct combination's tokens once.
         memo = {}
         out = []
-        for key in zip(X["tag"], X["path"], X["attributes"]):
+        for key in zip(X["tag"].tolist(), X["path"].tolist(), X["attributes"].tolist()):
             tokens = memo.get(key)
             if tokens is None:
                 tag, path, attributes = key
@@ -129,8 +129,9 @@ def dom_text_vectorizer(n_features: int = 2 ** 16):
     """Hashed presence of DOM tokens (binary: a token is there or not)."""
     return make_pipeline(
         DomTokens(),
-        HashingVectorizer(n_features=n_features, token_pattern=r"\S+", lowercase=False,
-                          binary=True, norm="l2", alternate_sign=False),
+        DistinctRows(HashingVectorizer(n_features=n_features, token_pattern=r"\S+",
+                                       lowercase=False, binary=True, norm="l2",
+                                       alternate_sign=False)),
     )
 
 

@@ -173,3 +173,14 @@ def test_line_shape_equals_per_line_definition_on_real_shapes():
                           max_size=40), max_size=8))
 def test_line_shape_equals_per_line_definition(texts):
     assert_shape_matches_reference(texts)
+
+
+def test_distinct_rows_equals_transforming_every_row():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from classifier.features import DistinctRows
+
+    documents = ["tag=p in=div", "tag=li in=nav", "tag=p in=div", "", "tag=li in=nav", "x"]
+    hashing = HashingVectorizer(n_features=2 ** 10, token_pattern=r"\S+", binary=True)
+    once = DistinctRows(hashing).fit(documents)
+    assert (once.transform(documents) != hashing.transform(documents)).nnz == 0
