@@ -137,23 +137,29 @@ class LineShape(_StatelessTransformer):
         out[:, 12] = [math.log1p(value) for value in _sentence_breaks(texts).tolist()]
         out[:, 18] = chars["quotes"] > 0
         # The rest are per-line string tests; cheap exact pre-checks skip the
-        # costly patterns on most lines: every date has a digit, every URL a
-        # "." or ":", every separator one of a few characters.
+        # costly patterns on most lines: every date has a digit, every
+        # separator one of a few characters, every URL one of a few
+        # literals (_may_hold_url).
         has_digit = (chars["digits"] > 0).tolist()
         has_separator = (chars["separators"] > 0).tolist()
-        for i, text in enumerate(texts):
+        tests = []
+        for text, digit, separator in zip(texts, has_digit, has_separator):
             sentence = text.rstrip(_SENTENCE_CLOSERS)
-            out[i, 8] = bool(sentence) and sentence[-1] in _SENTENCE_ENDERS
-            out[i, 9] = text.endswith(":")
-            out[i, 10] = _BULLET.match(text) is not None
-            out[i, 11] = has_separator[i] and _SEPARATOR.search(text) is not None
-            out[i, 13] = text.count(",")
-            out[i, 14] = has_digit[i] and _DATE.search(text) is not None
             lowered = text.lower()
-            out[i, 15] = _has_legal_phrase(lowered)
-            out[i, 16] = _may_hold_url(text, lowered) and _URL.search(text) is not None
-            out[i, 17] = _LABEL_PREFIX.match(text) is not None
-            out[i, 19] = text.endswith(")") and _NUMBER_IN_PARENS.search(text) is not None
+            tests.append((
+                bool(sentence) and sentence[-1] in _SENTENCE_ENDERS,
+                text.endswith(":"),
+                _BULLET.match(text) is not None,
+                separator and _SEPARATOR.search(text) is not None,
+                text.count(","),
+                digit and _DATE.search(text) is not None,
+                _has_legal_phrase(lowered),
+                _may_hold_url(text, lowered) and _URL.search(text) is not None,
+                _LABEL_PREFIX.match(text) is not None,
+                text.endswith(")") and _NUMBER_IN_PARENS.search(text) is not None,
+            ))
+        if tests:
+            out[:, _PER_LINE_TESTS] = np.array(tests, dtype=np.float64)
         out[:, 13] = np.where(n_words > 0, out[:, 13], 0.0) / per_word
         out = out.astype(np.float32)
         # The same line twice in a page (teasers, repeated menus) is chrome.
@@ -163,6 +169,10 @@ class LineShape(_StatelessTransformer):
         out[:, -1] = np.log(np.fromiter((counts[key] for key in keys), dtype=np.float32,
                                         count=len(keys)))
         return out
+
+
+# Columns of LineShape filled by its per-line string tests, in their order.
+_PER_LINE_TESTS = [8, 9, 10, 11, 13, 14, 15, 16, 17, 19]
 
 
 def _has_legal_phrase(lowered: str) -> bool:
@@ -228,17 +238,23 @@ def character_counts(texts: list[str]) -> dict:
     opening = starts[lengths > 0]
     word_start[opening] = word[opening]
     capitalised = word_start & ((flags & _IS_UPPER) != 0)
-    # One bit per count, summed per text in one pass: bit k of a character's
-    # byte is flag k, bit 6 "starts a word", bit 7 "starts a capitalised word".
-    bits = flags | (word_start.view(np.uint8) << 6) | (capitalised.view(np.uint8) << 7)
-    columns = np.unpackbits(bits[:, None], axis=1, bitorder="little")
-    # reduceat needs in-range, increasing indices: sum from a zero row
-    # appended at the end, and zero the empty texts.
-    columns = np.vstack([columns, np.zeros((1, 8), dtype=np.uint8)])
-    sums = np.add.reduceat(columns, np.minimum(starts, len(codes)), axis=0, dtype=np.int64)
-    sums[lengths == 0] = 0
-    counts = dict(zip(["letters", "uppers", "digits", "word_chars", "quotes", "separators",
-                       "words", "capitalised"], sums.T))
+    # Sums over each text's slice, one 1-byte mask at a time (a wider
+    # layout cost tens of MB on a 4,000-line pass of long lines). A zero
+    # appended to each mask keeps every start in range for reduceat, which
+    # gives a wrong sum for an empty slice: empty texts are zeroed after.
+    empty = lengths == 0
+
+    def per_text(mask):
+        padded = np.concatenate([mask.view(np.uint8), np.zeros(1, dtype=np.uint8)])
+        sums = np.add.reduceat(padded, starts, dtype=np.int64)
+        sums[empty] = 0
+        return sums
+
+    counts = {name: per_text(mask) for name, mask in (
+        ("letters", (flags & _IS_ALPHA) != 0), ("uppers", (flags & _IS_UPPER) != 0),
+        ("digits", (flags & _IS_DIGIT) != 0), ("word_chars", word),
+        ("quotes", (flags & _IS_QUOTE) != 0), ("separators", (flags & _IS_SEPARATOR) != 0),
+        ("words", word_start), ("capitalised", capitalised))}
     counts["chars"] = lengths
     return counts
 

@@ -155,6 +155,12 @@ def assert_shape_matches_reference(texts):
     np.testing.assert_array_equal(got, expected.reshape(got.shape))
 
 
+def test_line_shape_handles_empty_texts_anywhere():
+    assert_shape_matches_reference(["", "ab", "", ""])
+    assert_shape_matches_reference(["Ab cd.", ""])
+    assert_shape_matches_reference(["", ""])
+
+
 def test_line_shape_equals_per_line_definition_on_real_shapes():
     assert_shape_matches_reference([
         "- Related story here", "This is a full sentence, with a comma.", "Date: 2024-01-01",
