@@ -5,9 +5,11 @@ PY := $(VENV)/bin/python
 SHARED ?= ../shared/data
 PAGES := $(SHARED)/pages/dragnet $(SHARED)/pages/cleaneval-final $(SHARED)/pages/cleaneval-dev
 BBC := $(SHARED)/topics/bbc
+# Stories from 20 Newsgroups and Reuters for the BBC topics (training/other_sources.py).
+OTHER_SOURCES := .cache/other-sources.jsonl
 EXAMPLE := examples/000_9194ea2d3ca4e63b.txt
 
-.PHONY: run test install models eval eval-lines eval-topics fuzz bench bench-extraction bench-throughput bench-templates bench-topics clean
+.PHONY: run test install models eval eval-lines eval-topics fuzz bench bench-extraction bench-throughput bench-templates bench-topics bench-topic-sources clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,11 +25,14 @@ run: install
 test: install
 	$(PY) -m pytest -q
 
+$(OTHER_SOURCES): | $(VENV)/.installed
+	$(PY) -m training other-sources --topics $(SHARED)/topics --out $@
+
 # Retrain the shipped default models from the shared data (a few minutes).
-models: install
+models: install $(OTHER_SOURCES)
 	$(PY) -m training lines --data $(PAGES) --out models
 	$(PY) -m training html --data $(PAGES) --out models
-	$(PY) -m training topics --data $(BBC) --out models
+	$(PY) -m training topics --data $(BBC) --extra-training $(OTHER_SOURCES) --out models
 
 # Cross-validated figures for the README (reports/*.json).
 eval: eval-lines eval-topics
@@ -35,8 +40,9 @@ eval: eval-lines eval-topics
 eval-lines: install
 	$(PY) -m training evaluate lines --data $(PAGES) --cv 5 --report reports/eval-lines.json
 
-eval-topics: install
-	$(PY) -m training evaluate topics --data $(BBC) --cv 5 --report reports/eval-topics.json
+eval-topics: install $(OTHER_SOURCES)
+	$(PY) -m training evaluate topics --data $(BBC) --extra-training $(OTHER_SOURCES) --cv 5 \
+		--report reports/eval-topics.json
 
 # Benchmarks against peers (installs them into .venv; they are not package
 # dependencies). Results go to reports/bench-*.{json,md} and the README.
@@ -44,7 +50,7 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
-bench: bench-extraction bench-throughput bench-templates bench-topics
+bench: bench-extraction bench-throughput bench-templates bench-topics bench-topic-sources
 
 bench-extraction: $(VENV)/.bench-installed
 	$(PY) benchmarks/extraction.py --data $(PAGES) --cv 5
@@ -61,6 +67,10 @@ bench-templates: $(VENV)/.bench-installed
 # Topic models on BBC, 20 Newsgroups and Reuters-21578, standard splits.
 bench-topics: $(VENV)/.bench-installed
 	$(PY) benchmarks/topics.py --topics $(SHARED)/topics
+
+# The BBC topics off BBC: trained with and without other sources (~3 min).
+bench-topic-sources: $(VENV)/.bench-installed
+	$(PY) benchmarks/topic_sources.py --topics $(SHARED)/topics
 
 clean:
 	rm -rf $(VENV) .cache build dist *.egg-info

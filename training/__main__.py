@@ -1,4 +1,4 @@
-"""``python -m training lines|html|topics|search|evaluate ...`` – see ``--help``.
+"""``python -m training lines|html|topics|other-sources|search|evaluate ...`` – see ``--help``.
 
 Retraining writes nothing to ``--out`` unless training succeeded: data is
 read and validated first, the model is fitted, and only then is the
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from classifier.errors import ClassifierError
+from classifier.errors import ClassifierError, DataError
 from classifier.store import HTML_MODEL, LINE_MODEL, TOPIC_MODEL, save_model
 
 from .datasets import load_line_data
@@ -23,6 +23,7 @@ from .lines import (cross_validate_lines, fit_line_model, gold_texts, label_ceil
                     model_input)
 from classifier.progress import say
 from .report import print_line_report, print_threshold_sweep, print_topic_report, write_json
+from .other_sources import PER_TOPIC, other_source_documents
 from .topic_data import is_multilabel, load_topic_data
 from .search import SEARCHABLE, parse_grid, parse_settings, search_topics
 from .topics import cross_validate_topics, fit_topic_model
@@ -51,6 +52,18 @@ def _parser() -> argparse.ArgumentParser:
                                         "files with text, topic",
                       cv_default=5, cv_help="stratified CV folds for the manifest's metrics")
     _setting_option(topics)
+    _extra_training_option(topics)
+
+    sources = commands.add_parser(
+        "other-sources", help="write stories from 20 Newsgroups and Reuters for the BBC "
+                              "topics, to train on with --extra-training")
+    sources.add_argument("--topics", required=True, metavar="DIR",
+                         help="folder holding 20newsgroups/ and reuters21578/ "
+                              "(like shared/data/topics)")
+    sources.add_argument("--out", required=True, metavar="FILE.jsonl", help="where to write them")
+    sources.add_argument("--per-topic", type=int, default=PER_TOPIC,
+                         help=f"documents per topic (default {PER_TOPIC})")
+    sources.add_argument("--seed", type=int, default=0, help="sampling seed")
 
     search = commands.add_parser("search", help="search the topic pipeline's settings by CV")
     search.add_argument("model", choices=["topics"], help="the pipeline to tune")
@@ -73,7 +86,14 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--report", metavar="FILE.json", help="write the JSON report here")
     _cache_option(evaluate)
     _setting_option(evaluate)
+    _extra_training_option(evaluate)
     return parser
+
+
+def _extra_training_option(parser):
+    parser.add_argument("--extra-training", nargs="+", default=[], metavar="PATH",
+                        help="topic data trained on but never scored in cross-validation, "
+                             "e.g. stories from other sources (see 'other-sources')")
 
 
 def _training_options(parser, data_help: str, cv_default: int, cv_help: str):
@@ -125,19 +145,35 @@ def train_lines(args, kind: str = "text") -> dict:
     return entry
 
 
+def _extra_training(args, data):
+    """The --extra-training documents, or None; refused for multi-label data."""
+    if not args.extra_training:
+        return None
+    extra = load_topic_data(args.extra_training)
+    if is_multilabel(data) or is_multilabel(extra):
+        raise DataError("--extra-training is for single-label topic data")
+    say(f"+ {len(extra)} extra training documents (not scored)")
+    return extra
+
+
 def train_topics(args) -> dict:
     data = load_topic_data(args.data)
     say(f"{len(data)} documents, {len(topic_counts(data))} topics"
         + (" (multi-label)" if is_multilabel(data) else ""))
+    extra = _extra_training(args, data)
     settings = parse_settings(args.setting, multilabel=is_multilabel(data))
-    metrics = cross_validate_topics(data, args.cv, **settings) if args.cv else {
+    metrics = cross_validate_topics(data, args.cv, extra=extra, **settings) if args.cv else {
         "note": "cross-validation skipped (--cv 0)"}
     started = time.time()
-    model = fit_topic_model(data, **settings)
+    model = fit_topic_model(data, extra=extra, **settings)
     summary = {"paths": [str(p) for p in args.data], "documents": int(len(data)),
                "fit_seconds": round(time.time() - started, 1),
                "multilabel": is_multilabel(data), "settings": settings,
                "topics": topic_counts(data)}
+    if extra is not None:
+        summary["extra_training"] = {"paths": [str(p) for p in args.extra_training],
+                                     "documents": int(len(extra)),
+                                     "topics": topic_counts(extra)}
     return save_model(args.out, TOPIC_MODEL, model, summary, metrics,
                       {"pipeline": repr(model)})
 
@@ -161,9 +197,11 @@ def evaluate(args) -> dict:
         print_threshold_sweep(report)
     else:
         data = load_topic_data(args.data)
+        extra = _extra_training(args, data)
         settings = parse_settings(args.setting, multilabel=is_multilabel(data))
-        report = cross_validate_topics(data, args.cv, **settings)
-        report["data"] = {"paths": [str(p) for p in args.data]}
+        report = cross_validate_topics(data, args.cv, extra=extra, **settings)
+        report["data"] = {"paths": [str(p) for p in args.data],
+                          "extra_training": [str(p) for p in args.extra_training]}
         report["settings"] = settings
         print_topic_report(report)
     report["measured"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
@@ -171,6 +209,18 @@ def evaluate(args) -> dict:
         write_json(args.report, report)
         say(f"report written to {args.report}")
     return report
+
+
+def write_other_sources(args) -> None:
+    documents = other_source_documents(args.topics, per_topic=args.per_topic, seed=args.seed)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_name(out.name + ".tmp")
+    documents.to_json(temporary, orient="records", lines=True, force_ascii=False)
+    temporary.replace(out)  # never leave a half-written file under the final name
+    counts = documents["topic"].value_counts().sort_index()
+    say(f"{len(documents)} documents written to {out} "
+        f"({', '.join(f'{topic} {count}' for topic, count in counts.items())})")
 
 
 def search(args) -> dict:
@@ -202,6 +252,9 @@ def main(argv=None) -> int:
             entry = train_lines(args, kind="html" if args.command == "html" else "text")
         elif args.command == "topics":
             entry = train_topics(args)
+        elif args.command == "other-sources":
+            write_other_sources(args)
+            return 0
         elif args.command == "search":
             search(args)
             return 0

@@ -15,9 +15,14 @@ from classifier.topic_model import MultiLabelTopicModel, default_topic_pipeline
 from classifier.progress import say
 
 
-def fit_topic_model(data: pd.DataFrame, **parameters):
+def fit_topic_model(data: pd.DataFrame, extra: pd.DataFrame | None = None, **parameters):
     """The single-label pipeline for ``topic`` data, the multi-label model
-    for ``topics`` data (see training/topic_data.py)."""
+    for ``topics`` data (see training/topic_data.py); ``extra`` documents
+    (single-label) are trained on too."""
+    if extra is not None:
+        if "topics" in data.columns:
+            raise ValueError("extra training documents are for single-label data")
+        data = pd.concat([data[["text", "topic"]], extra[["text", "topic"]]], ignore_index=True)
     if "topics" in data.columns:
         return MultiLabelTopicModel(**parameters).fit(data["text"].tolist(),
                                                        data["topics"].tolist())
@@ -25,11 +30,20 @@ def fit_topic_model(data: pd.DataFrame, **parameters):
 
 
 def cross_validate_topics(data: pd.DataFrame, n_splits: int = 5, seed: int = 0,
-                          progress=say, **parameters) -> dict:
+                          progress=say, extra: pd.DataFrame | None = None,
+                          **parameters) -> dict:
     """Stratified k-fold accuracy, macro-F1 and the pooled confusion matrix
-    (single-label); k-fold micro- and macro-F1 (multi-label)."""
+    (single-label); k-fold micro- and macro-F1 (multi-label).
+
+    ``extra`` documents (single-label) join every training fold and are
+    never scored: the figures stay those of ``data``.
+    """
     if "topics" in data.columns:
+        if extra is not None:
+            raise ValueError("extra training documents are for single-label data")
         return cross_validate_multilabel_topics(data, n_splits, seed, progress, **parameters)
+    extra_texts = [] if extra is None else extra["text"].tolist()
+    extra_topics = [] if extra is None else extra["topic"].tolist()
     counts = data["topic"].value_counts()
     if counts.min() < n_splits:
         raise ValueError(f"{n_splits}-fold stratified CV needs {n_splits} documents per topic; "
@@ -42,7 +56,8 @@ def cross_validate_topics(data: pd.DataFrame, n_splits: int = 5, seed: int = 0,
     splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     pipeline = default_topic_pipeline(**parameters)
     for fold, (train, test) in enumerate(splitter.split(texts, topics), 1):
-        model = clone(pipeline).fit([texts[i] for i in train], topics[train])
+        model = clone(pipeline).fit([texts[i] for i in train] + extra_texts,
+                                    list(topics[train]) + extra_topics)
         predicted[test] = model.predict([texts[i] for i in test])
         fold_accuracy.append(accuracy_score(topics[test], predicted[test].astype(str)))
         progress(f"fold {fold}/{n_splits}: accuracy {fold_accuracy[-1]:.4f}")
@@ -58,6 +73,7 @@ def cross_validate_topics(data: pd.DataFrame, n_splits: int = 5, seed: int = 0,
                              "rows_true_columns_predicted":
                                  confusion_matrix(topics, predicted, labels=labels).tolist()},
         "cv": {"folds": n_splits, "stratified": True, "shuffle_seed": seed,
+               "extra_training_documents": len(extra_texts),
                "seconds": round(time.time() - started, 1)},
     }
 
