@@ -26,14 +26,13 @@ these extra columns, made by :func:`dom_line_table`:
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.pipeline import make_pipeline
 
 from .features import DistinctRows, _StatelessTransformer, page_bounds
+from .html import ATTRIBUTE_WORD_BREAK
 
 DOM_COLUMNS = ["tag", "path", "attributes", "link_chars", "depth"]
 
@@ -152,10 +151,9 @@ class _KeywordGroup:
         if any(key in attributes for key in self.long_keys):
             return True
         return bool(self.short_keys) and not self.short_keys.isdisjoint(
-            _NOT_ALPHANUMERIC.split(attributes))
+            ATTRIBUTE_WORD_BREAK.split(attributes))
 
 
-_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
 _KEYWORD_GROUPS = {name: _KeywordGroup(keys) for name, keys in _ATTRIBUTE_GROUPS.items()}
 
 

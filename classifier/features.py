@@ -53,7 +53,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # A line ends a sentence when it ends with one of these, then any closing marks.
 _SENTENCE_ENDERS = ".!?…"
 _SENTENCE_CLOSERS = "\"'”’)]"
-_SENTENCE_BREAK = re.compile(r"""[.!?…]["'”’)\]]*\s+[A-Z"“‘(]""")
+_SENTENCE_BREAK = re.compile(rf"""[{re.escape(_SENTENCE_ENDERS)}][{re.escape(_SENTENCE_CLOSERS)}]*"""
+                             r"""\s+[A-Z"“‘(]""")
 _BULLET = re.compile(r"^\s*(?:[-–—•·*▪►»>]|\d{1,2}[.)])\s")
 _SEPARATOR = re.compile(r"\s[|>»/·•]\s|\s?[|»›]\s?")
 _DATE = re.compile(
@@ -133,8 +134,9 @@ class LineShape(_StatelessTransformer):
         out[:, 4] = chars["capitalised"] / per_word
         out[:, 5] = chars["digits"] / per_char
         out[:, 6] = punctuation / per_char
-        out[:, 7] = _function_words(texts, n_words) / per_word
-        out[:, 12] = [math.log1p(value) for value in _sentence_breaks(texts).tolist()]
+        joined, starts = _joined(texts)
+        out[:, 7] = _function_words(joined, n_words) / per_word
+        out[:, 12] = [math.log1p(value) for value in _sentence_breaks(joined, starts).tolist()]
         out[:, 18] = chars["quotes"] > 0
         # The rest are per-line string tests; cheap exact pre-checks skip the
         # costly patterns on most lines: every date has a digit, every
@@ -263,27 +265,25 @@ def _joined(texts: list[str]) -> tuple[str, np.ndarray]:
     """The texts joined by NUL, and where each starts. No pattern used on it
     matches NUL, so no match spans two texts (a NUL inside a text splits
     matches just as it does there)."""
-    starts = np.cumsum([0] + [len(text) + 1 for text in texts[:-1]])
-    return "\0".join(texts), starts
+    sizes = np.fromiter((len(text) + 1 for text in texts), dtype=np.int64, count=len(texts))
+    return "\0".join(texts), np.cumsum(sizes) - sizes
 
 
-def _function_words(texts: list[str], n_words: np.ndarray) -> np.ndarray:
-    """Function words per text, from one tokenisation of all texts."""
-    joined, _ = _joined(texts)
+def _function_words(joined: str, n_words: np.ndarray) -> np.ndarray:
+    """Function words per text, from one tokenisation of the joined texts."""
     tokens = _WORD.findall(joined)
     is_function = np.fromiter(map(_FUNCTION_WORDS.__contains__, map(str.lower, tokens)),
                               dtype=np.bool_, count=len(tokens))
     # The tokens come text by text, n_words of each.
-    owner = np.repeat(np.arange(len(texts)), n_words)
-    return np.bincount(owner[is_function], minlength=len(texts))
+    owner = np.repeat(np.arange(len(n_words)), n_words)
+    return np.bincount(owner[is_function], minlength=len(n_words))
 
 
-def _sentence_breaks(texts: list[str]) -> np.ndarray:
-    """Matches of _SENTENCE_BREAK per text, from one scan of all texts."""
-    joined, starts = _joined(texts)
+def _sentence_breaks(joined: str, starts: np.ndarray) -> np.ndarray:
+    """Matches of _SENTENCE_BREAK per text, from one scan of the joined texts."""
     positions = [match.start() for match in _SENTENCE_BREAK.finditer(joined)]
     owner = np.searchsorted(starts, positions, side="right") - 1
-    return np.bincount(owner, minlength=len(texts))
+    return np.bincount(owner, minlength=len(starts))
 
 
 # Short lines that open a section of comments or of links to other pages.

@@ -226,14 +226,16 @@ def _collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
-_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
+#: What separates the words of class and id values: a word is a run of
+#: [a-z0-9] (the DOM features' keyword groups match on the same words).
+ATTRIBUTE_WORD_BREAK = re.compile(r"[^a-z0-9]+")
 
 
 @functools.lru_cache(maxsize=4096)
 def _attribute_words(class_and_id: str) -> tuple:
     """Lower-cased words of an element's class and id values (pages repeat
     the same few values many times, hence the cache)."""
-    return tuple(w for w in _NOT_ALPHANUMERIC.split(class_and_id.lower()) if w)
+    return tuple(w for w in ATTRIBUTE_WORD_BREAK.split(class_and_id.lower()) if w)
 
 
 def html_to_blocks(html: bytes | str) -> list[Block]:
