@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from classifier.errors import ClassifierError, DataError
+from classifier.errors import ClassifierError
 from classifier.store import HTML_MODEL, LINE_MODEL, TOPIC_MODEL, save_model
 
 from .datasets import load_line_data
@@ -26,7 +26,7 @@ from .report import print_line_report, print_threshold_sweep, print_topic_report
 from .other_sources import PER_TOPIC, other_source_documents
 from .topic_data import is_multilabel, load_topic_data
 from .search import SEARCHABLE, parse_grid, parse_settings, search_topics
-from .topics import cross_validate_topics, fit_topic_model
+from .topics import cross_validate_topics, fit_topic_model, require_single_label
 
 DEFAULT_CACHE = Path(".cache")
 
@@ -150,8 +150,7 @@ def _extra_training(args, data):
     if not args.extra_training:
         return None
     extra = load_topic_data(args.extra_training)
-    if is_multilabel(data) or is_multilabel(extra):
-        raise DataError("--extra-training is for single-label topic data")
+    require_single_label(data, extra)
     say(f"+ {len(extra)} extra training documents (not scored)")
     return extra
 

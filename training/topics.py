@@ -15,13 +15,18 @@ from classifier.topic_model import MultiLabelTopicModel, default_topic_pipeline
 from classifier.progress import say
 
 
+def require_single_label(data: pd.DataFrame, extra: pd.DataFrame | None) -> None:
+    """Extra training documents go with single-label data only."""
+    if extra is not None and ("topics" in data.columns or "topics" in extra.columns):
+        raise ValueError("extra training documents are for single-label topic data")
+
+
 def fit_topic_model(data: pd.DataFrame, extra: pd.DataFrame | None = None, **parameters):
     """The single-label pipeline for ``topic`` data, the multi-label model
     for ``topics`` data (see training/topic_data.py); ``extra`` documents
     (single-label) are trained on too."""
+    require_single_label(data, extra)
     if extra is not None:
-        if "topics" in data.columns:
-            raise ValueError("extra training documents are for single-label data")
         data = pd.concat([data[["text", "topic"]], extra[["text", "topic"]]], ignore_index=True)
     if "topics" in data.columns:
         return MultiLabelTopicModel(**parameters).fit(data["text"].tolist(),
@@ -38,9 +43,8 @@ def cross_validate_topics(data: pd.DataFrame, n_splits: int = 5, seed: int = 0,
     ``extra`` documents (single-label) join every training fold and are
     never scored: the figures stay those of ``data``.
     """
+    require_single_label(data, extra)
     if "topics" in data.columns:
-        if extra is not None:
-            raise ValueError("extra training documents are for single-label data")
         return cross_validate_multilabel_topics(data, n_splits, seed, progress, **parameters)
     extra_texts = [] if extra is None else extra["text"].tolist()
     extra_topics = [] if extra is None else extra["topic"].tolist()
