@@ -94,6 +94,38 @@ def test_big_batches_are_scored_in_runs_of_whole_pages(clf, monkeypatch):
     assert len(passes) > 3 and sum(passes) == len(texts) and passes[-1] == 1
 
 
+def test_pages_are_classified_in_groups_with_the_same_results(clf, monkeypatch):
+    from classifier import api
+
+    texts = [synthetic_page(seed)[1] for seed in range(7)]
+    in_one_group = clf.predict_many(texts)
+    groups = []
+    real = api.Classifier._classify
+
+    def recorded(self, pages_lines, numbers, total, sites=None):
+        groups.append(list(numbers))
+        return real(self, pages_lines, numbers, total, sites)
+
+    monkeypatch.setattr(api, "PAGES_PER_PASS", 3)
+    monkeypatch.setattr(api.Classifier, "_classify", recorded)
+    assert clf.predict_many(texts) == in_one_group
+    assert groups == [[0, 1, 2], [3, 4, 5], [6]]
+    # Site-template evidence needs a site's pages together: one group.
+    groups.clear()
+    clf.predict_many(texts, sites=["a.example"] * 7)
+    assert groups == [list(range(7))]
+
+
+def test_an_error_in_a_later_group_names_the_page_by_its_place_in_the_call(
+        trained_models, monkeypatch):
+    from classifier import api
+
+    small = classifier.load(trained_models, trusted=True, limits=classifier.Limits(max_lines=3))
+    monkeypatch.setattr(api, "PAGES_PER_PASS", 2)
+    with pytest.raises(InputError, match="page 4 has 4"):
+        small.predict_many(["line"] * 4 + ["a\nb\nc\nd"])
+
+
 def test_second_stage_block_size_does_not_change_scores(clf, monkeypatch):
     from classifier import line_model
 

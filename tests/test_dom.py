@@ -122,6 +122,17 @@ def test_predict_html_uses_the_html_model_one_line_per_block_in_order(clf):
     assert not any("Copyright" in line or line.startswith("- ") for line in body)
 
 
+def test_html_pages_are_converted_and_scored_in_groups_with_the_same_results(
+        clf, monkeypatch):
+    from classifier import api
+
+    htmls = [synthetic_page(seed)[0] for seed in range(5)] + ["", "<p>alone</p>"]
+    in_one_group = clf.predict_html_many(htmls)
+    monkeypatch.setattr(api, "PAGES_PER_PASS", 2)
+    assert clf.predict_html_many(htmls) == in_one_group
+    assert [page.body for page in in_one_group[:5]] != [""] * 5
+
+
 def test_predict_html_many_equals_predict_html_page_by_page(clf):
     htmls = [synthetic_page(20)[0], "", PAGE.encode(), "<p>one block</p>", synthetic_page(21)[0]]
     assert clf.predict_html_many(htmls) == [clf.predict_html(html) for html in htmls]
