@@ -10,7 +10,7 @@ import pandas as pd
 
 from .errors import InputError, ModelError
 from .dom import dom_line_table
-from .html import html_to_blocks
+from .html import html_to_blocks, not_html_reason
 from .limits import Limits
 from .line_model import BODY, BOILERPLATE
 from .page import Line, Page
@@ -92,7 +92,8 @@ class Classifier:
         The page is turned into visible-text blocks by the same conversion
         the line models' training data went through (:mod:`classifier.html`),
         one ``Line`` per block in document order (``Line.index`` counts
-        blocks). With an HTML line model (``html_model``) each block is
+        blocks). Binary data (a PDF, an image, an archive, or bytes that are
+        mostly control characters) raises :class:`InputError` naming it. With an HTML line model (``html_model``) each block is
         judged by its text *and* its place in the DOM; without one, by the
         text line model. ``url`` is accepted for future site-aware features
         and ignored now.
@@ -107,6 +108,9 @@ class Classifier:
         for number, html in enumerate(htmls):
             if isinstance(html, (str, bytes, bytearray, memoryview)):
                 self.limits.check_html_size(len(html), _page_name(number, len(htmls)))
+            reason = not_html_reason(html)
+            if reason:
+                raise InputError(f"{_page_name(number, len(htmls))} is not HTML: {reason}")
         pages = []
         for group in _groups_of_pages(len(htmls), sites):
             pages += self._classify_html([html_to_blocks(htmls[number]) for number in group],

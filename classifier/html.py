@@ -61,6 +61,52 @@ _BOMS = (
 _ENCODING_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
                      "ascii": "cp1252", "us-ascii": "cp1252", "iso8859-1": "cp1252"}
 
+# The first bytes of files often served where a page was expected (a crawl
+# of links also fetches documents, images, archives). Whatever text they
+# hold is not a web page's, so they are refused rather than classified.
+_FILE_SIGNATURES = (
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP archive or Office document"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"wOFF", "a web font"),
+    (b"wOF2", "a web font"),
+    (b"OggS", "an Ogg media file"),
+    (b"ID3", "an MP3 file"),
+    (b"\x7fELF", "an executable"),
+)
+# Control characters (other than tab, line breaks and form feed) and
+# U+FFFD (what a decoder puts for bytes it could not read): HTML and text
+# have next to none, compressed or encrypted data ~10 % and more.
+_BINARY_CHARACTER = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+#: Share of such characters in a page's first 4 KB above which it is binary.
+MAX_BINARY_SHARE = 0.05
+
+
+def not_html_reason(html) -> str | None:
+    """Why ``html`` cannot be a web page (a known binary file signature, or
+    too many control characters in its first 4 KB), else ``None``. Pages
+    with a UTF-16/32 byte-order mark are text whatever their zero bytes."""
+    if isinstance(html, (bytes, bytearray, memoryview)):
+        head = bytes(html[:4096])
+        if any(head.startswith(bom) for bom, _ in _BOMS):
+            return None
+        head = head.decode("latin-1")  # one character per byte, never fails
+    elif isinstance(html, str):
+        head = html[:4096]
+    else:
+        return None  # not a page at all: decode_html says so
+    for signature, name in _FILE_SIGNATURES:
+        if head.startswith(signature.decode("latin-1")):
+            return name
+    share = len(_BINARY_CHARACTER.findall(head)) / max(len(head), 1)
+    if share > MAX_BINARY_SHARE:
+        return f"binary data, {share:.0%} control characters in its first 4 KB"
+    return None
+
 
 @dataclass
 class Block:

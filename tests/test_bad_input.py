@@ -101,9 +101,8 @@ def test_limits_are_validated():
     b"<p>truncated <b>mid-tag <a href='x",
     b"</p></div></body></html> closing tags only",
     b"<div>" * 100_000 + b"deep text" + b"</div>" * 100_000,
-    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\x00\x00",
     b'{"json": "not html", "list": [1, 2, 3]}',
-    bytes(range(256)) * 64,
+    b"plain text, no markup at all\nsecond line\x0cafter a form feed",
     "<p>utf-8 \u00e9\u4e2d\U0001f600</p>".encode("utf-8"),
     "<p>utf-16 with BOM</p>".encode("utf-16"),
 ])
@@ -112,6 +111,27 @@ def test_html_that_is_broken_or_not_html_never_crashes(clf, html):
     for line in page.lines:
         assert line.text.strip() and "\n" not in line.text and "\r" not in line.text
         assert 0.0 <= line.score <= 1.0
+
+
+@pytest.mark.parametrize("data, named", [
+    (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj", "PDF"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"),
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF", "JPEG"),
+    (b"\x1f\x8b\x08\x00" + b"<html>compressed, really</html>", "gzip"),
+    (bytes(range(256)) * 64, "control characters"),
+    ("\ufffd\ufffd<p>decoded with errors</p>\ufffd\ufffd\x00\x01", "control characters"),
+])
+def test_binary_data_is_refused_as_not_html_with_what_it_looks_like(clf, data, named):
+    with pytest.raises(InputError, match=f"page is not HTML: .*{named}"):
+        clf.predict_html(data)
+    # In a list, the page is named by its place.
+    with pytest.raises(InputError, match="page 1 is not HTML"):
+        clf.predict_html_many(["<p>fine</p>", data])
+
+
+def test_text_with_a_byte_order_mark_is_not_taken_for_binary(clf):
+    page = clf.predict_html("<p>utf-16 without a meta charset</p>".encode("utf-16"))
+    assert [line.text for line in page.lines] == ["utf-16 without a meta charset"]
 
 
 @pytest.mark.parametrize("bad", [None, 3.5, object(), {"text": "x"}])

@@ -83,6 +83,18 @@ def test_html_flag_reads_txt_files_as_html(trained_models, tmp_path):
     assert row["body"] == clf.predict_html(html).body and "<" not in row["body"]
 
 
+def test_a_binary_file_named_html_is_reported_not_classified(trained_models, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.html").write_text(synthetic_page(8)[0])
+    (tmp_path / "in" / "logo.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    summary = run_batch([tmp_path / "in"], tmp_path / "out", **_models(trained_models))
+    rows, errors = read_output(tmp_path / "out")
+    assert [row["id"] for row in rows] == ["a.html"] and rows[0]["body"]
+    assert [(error["id"], error["reason"]) for error in errors] == [
+        ("logo.html", "page is not HTML: a PNG image")]
+    assert summary["unreadable"] == 1
+
+
 def _warc_bytes(records) -> bytes:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter

@@ -16,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import classifier
-from classifier.html import html_to_blocks
+from classifier import InputError
+from classifier.html import html_to_blocks, not_html_reason
 
 from conftest import watchdog
 
@@ -103,7 +104,11 @@ html_inputs = st.one_of(
 @given(html=html_inputs)
 def test_any_html_gives_clean_lines_and_a_result(clf, html):
     with watchdog():
-        blocks = html_to_blocks(html)
+        blocks = html_to_blocks(html)  # converting never fails, whatever the bytes
+        if not_html_reason(html):  # binary data is refused, and says so
+            with pytest.raises(InputError, match="is not HTML"):
+                clf.predict_html(html)
+            return
         page = clf.predict_html(html)
     texts = [block.text for block in blocks]
     assert [line.text for line in page.lines] == [text.strip() for text in texts]
