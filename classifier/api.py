@@ -92,10 +92,11 @@ class Classifier:
         The page is turned into visible-text blocks by the same conversion
         the line models' training data went through (:mod:`classifier.html`),
         one ``Line`` per block in document order (``Line.index`` counts
-        blocks). Binary data (a PDF, an image, an archive, or bytes that are
-        mostly control characters) raises :class:`InputError` naming it. With an HTML line model (``html_model``) each block is
+        blocks). With an HTML line model (``html_model``) each block is
         judged by its text *and* its place in the DOM; without one, by the
-        text line model. ``url`` is accepted for future site-aware features
+        text line model. Binary data (a PDF, an image, an archive, or bytes
+        that are mostly control characters) raises :class:`InputError`
+        saying what it looks like. ``url`` is accepted for future site-aware features
         and ignored now.
         """
         return self.predict_html_many([html])[0]
@@ -237,10 +238,10 @@ class Classifier:
 
 #: Pages classified together, one pass of the models over all their lines.
 #: Bigger groups only hold more intermediate data at once (DOM blocks, line
-#: tables, feature matrices): in a one-process batch of 1,500 shared HTML
-#: pages, one group per 500-page shard peaked at ~600 MB RSS, groups of 100
-#: at ~410 MB, at the same pages/s. No feature looks past its own page, so
-#: the grouping does not change any score.
+#: tables, feature matrices): a one-process batch of 1,500 shared HTML pages
+#: in 500-page shards peaked at 610 MB RSS with one group per shard and at
+#: 536 MB with groups of 100, at the same pages/s. No feature looks past its
+#: own page, so the grouping does not change any score.
 PAGES_PER_PASS = 100
 
 
