@@ -65,8 +65,9 @@ class Classifier:
         site's other pages that repeat it (for sites with at least
         ``MIN_SITE_PAGES`` pages here). Under site-grouped CV this raised
         Dragnet page text F1 from 0.878 to 0.895 (``make bench-templates``).
-        With ``sites`` the whole call is one pass (a site's pages must be
-        scored together), so memory grows with the number of pages given.
+        With ``sites``, each site's pages are scored in the same pass (in
+        input order within it), so a pass can exceed ``PAGES_PER_PASS``
+        pages when one site has more.
         """
         texts = self._page_list(texts, "predict_many", "predict")
         sites = self._site_list(sites, len(texts))
@@ -79,10 +80,12 @@ class Classifier:
             if not isinstance(text, str):
                 self.limits.check_text_size(sum(map(len, lines)), where)
             pages_lines.append(lines)
-        pages = []
+        pages = [None] * len(texts)
         for group in _groups_of_pages(len(texts), sites):
-            pages += self._classify([pages_lines[number] for number in group], group,
-                                    len(texts), sites)
+            group_pages = self._classify([pages_lines[number] for number in group], group,
+                                         len(texts), _sites_of(sites, group))
+            for number, page in zip(group, group_pages):
+                pages[number] = page
         return pages
 
     # -- HTML input -------------------------------------------------------
@@ -112,13 +115,15 @@ class Classifier:
             reason = not_html_reason(html)
             if reason:
                 raise InputError(f"{_page_name(number, len(htmls))} is not HTML: {reason}")
-        pages = []
+        pages = [None] * len(htmls)
         for group in _groups_of_pages(len(htmls), sites):
-            pages += self._classify_html([html_to_blocks(htmls[number]) for number in group],
-                                         group, len(htmls), sites)
+            group_pages = self._classify_html([html_to_blocks(htmls[number]) for number in group],
+                                              group, len(htmls), _sites_of(sites, group))
+            for number, page in zip(group, group_pages):
+                pages[number] = page
         return pages
 
-    def _classify_html(self, pages_blocks: list, numbers: range, total: int,
+    def _classify_html(self, pages_blocks: list, numbers: list, total: int,
                        sites=None) -> list[Page]:
         """Pages of one group (``numbers`` of ``total`` pages in the call) from
         their visible-text blocks."""
@@ -172,7 +177,7 @@ class Classifier:
             raise InputError(f"{method}() takes a list of pages, not "
                              f"{type(pages).__name__}") from None
 
-    def _classify(self, pages_lines: list[list[str]], numbers: range, total: int,
+    def _classify(self, pages_lines: list[list[str]], numbers: list, total: int,
                   sites=None) -> list[Page]:
         """Pages of one group (``numbers`` of ``total`` pages in the call) from
         their lines."""
@@ -246,14 +251,30 @@ PAGES_PER_PASS = 100
 
 
 def _groups_of_pages(count: int, sites=None):
-    """Ranges of page numbers classified together. Site-template evidence
-    comes from the other pages of a site in the same pass, so with ``sites``
-    all pages of the call are one group."""
-    if sites is not None:
-        yield range(count)
+    """Lists of page numbers classified together, ``PAGES_PER_PASS`` pages
+    each. Site-template evidence compares a page with the other pages of its
+    site in the same pass, so with ``sites`` every site's pages stay in one
+    group (a site with more pages than that is a group of its own)."""
+    if sites is None:
+        for start in range(0, count, PAGES_PER_PASS):
+            yield list(range(start, min(start + PAGES_PER_PASS, count)))
         return
-    for start in range(0, count, PAGES_PER_PASS):
-        yield range(start, min(start + PAGES_PER_PASS, count))
+    by_site = {}
+    for number, site in enumerate(sites):
+        # A page of unknown site has no siblings: a site of its own.
+        by_site.setdefault(site or ("unknown", number), []).append(number)
+    group = []
+    for numbers in by_site.values():
+        if group and len(group) + len(numbers) > PAGES_PER_PASS:
+            yield group
+            group = []
+        group += numbers
+    if group:
+        yield group
+
+
+def _sites_of(sites, group: list):
+    return None if sites is None else [sites[number] for number in group]
 
 
 def _page_name(number: int, count: int) -> str:

@@ -110,10 +110,33 @@ def test_pages_are_classified_in_groups_with_the_same_results(clf, monkeypatch):
     monkeypatch.setattr(api.Classifier, "_classify", recorded)
     assert clf.predict_many(texts) == in_one_group
     assert groups == [[0, 1, 2], [3, 4, 5], [6]]
-    # Site-template evidence needs a site's pages together: one group.
-    groups.clear()
-    clf.predict_many(texts, sites=["a.example"] * 7)
-    assert groups == [list(range(7))]
+
+
+def test_with_sites_each_site_s_pages_share_a_group_and_results_keep_input_order(
+        clf, monkeypatch):
+    from classifier import api
+
+    # Pages 0-5 of one template: its repeated lines are evidence of template.
+    texts = [synthetic_page(seed)[1] + "\nShare this article\nMore from the site"
+             for seed in range(9)]
+    sites = ["a.example", "b.example", "a.example", None, "a.example", "b.example",
+             "a.example", "", "b.example"]
+    in_one_group = clf.predict_many(texts, sites=sites)
+    groups = []
+    real = api.Classifier._classify
+
+    def recorded(self, pages_lines, numbers, total, sites=None):
+        groups.append(list(numbers))
+        return real(self, pages_lines, numbers, total, sites)
+
+    monkeypatch.setattr(api, "PAGES_PER_PASS", 3)
+    monkeypatch.setattr(api.Classifier, "_classify", recorded)
+    assert clf.predict_many(texts, sites=sites) == in_one_group
+    # a.example (4 pages) alone; b.example's 3; the two unknown-site pages.
+    assert groups == [[0, 2, 4, 6], [1, 5, 8], [3, 7]]
+    # The evidence did apply: the sites' repeated lines scored lower than alone.
+    alone = clf.predict_many(texts)
+    assert in_one_group != alone
 
 
 def test_an_error_in_a_later_group_names_the_page_by_its_place_in_the_call(
