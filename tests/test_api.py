@@ -94,11 +94,11 @@ def test_big_batches_are_scored_in_runs_of_whole_pages(clf, monkeypatch):
     assert len(passes) > 3 and sum(passes) == len(texts) and passes[-1] == 1
 
 
-def test_pages_are_classified_in_groups_with_the_same_results(clf, monkeypatch):
+def _passes_of_three(monkeypatch) -> list:
+    """Make passes 3 pages long; the returned list fills with each pass's
+    page numbers."""
     from classifier import api
 
-    texts = [synthetic_page(seed)[1] for seed in range(7)]
-    in_one_group = clf.predict_many(texts)
     groups = []
     real = api.Classifier._classify
 
@@ -108,35 +108,32 @@ def test_pages_are_classified_in_groups_with_the_same_results(clf, monkeypatch):
 
     monkeypatch.setattr(api, "PAGES_PER_PASS", 3)
     monkeypatch.setattr(api.Classifier, "_classify", recorded)
+    return groups
+
+
+def test_pages_are_classified_in_groups_with_the_same_results(clf, monkeypatch):
+    texts = [synthetic_page(seed)[1] for seed in range(7)]
+    in_one_group = clf.predict_many(texts)
+    groups = _passes_of_three(monkeypatch)
     assert clf.predict_many(texts) == in_one_group
     assert groups == [[0, 1, 2], [3, 4, 5], [6]]
 
 
 def test_with_sites_each_site_s_pages_share_a_group_and_results_keep_input_order(
         clf, monkeypatch):
-    from classifier import api
-
-    # Pages 0-5 of one template: its repeated lines are evidence of template.
+    # Every page ends with the same two lines: on a site of >= 3 pages here
+    # they are template evidence.
     texts = [synthetic_page(seed)[1] + "\nShare this article\nMore from the site"
              for seed in range(9)]
     sites = ["a.example", "b.example", "a.example", None, "a.example", "b.example",
              "a.example", "", "b.example"]
     in_one_group = clf.predict_many(texts, sites=sites)
-    groups = []
-    real = api.Classifier._classify
-
-    def recorded(self, pages_lines, numbers, total, sites=None):
-        groups.append(list(numbers))
-        return real(self, pages_lines, numbers, total, sites)
-
-    monkeypatch.setattr(api, "PAGES_PER_PASS", 3)
-    monkeypatch.setattr(api.Classifier, "_classify", recorded)
+    groups = _passes_of_three(monkeypatch)
     assert clf.predict_many(texts, sites=sites) == in_one_group
     # a.example (4 pages) alone; b.example's 3; the two unknown-site pages.
     assert groups == [[0, 2, 4, 6], [1, 5, 8], [3, 7]]
-    # The evidence did apply: the sites' repeated lines scored lower than alone.
-    alone = clf.predict_many(texts)
-    assert in_one_group != alone
+    # The evidence did apply: scores differ from those without sites.
+    assert in_one_group != clf.predict_many(texts)
 
 
 def test_an_error_in_a_later_group_names_the_page_by_its_place_in_the_call(
