@@ -78,7 +78,8 @@ def page_bounds(pages) -> np.ndarray:
     another page is an error because neighbour features would cross pages.
     """
     # Called by every feature on every pass: no new Series and a set, not
-    # pandas' unique, whose fixed costs were ~0.3 ms per predict().
+    # pandas' unique, whose fixed costs (~20 us a call) added ~0.15 ms to
+    # every predict().
     keys = pages.to_numpy() if isinstance(pages, pd.Series) else pd.Series(pages).to_numpy()
     if len(keys) == 0:
         return np.array([0])

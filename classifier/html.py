@@ -75,7 +75,11 @@ _FILE_SIGNATURES = (
     (b"wOFF", "a web font"),
     (b"wOF2", "a web font"),
     (b"OggS", "an Ogg media file"),
-    (b"ID3", "an MP3 file"),
+    # ID3v2 tag: "ID3", major version 2-4, revision 0 (plain "ID3" could
+    # start a text).
+    (b"ID3\x02\x00", "an MP3 file"),
+    (b"ID3\x03\x00", "an MP3 file"),
+    (b"ID3\x04\x00", "an MP3 file"),
     (b"\x7fELF", "an executable"),
 )
 # Control characters (other than tab, line breaks and form feed) and

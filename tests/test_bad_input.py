@@ -103,6 +103,7 @@ def test_limits_are_validated():
     b"<div>" * 100_000 + b"deep text" + b"</div>" * 100_000,
     b'{"json": "not html", "list": [1, 2, 3]}',
     b"plain text, no markup at all\nsecond line\x0cafter a form feed",
+    b"ID3 tags explained: a plain text that starts like an MP3 file",
     "<p>utf-8 \u00e9\u4e2d\U0001f600</p>".encode("utf-8"),
     "<p>utf-16 with BOM</p>".encode("utf-16"),
 ])
