@@ -80,13 +80,8 @@ class Classifier:
             if not isinstance(text, str):
                 self.limits.check_text_size(sum(map(len, lines)), where)
             pages_lines.append(lines)
-        pages = [None] * len(texts)
-        for group in _groups_of_pages(len(texts), sites):
-            group_pages = self._classify([pages_lines[number] for number in group], group,
-                                         len(texts), _sites_of(sites, group))
-            for number, page in zip(group, group_pages):
-                pages[number] = page
-        return pages
+        return _in_groups(len(texts), sites, lambda group, group_sites: self._classify(
+            [pages_lines[number] for number in group], group, len(texts), group_sites))
 
     # -- HTML input -------------------------------------------------------
     def predict_html(self, html, url: str | None = None) -> Page:
@@ -99,8 +94,8 @@ class Classifier:
         judged by its text *and* its place in the DOM; without one, by the
         text line model. Binary data (a PDF, an image, an archive, or bytes
         that are mostly control characters) raises :class:`InputError`
-        saying what it looks like. ``url`` is accepted for future site-aware features
-        and ignored now.
+        saying what it looks like. ``url`` is accepted for future
+        site-aware features and ignored now.
         """
         return self.predict_html_many([html])[0]
 
@@ -115,13 +110,8 @@ class Classifier:
             reason = not_html_reason(html)
             if reason:
                 raise InputError(f"{_page_name(number, len(htmls))} is not HTML: {reason}")
-        pages = [None] * len(htmls)
-        for group in _groups_of_pages(len(htmls), sites):
-            group_pages = self._classify_html([html_to_blocks(htmls[number]) for number in group],
-                                              group, len(htmls), _sites_of(sites, group))
-            for number, page in zip(group, group_pages):
-                pages[number] = page
-        return pages
+        return _in_groups(len(htmls), sites, lambda group, group_sites: self._classify_html(
+            [html_to_blocks(htmls[number]) for number in group], group, len(htmls), group_sites))
 
     def _classify_html(self, pages_blocks: list, numbers: list, total: int,
                        sites=None) -> list[Page]:
@@ -273,8 +263,15 @@ def _groups_of_pages(count: int, sites=None):
         yield group
 
 
-def _sites_of(sites, group: list):
-    return None if sites is None else [sites[number] for number in group]
+def _in_groups(count: int, sites, classify_group) -> list:
+    """The pages of a call, classified group by group (``_groups_of_pages``)
+    by ``classify_group(page_numbers, their_sites)``, in input order."""
+    pages = [None] * count
+    for group in _groups_of_pages(count, sites):
+        group_sites = None if sites is None else [sites[number] for number in group]
+        for number, page in zip(group, classify_group(group, group_sites)):
+            pages[number] = page
+    return pages
 
 
 def _page_name(number: int, count: int) -> str:

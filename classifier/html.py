@@ -64,7 +64,7 @@ _ENCODING_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1
 # The first bytes of files often served where a page was expected (a crawl
 # of links also fetches documents, images, archives). Whatever text they
 # hold is not a web page's, so they are refused rather than classified.
-_FILE_SIGNATURES = (
+_FILE_SIGNATURE_BYTES = (
     (b"%PDF-", "a PDF document"),
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
@@ -82,6 +82,10 @@ _FILE_SIGNATURES = (
     (b"ID3\x04\x00", "an MP3 file"),
     (b"\x7fELF", "an executable"),
 )
+# As text, one character per byte: compared with the head of a page given
+# as bytes (decoded as latin-1) or as str.
+_FILE_SIGNATURES = tuple((signature.decode("latin-1"), name)
+                         for signature, name in _FILE_SIGNATURE_BYTES)
 # Control characters (other than tab, line breaks and form feed) and
 # U+FFFD (what a decoder puts for bytes it could not read): HTML and text
 # have next to none, compressed or encrypted data ~10 % and more.
@@ -104,7 +108,7 @@ def not_html_reason(html) -> str | None:
     else:
         return None  # not a page at all: decode_html says so
     for signature, name in _FILE_SIGNATURES:
-        if head.startswith(signature.decode("latin-1")):
+        if head.startswith(signature):
             return name
     share = len(_BINARY_CHARACTER.findall(head)) / max(len(head), 1)
     if share > MAX_BINARY_SHARE:
