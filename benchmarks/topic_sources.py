@@ -48,11 +48,10 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import SHARED_DATA, write_report  # noqa: E402
 from classifier.progress import say  # noqa: E402
-from classifier.topic_model import default_topic_pipeline  # noqa: E402
 from training.corpora import read_20newsgroups, read_bbc, read_reuters_modapte  # noqa: E402
 from training.other_sources import (NEWSGROUP_TOPICS, REUTERS_TOPIC,  # noqa: E402
                                     other_source_documents)
-from training.topics import cross_validate_topics  # noqa: E402
+from training.topics import cross_validate_topics, fit_topic_model  # noqa: E402
 
 MIN_TEST_WORDS = 20
 
@@ -75,8 +74,7 @@ def held_out_sets(root: Path) -> dict:
 def measure(bbc: pd.DataFrame, extra: pd.DataFrame | None, held_out: dict) -> dict:
     started = time.perf_counter()
     cv = cross_validate_topics(bbc, 5, seed=0, progress=lambda message: None, extra=extra)
-    train = bbc if extra is None else pd.concat([bbc, extra], ignore_index=True)
-    model = default_topic_pipeline().fit(train["text"].tolist(), train["topic"].to_numpy())
+    model = fit_topic_model(bbc, extra=extra)
     result = {"bbc_cv_accuracy": round(cv["accuracy"], 4),
               "extra_documents": 0 if extra is None else int(len(extra))}
     for name, texts in held_out.items():

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from classifier.errors import ClassifierError
+from classifier.files import atomic_write
 from classifier.store import HTML_MODEL, LINE_MODEL, TOPIC_MODEL, save_model
 
 from .datasets import load_line_data
@@ -213,10 +214,9 @@ def evaluate(args) -> dict:
 def write_other_sources(args) -> None:
     documents = other_source_documents(args.topics, per_topic=args.per_topic, seed=args.seed)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(out.name + ".tmp")
-    documents.to_json(temporary, orient="records", lines=True, force_ascii=False)
-    temporary.replace(out)  # never leave a half-written file under the final name
+    # Never a half-written file under the final name.
+    atomic_write(out.parent, out.name, lambda path: documents.to_json(
+        path, orient="records", lines=True, force_ascii=False))
     counts = documents["topic"].value_counts().sort_index()
     say(f"{len(documents)} documents written to {out} "
         f"({', '.join(f'{topic} {count}' for topic, count in counts.items())})")

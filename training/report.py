@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+
+from classifier.files import atomic_write
 
 
 def print_line_report(report: dict) -> None:
@@ -50,8 +51,6 @@ def print_topic_report(report: dict) -> None:
 
 def write_json(path, report: dict) -> None:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(report, indent=2, sort_keys=True, default=str) + "\n",
-                         encoding="utf-8")
-    os.replace(temporary, path)
+    text = json.dumps(report, indent=2, sort_keys=True, default=str) + "\n"
+    atomic_write(path.parent, path.name, lambda temporary: Path(temporary).write_text(
+        text, encoding="utf-8"))
