@@ -4,10 +4,6 @@ Both are news articles re-published by spam sites: breadcrumb + title,
 headline, fake site name, date, article, tag list, author bio, share
 counter and Related / Ranking / Recommendation headline lists. Line numbers
 below are 1-based, as shown by `cat -n examples/<page>.txt`.
-
-Where the shipped models do not yet meet the specification, the check is a
-strict xfail naming the gap (see the README, "Known gaps"): it fails the
-suite as soon as the model gets it right, so the marker cannot go stale.
 """
 
 import pytest
@@ -26,13 +22,6 @@ LAYOUT = {
 
 
 both_pages = pytest.mark.parametrize("name", sorted(LAYOUT))
-
-
-def known_gap(reason, *pages):
-    """Parametrize over both pages, marking ``pages`` as strict xfail."""
-    return pytest.mark.parametrize("name", [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason))
-        if name in pages else name for name in sorted(LAYOUT)])
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +70,7 @@ def test_related_ranking_recommendation_lists_are_boilerplate(clf, name):
     assert [n for n in tail if label[n] != "boilerplate"] == []
 
 
-@known_gap("BBC's politics class is UK politics; this Xi-Putin visit story still reads as "
-           "business (China, Russia, growth, exchange, news agency); see README, Known gaps",
-           SECOND)
+@both_pages
 def test_topic_is_politics_not_the_chrome_s_finance_or_scams(clf, name):
     _, page = labels(clf, name)
     assert page.topic == "politics"

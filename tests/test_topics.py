@@ -245,6 +245,43 @@ def test_character_ngrams_recognise_word_forms_never_seen_in_training():
     assert both.predict(unseen)[0] == "sport"
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("China's President Xi Jinping arrived in Moscow for talks.", "China's    arrived in  for talks."),
+    ("The visit ended. Officials said, Ünal and Москва too; 3 Bears won",
+     "The visit ended. Officials said,  and  too; 3  won"),
+    ("Kremlin spokesman Dmitry Peskov said", "Kremlin spokesman   said"),
+    ('He said: "We will" and (ICC) stayed', 'He said: "We will" and (ICC) stayed'),
+    ("no capitals here at all", "no capitals here at all"),
+])
+def test_proper_nouns_are_capitalised_words_inside_a_sentence(text, expected):
+    from classifier.topic_model import without_proper_nouns
+
+    # The first word of a sentence, a line, a quote or a bracket stays: it
+    # is capitalised whatever it is.
+    assert without_proper_nouns(text) == expected
+
+
+def test_the_common_words_block_leaves_names_to_the_words_block():
+    from classifier.topic_model import default_topic_pipeline
+
+    texts = ["Talks with Putin stalled as troops crossed the border.",
+             "The minister said Putin would meet the envoy.",
+             "Envoys and troops waited while Putin spoke.",
+             "Shares rose as Gazprom reported profits.",
+             "Profits at Gazprom fell and shares slid.",
+             "Investors sold shares after Gazprom cut its forecast."]
+    topics = ["politics"] * 3 + ["business"] * 3
+    model = default_topic_pipeline(min_df=1).fit(texts, topics)
+    blocks = dict(model.named_steps["tfidf"].transformer_list)
+    assert {"putin", "gazprom", "troops"} <= set(blocks["words"].vocabulary_)
+    assert "troops" in blocks["common_words"].vocabulary_
+    assert not {"putin", "gazprom"} & set(blocks["common_words"].vocabulary_)
+    # Word pairs are read across the gap a name leaves: "with stalled".
+    assert "with stalled" in blocks["common_words"].vocabulary_
+    plain = default_topic_pipeline(min_df=1, common_words=False).fit(texts, topics)
+    assert "putin" in plain.named_steps["tfidf"].vocabulary_
+
+
 def test_training_takes_the_settings_a_search_reports(tmp_path, topic_table):
     import json as json_module
 

@@ -37,6 +37,7 @@ SEARCHABLE = {
     "ngram_max": int,
     "min_df": int,
     "char_ngrams": _yes_or_no,
+    "common_words": _yes_or_no,
 }
 
 
