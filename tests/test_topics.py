@@ -289,11 +289,14 @@ def test_training_takes_the_settings_a_search_reports(tmp_path, topic_table):
 
     out = tmp_path / "models"
     assert main(["topics", "--data", str(topic_table), "--out", str(out), "--cv", "0",
-                 "--setting", "C=1", "--setting", "char_ngrams=yes"]) == 0
+                 "--setting", "C=1", "--setting", "char_ngrams=yes",
+                 "--setting", "common_words=no"]) == 0
     manifest = json_module.loads((out / "manifest.json").read_text())
     entry = manifest["models"]["topic_model"]
-    assert entry["training_data"]["settings"] == {"C": 1.0, "char_ngrams": True}
+    assert entry["training_data"]["settings"] == {"C": 1.0, "char_ngrams": True,
+                                                  "common_words": False}
     assert "characters" in entry["parameters"]["pipeline"]
+    assert "common_words" not in entry["parameters"]["pipeline"]
 
 
 @pytest.mark.parametrize("setting, message", [("C", "NAME=VALUE"), ("alpha=1", "unknown setting"),

@@ -2,13 +2,14 @@
 learns what a topic is about, not how one newsroom writes.
 
 Trained on BBC News alone (2004-05, UK), the topic model ties topics to
-that newsroom's time and style: it gives a third (0.33) of 20 Newsgroups'
-politics posts the topic politics, and world politics (China, Russia,
-Ukraine) reads as business, because BBC's business stories of the time
-covered those countries and its politics stories covered Westminster.
-100 documents per topic from two other sources, for the four topics they
-cover, fix most of that at the cost of 2 of BBC's 2,225 documents in
-cross-validation (``make bench-topic-sources``, table in the README):
+that newsroom's time and style: it gives fewer than half (0.42) of 20
+Newsgroups' politics posts the topic politics, and world politics (China,
+Russia, Ukraine) leans to business, because BBC's business stories of the
+time covered those countries and its politics stories covered
+Westminster. 100 documents per topic from two other sources, for the four
+topics they cover, lift those shares to 0.91-0.99 at the cost of 6 of
+BBC's 2,225 documents in cross-validation (``make bench-topic-sources``,
+table in the README):
 
 * 20 Newsgroups *bydate* training split, headers, signatures and quoted
   replies removed: ``talk.politics.*`` → politics, ``rec.sport.*`` →
@@ -19,8 +20,8 @@ cross-validation (``make bench-topic-sources``, table in the README):
 Entertainment has no other source here. The same number of documents is
 drawn per topic (seeded), so no topic gains a style of its own: adding
 100 politics posts alone taught the model "newsgroup style means
-politics" (sport and tech posts then kept their topic 0.51 and 0.44 of
-the time, against 0.92 and 0.76 from BBC alone). Only training splits
+politics" (sport and tech posts then kept their topic 0.48 and 0.37 of
+the time, against 0.92 and 0.74 from BBC alone). Only training splits
 are used, so the test splits stay free for the benchmark.
 """
 
@@ -44,7 +45,7 @@ NEWSGROUP_TOPICS = {
 }
 REUTERS_TOPIC = "business"
 #: Documents drawn per topic: of 100, 200 and 400 (make bench-topic-sources),
-#: the one that costs BBC least (2 of 2,225 documents; 200 costs 8).
+#: the one that costs BBC least (6 of 2,225 documents; 200 costs 11).
 PER_TOPIC = 100
 #: Posts and stories shorter than this are mostly one-line replies or
 #: price tables, which say little about the topic.
