@@ -2,7 +2,9 @@
 
 Single-label (one topic per page, the shipped default):
 
-    TF-IDF of words and word pairs   (sublinear tf, so a long article is
+    the first 10,000 characters      (a story's topic is set in its lead; the
+                                      rest of a long page only costs time)
+    → TF-IDF of words and word pairs   (sublinear tf, so a long article is
                                       not dominated by its most repeated words)
     + TF-IDF of the common words     (the same without proper nouns: what a
       and their pairs                 story is about outweighs who is in it)
@@ -32,7 +34,7 @@ from functools import cache
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer, strip_accents_unicode
 from sklearn.linear_model import LogisticRegression
@@ -118,8 +120,42 @@ def topic_features(ngram_max: int = 2, min_df: int = 2, char_ngrams: bool = Fals
     return blocks[0][1] if len(blocks) == 1 else FeatureUnion(blocks)
 
 
+class LeadingText(TransformerMixin, BaseEstimator):
+    """The first ``max_chars`` characters of each text (all of a shorter one).
+
+    The topic of a news story is set in its first paragraphs; what follows
+    on a long page (a long read, a forum thread) rarely changes it but costs
+    time in proportion. 10,000 characters hold a whole BBC story in 99.7 %
+    of cases (mean 2,265); of the bodies the shipped models find in the
+    2,113 shared crawled pages, a quarter are longer, and the characters
+    past the cap are 43 % of all body text.
+    """
+
+    def __init__(self, max_chars: int = 10_000):
+        self.max_chars = max_chars
+
+    def fit(self, X, y=None):
+        if not isinstance(self.max_chars, (int, np.integer)) or self.max_chars < 1:
+            raise ValueError(f"max_chars must be a positive integer, not {self.max_chars!r}")
+        return self
+
+    def transform(self, X):
+        return [text[:self.max_chars] for text in X]
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.requires_fit = False
+        return tags
+
+
 def default_topic_pipeline(C: float = 0.3, ngram_max: int = 2, min_df: int = 2,
-                           char_ngrams: bool = False, common_words: bool = True) -> Pipeline:
+                           char_ngrams: bool = False, common_words: bool = True,
+                           max_chars: int = 10_000) -> Pipeline:
     """The single-label topic pipeline; ``predict_proba`` rows sum to one.
 
     Probabilities come from temperature scaling (one parameter, fitted on
@@ -129,6 +165,7 @@ def default_topic_pipeline(C: float = 0.3, ngram_max: int = 2, min_df: int = 2,
     change which topic comes first, so accuracy is untouched.
     """
     return Pipeline([
+        ("lead", LeadingText(max_chars)),
         ("tfidf", topic_features(ngram_max, min_df, char_ngrams, common_words)),
         ("classifier", CalibratedClassifierCV(NaiveBayesSVM(C=C), method="temperature",
                                               cv=3, ensemble=False)),

@@ -282,6 +282,22 @@ def test_the_common_words_block_leaves_names_to_the_words_block():
     assert "putin" in plain.named_steps["tfidf"].vocabulary_
 
 
+def test_the_topic_is_read_from_the_first_max_chars_characters():
+    from classifier.topic_model import LeadingText, default_topic_pipeline
+
+    assert LeadingText(5).fit(["x"]).transform(["abcdefgh", "abc"]) == ["abcde", "abc"]
+    texts, topics = _three_topics()
+    capped = default_topic_pipeline(min_df=1, max_chars=40).fit(texts, topics)
+    whole = default_topic_pipeline(min_df=1).fit(texts, topics)
+    # Words past the cap are not read, whatever they say.
+    tail = " election minister vote parliament" * 50
+    heads = [text.ljust(40)[:40] for text in texts[:3]]
+    assert np.allclose(capped.predict_proba([head + tail for head in heads]),
+                       capped.predict_proba(heads))
+    assert not np.allclose(whole.predict_proba([head + tail for head in heads]),
+                           whole.predict_proba(heads))
+
+
 def test_training_takes_the_settings_a_search_reports(tmp_path, topic_table):
     import json as json_module
 
@@ -300,7 +316,8 @@ def test_training_takes_the_settings_a_search_reports(tmp_path, topic_table):
 
 
 @pytest.mark.parametrize("setting, message", [("C", "NAME=VALUE"), ("alpha=1", "unknown setting"),
-                                              ("char_ngrams=maybe", "not a valid value")])
+                                              ("char_ngrams=maybe", "not a valid value"),
+                                              ("max_chars=0", "max_chars must be a positive")])
 def test_training_refuses_a_bad_setting(tmp_path, topic_table, capsys, setting, message):
     from training.__main__ import main
 

@@ -38,6 +38,7 @@ SEARCHABLE = {
     "min_df": int,
     "char_ngrams": _yes_or_no,
     "common_words": _yes_or_no,
+    "max_chars": int,
 }
 
 
