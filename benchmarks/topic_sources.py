@@ -50,7 +50,7 @@ from benchmarks.common import SHARED_DATA, write_report  # noqa: E402
 from classifier.progress import say  # noqa: E402
 from training.corpora import read_20newsgroups, read_bbc, read_reuters_modapte  # noqa: E402
 from training.other_sources import (NEWSGROUP_TOPICS, REUTERS_TOPIC,  # noqa: E402
-                                    other_source_documents)
+                                    draw_per_topic, other_source_pool)
 from training.topics import cross_validate_topics, fit_topic_model  # noqa: E402
 
 MIN_TEST_WORDS = 20
@@ -108,13 +108,13 @@ def main(argv=None) -> int:
     bbc = read_bbc(root / "bbc")
     held_out = held_out_sets(root)
     runs = [("BBC only", None)]
-    first = other_source_documents(root, per_topic=args.per_topic[0])
+    pool = other_source_pool(root)
+    first = draw_per_topic(pool, per_topic=args.per_topic[0])
     runs.append((f"BBC + {args.per_topic[0]} politics posts only",
                  first[first["topic"] == "politics"]))
     for per_topic in args.per_topic:
-        extra = first if per_topic == args.per_topic[0] else other_source_documents(
-            root, per_topic=per_topic)
-        runs.append((f"BBC + {per_topic} per topic from other sources", extra))
+        runs.append((f"BBC + {per_topic} per topic from other sources",
+                     draw_per_topic(pool, per_topic=per_topic)))
     rows = []
     for name, extra in runs:
         say(f"{name}...")
