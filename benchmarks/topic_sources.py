@@ -1,7 +1,8 @@
 """The BBC topics off BBC: what training on other sources too does.
 
     python benchmarks/topic_sources.py [--topics FOLDER] [--per-topic 100 200 400]
-    make bench-topic-sources
+                                       [--setting NAME=VALUE ...]
+    make bench-topic-sources        (with the shipped model's settings)
 
 The default topic model has BBC News' five topics. Trained on BBC alone it
 learns BBC's newsroom as much as the topics; this measures, for topic
@@ -51,6 +52,7 @@ from classifier.progress import say  # noqa: E402
 from training.corpora import read_20newsgroups, read_bbc, read_reuters_modapte  # noqa: E402
 from training.other_sources import (NEWSGROUP_TOPICS, REUTERS_TOPIC,  # noqa: E402
                                     draw_per_topic, other_source_pool)
+from training.search import parse_settings  # noqa: E402
 from training.topics import cross_validate_topics, fit_topic_model  # noqa: E402
 
 MIN_TEST_WORDS = 20
@@ -71,10 +73,12 @@ def held_out_sets(root: Path) -> dict:
     return sets
 
 
-def measure(bbc: pd.DataFrame, extra: pd.DataFrame | None, held_out: dict) -> dict:
+def measure(bbc: pd.DataFrame, extra: pd.DataFrame | None, held_out: dict,
+            settings: dict) -> dict:
     started = time.perf_counter()
-    cv = cross_validate_topics(bbc, 5, seed=0, progress=lambda message: None, extra=extra)
-    model = fit_topic_model(bbc, extra=extra)
+    cv = cross_validate_topics(bbc, 5, seed=0, progress=lambda message: None, extra=extra,
+                               **settings)
+    model = fit_topic_model(bbc, extra=extra, **settings)
     result = {"bbc_cv_accuracy": round(cv["accuracy"], 4),
               "extra_documents": 0 if extra is None else int(len(extra))}
     for name, texts in held_out.items():
@@ -86,7 +90,9 @@ def measure(bbc: pd.DataFrame, extra: pd.DataFrame | None, held_out: dict) -> di
 
 def markdown(report: dict) -> str:
     names = report["held_out_sizes"]
-    lines = [f"Measured {report['measured']} ({report['machine']}). BBC: 5-fold CV accuracy; "
+    settings = " ".join(f"{name}={value}" for name, value in report["settings"].items())
+    lines = [f"Measured {report['measured']} ({report['machine']}); topic pipeline settings: "
+             f"{settings or 'the defaults'}. BBC: 5-fold CV accuracy; "
              "other columns: share of the held-out documents given their topic.", "",
              "| training data | BBC CV accuracy | " + " | ".join(
                  f"{name} ({size})" for name, size in names.items()) + " |",
@@ -102,8 +108,15 @@ def main(argv=None) -> int:
     parser.add_argument("--topics", default=str(SHARED_DATA / "topics"),
                         help="folder with bbc/, 20newsgroups/, reuters21578/")
     parser.add_argument("--per-topic", type=int, nargs="+", default=[100, 200, 400])
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="a topic pipeline setting other than the default, as for "
+                             "`python -m training topics` (make passes the shipped model's)")
     parser.add_argument("--out", default=str(ROOT / "reports" / "bench-topic-sources"))
     args = parser.parse_args(argv)
+    try:
+        settings = parse_settings(args.setting)
+    except ValueError as error:
+        parser.error(str(error))
     root = Path(args.topics)
     bbc = read_bbc(root / "bbc")
     held_out = held_out_sets(root)
@@ -118,9 +131,10 @@ def main(argv=None) -> int:
     rows = []
     for name, extra in runs:
         say(f"{name}...")
-        rows.append({"training": name, **measure(bbc, extra, held_out)})
+        rows.append({"training": name, **measure(bbc, extra, held_out, settings)})
     report = {"measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "machine": f"{platform.machine()}, Python {platform.python_version()}",
+              "settings": settings,
               "held_out_sizes": {name: len(texts) for name, texts in held_out.items()},
               "rows": rows}
     write_report(Path(args.out), report, markdown(report))

@@ -84,7 +84,7 @@ def test_topic_benchmark_reports_every_set_with_plots(tmp_path):
                                     "20newsgroups (no headers, signatures, quotes)",
                                     "reuters-21578 ModApte"]
     bbc = report["sets"]["bbc"]["models"]
-    assert set(bbc) == {"ours", "ours without common-words block", "ours + char n-grams",
+    assert set(bbc) == {"ours", "ours + common-words block", "ours + char n-grams",
                         "TF-IDF + linear SVM"}
     assert bbc["ours"]["accuracy"] > 0.9 and 0 <= bbc["ours"]["ece"] <= 1
     assert 0 <= bbc["ours"]["lead_accuracy"] <= 1 and bbc["ours"]["predict_ms_per_doc"] > 0

@@ -126,7 +126,8 @@ def test_topic_sources_benchmark_writes_its_table(tmp_path):
                 " ".join(rng.choice(words.split()) for _ in range(30)))
     out = tmp_path / "sources"
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "topic_sources.py"),
-                           "--topics", str(root), "--per-topic", "2", "4", "--out", str(out)],
+                           "--topics", str(root), "--per-topic", "2", "4", "--out", str(out),
+                           "--setting", "common_words=yes"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     report = json.loads(Path(f"{out}.json").read_text())
@@ -137,4 +138,6 @@ def test_topic_sources_benchmark_writes_its_table(tmp_path):
     for row in report["rows"]:
         assert 0 <= row["bbc_cv_accuracy"] <= 1 and 0 <= row["reuters business"] <= 1
     assert report["held_out_sizes"]["reuters business"] == 2
-    assert "| BBC only |" in Path(f"{out}.md").read_text()
+    assert report["settings"] == {"common_words": True}
+    table = Path(f"{out}.md").read_text()
+    assert "| BBC only |" in table and "settings: common_words=True" in table

@@ -271,14 +271,14 @@ def test_the_common_words_block_leaves_names_to_the_words_block():
              "Profits at Gazprom fell and shares slid.",
              "Investors sold shares after Gazprom cut its forecast."]
     topics = ["politics"] * 3 + ["business"] * 3
-    model = default_topic_pipeline(min_df=1).fit(texts, topics)
+    model = default_topic_pipeline(min_df=1, common_words=True).fit(texts, topics)
     blocks = dict(model.named_steps["tfidf"].transformer_list)
     assert {"putin", "gazprom", "troops"} <= set(blocks["words"].vocabulary_)
     assert "troops" in blocks["common_words"].vocabulary_
     assert not {"putin", "gazprom"} & set(blocks["common_words"].vocabulary_)
     # Word pairs are read across the gap a name leaves: "with stalled".
     assert "with stalled" in blocks["common_words"].vocabulary_
-    plain = default_topic_pipeline(min_df=1, common_words=False).fit(texts, topics)
+    plain = default_topic_pipeline(min_df=1).fit(texts, topics)
     assert "putin" in plain.named_steps["tfidf"].vocabulary_
 
 
@@ -306,13 +306,13 @@ def test_training_takes_the_settings_a_search_reports(tmp_path, topic_table):
     out = tmp_path / "models"
     assert main(["topics", "--data", str(topic_table), "--out", str(out), "--cv", "0",
                  "--setting", "C=1", "--setting", "char_ngrams=yes",
-                 "--setting", "common_words=no"]) == 0
+                 "--setting", "common_words=yes"]) == 0
     manifest = json_module.loads((out / "manifest.json").read_text())
     entry = manifest["models"]["topic_model"]
     assert entry["training_data"]["settings"] == {"C": 1.0, "char_ngrams": True,
-                                                  "common_words": False}
+                                                  "common_words": True}
     assert "characters" in entry["parameters"]["pipeline"]
-    assert "common_words" not in entry["parameters"]["pipeline"]
+    assert "common_words" in entry["parameters"]["pipeline"]
 
 
 @pytest.mark.parametrize("setting, message", [("C", "NAME=VALUE"), ("alpha=1", "unknown setting"),
