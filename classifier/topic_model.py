@@ -94,8 +94,8 @@ def common_words_of(text: str) -> str:
 
 def topic_features(ngram_max: int = 2, min_df: int = 2, char_ngrams: bool = False,
                    common_words: bool = False):
-    """Word TF-IDF of the body, plus that of its common words, plus
-    optionally character n-grams.
+    """Word TF-IDF of the body, optionally with that of its common words
+    and that of its character n-grams.
 
     The common-words block (the words and pairs once proper nouns are taken
     out) gives what a story is about more weight than who is in it. Names
