@@ -73,7 +73,7 @@ bench-templates: $(VENV)/.bench-installed
 bench-topics: $(VENV)/.bench-installed
 	$(PY) benchmarks/topics.py --topics $(SHARED)/topics
 
-# The BBC topics off BBC: trained with and without other sources (~3 min).
+# The BBC topics off BBC: trained with and without other sources (~5 min).
 bench-topic-sources: $(VENV)/.bench-installed
 	$(PY) benchmarks/topic_sources.py --topics $(SHARED)/topics $(NEWS_TOPIC_SETTINGS)
 
