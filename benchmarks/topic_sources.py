@@ -52,7 +52,7 @@ from classifier.progress import say  # noqa: E402
 from training.corpora import read_20newsgroups, read_bbc, read_reuters_modapte  # noqa: E402
 from training.other_sources import (NEWSGROUP_TOPICS, REUTERS_TOPIC,  # noqa: E402
                                     draw_per_topic, other_source_pool)
-from training.search import parse_settings  # noqa: E402
+from training.search import add_setting_option, parse_settings  # noqa: E402
 from training.topics import cross_validate_topics, fit_topic_model  # noqa: E402
 
 MIN_TEST_WORDS = 20
@@ -108,9 +108,7 @@ def main(argv=None) -> int:
     parser.add_argument("--topics", default=str(SHARED_DATA / "topics"),
                         help="folder with bbc/, 20newsgroups/, reuters21578/")
     parser.add_argument("--per-topic", type=int, nargs="+", default=[100, 200, 400])
-    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
-                        help="a topic pipeline setting other than the default, as for "
-                             "`python -m training topics` (make passes the shipped model's)")
+    add_setting_option(parser)  # make passes the shipped model's settings
     parser.add_argument("--out", default=str(ROOT / "reports" / "bench-topic-sources"))
     args = parser.parse_args(argv)
     try:

@@ -26,7 +26,7 @@ from classifier.progress import say
 from .report import print_line_report, print_threshold_sweep, print_topic_report, write_json
 from .other_sources import PER_TOPIC, other_source_documents
 from .topic_data import is_multilabel, load_topic_data
-from .search import SEARCHABLE, parse_grid, parse_settings, search_topics
+from .search import SEARCHABLE, add_setting_option, parse_grid, parse_settings, search_topics
 from .topics import cross_validate_topics, fit_topic_model, require_single_label
 
 DEFAULT_CACHE = Path(".cache")
@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     _training_options(topics, data_help="folder-per-topic trees and/or .csv/.jsonl/.parquet "
                                         "files with text, topic",
                       cv_default=5, cv_help="stratified CV folds for the manifest's metrics")
-    _setting_option(topics)
+    add_setting_option(topics)
     _extra_training_option(topics)
 
     sources = commands.add_parser(
@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--cv", type=int, default=5, help="number of folds")
     evaluate.add_argument("--report", metavar="FILE.json", help="write the JSON report here")
     _cache_option(evaluate)
-    _setting_option(evaluate)
+    add_setting_option(evaluate)
     _extra_training_option(evaluate)
     return parser
 
@@ -102,13 +102,6 @@ def _training_options(parser, data_help: str, cv_default: int, cv_help: str):
     parser.add_argument("--data", nargs="+", required=True, metavar="PATH", help=data_help)
     parser.add_argument("--out", required=True, metavar="DIR", help="models folder to write")
     parser.add_argument("--cv", type=int, default=cv_default, help=f"{cv_help} (0: skip)")
-
-
-def _setting_option(parser):
-    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
-                        help="a topic pipeline setting other than the default "
-                             f"({', '.join(SEARCHABLE)}; e.g. the best of 'search topics'); "
-                             "repeat for several")
 
 
 def _cache_option(parser):

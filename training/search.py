@@ -68,6 +68,14 @@ def parse_grid(entries: list[str]) -> dict:
 MULTILABEL_SEARCHABLE = ("C", "ngram_max")
 
 
+def add_setting_option(parser) -> None:
+    """``--setting NAME=VALUE`` (repeatable), read by ``parse_settings``."""
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="a topic pipeline setting other than the default "
+                             f"({', '.join(SEARCHABLE)}; e.g. the best of 'search topics'); "
+                             "repeat for several")
+
+
 def parse_settings(entries: list[str], multilabel: bool = False) -> dict:
     """``["C=1", "char_ngrams=yes"]`` -> ``{"C": 1.0, "char_ngrams": True}``."""
     what = f"setting for a {'multi' if multilabel else 'single'}-label topic model"
