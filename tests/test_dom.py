@@ -99,6 +99,20 @@ def test_keyword_groups_match_their_regex_definition(words):
         assert _KEYWORD_GROUPS[name].search(attributes) == expected, (name, attributes)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["ad", "header", "nav", "navbar", "commentlist", "tags",
+                                          "2ad", "bad", "foot", "lead", "x"])
+                         | st.text(alphabet="adsnvtgmeo0129-_ A\t", max_size=8), max_size=6)
+                .map(" ".join), max_size=5))
+def test_attribute_flags_per_word_equal_the_whole_string_search(strings):
+    from classifier.dom import _KEYWORD_GROUPS, attribute_flags
+
+    expected = [[group.search(attributes) for group in _KEYWORD_GROUPS.values()]
+                for attributes in strings]
+    assert attribute_flags(strings).tolist() == np.array(
+        expected, dtype=np.float32).reshape(len(strings), len(_KEYWORD_GROUPS)).tolist()
+
+
 def test_dom_features_need_dom_columns():
     with pytest.raises(ValueError, match="DOM line table"):
         DomLayout().transform(pd.DataFrame({"text": ["x"], "page": [0]}))
