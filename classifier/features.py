@@ -328,7 +328,7 @@ class SectionMarkers(_StatelessTransformer):
 
     def transform(self, X):
         texts = X["text"].tolist()
-        n_words = [len(_WORD.findall(text)) for text in texts]
+        n_words = line_word_counts(texts).tolist()
         short = [n <= 6 for n in n_words]
         comment = np.array([s and bool(_COMMENT_HEADING.match(t)) for s, t in zip(short, texts)])
         links = np.array([s and bool(_LINKS_HEADING.match(t)) for s, t in zip(short, texts)])
@@ -387,8 +387,11 @@ class TitleOverlap(_StatelessTransformer):
         return np.array([shares, covers], dtype=np.float32).T.reshape(len(word_sets), 2)
 
 
-def _word_counts(X) -> np.ndarray:
-    return X["text"].str.count(r"\w+").to_numpy(dtype=np.float32)
+def line_word_counts(texts: list[str]) -> np.ndarray:
+    """Words (runs of \\w) per text: ``len(re.findall(r"\\w+", text))``, from
+    one numpy pass (:func:`character_counts`) instead of a regex call per
+    line, whose fixed costs were ~1 ms of every predict()."""
+    return character_counts(texts)["words"]
 
 
 class PagePosition(_StatelessTransformer):
@@ -459,7 +462,8 @@ class MainTextRun(_StatelessTransformer):
 
     def transform(self, X):
         if self.score_column is None:
-            weights = np.minimum(_word_counts(X), self.cap) - self.threshold
+            words = line_word_counts(X["text"].tolist()).astype(np.float32)
+            weights = np.minimum(words, self.cap) - self.threshold
         else:
             weights = X[self.score_column].to_numpy(dtype=np.float64) - self.threshold
         bounds = page_bounds(X["page"])
