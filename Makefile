@@ -60,8 +60,9 @@ bench: bench-extraction bench-throughput bench-templates bench-topics bench-topi
 bench-extraction: $(VENV)/.bench-installed
 	$(PY) benchmarks/extraction.py --data $(PAGES) --cv 5
 
-# Batch pages/s and peak memory, text and HTML input, 1 and 2 processes, with
-# trafilatura in the same run; warm predict(), model size, fit times (~45 min).
+# Batch pages/s and peak memory, text and HTML input, 1 and 2 processes (and
+# one with --no-topics), with trafilatura in the same run; warm predict(),
+# model size, fit times (~55 min).
 bench-throughput: $(VENV)/.bench-installed
 	$(PY) benchmarks/throughput.py --data $(PAGES) --pages 10000 --fit $(BBC)
 

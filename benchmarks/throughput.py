@@ -11,7 +11,8 @@ process:
 
 * ``python -m classifier batch`` on the text input and on the HTML input,
   with 1 and 2 worker processes, writing JSONL shards (the real command a
-  user runs: reading, classifying with both models, writing);
+  user runs: reading, classifying with both models, writing); and with one
+  process and ``--no-topics`` (cleaning only: what trafilatura does);
 * trafilatura on the HTML input (``trafilatura.extract``, default
   settings), 1 and 2 processes, reading the same JSONL and writing the
   extracted text as JSONL.
@@ -164,11 +165,13 @@ def count_shard_lines(out: Path) -> int:
     return total
 
 
-def run_ours(inputs: dict, kind: str, workers: int, work: Path) -> dict:
-    out = work / f"ours-{kind}-{workers}"
+def run_ours(inputs: dict, kind: str, workers: int, work: Path, topics: bool = True) -> dict:
+    out = work / f"ours-{kind}-{workers}{'' if topics else '-no-topics'}"
     command = [sys.executable, "-m", "classifier", "batch", inputs[kind], "--out", str(out),
                "--workers", str(workers), "--shard-size", str(SHARD_SIZE), "--quiet"]
-    say(f"ours ({kind}), {workers} worker(s)")
+    if not topics:
+        command.append("--no-topics")
+    say(f"ours ({kind}{'' if topics else ', no topics'}), {workers} worker(s)")
     return monitored(command, workers, out, count_shard_lines)
 
 
@@ -369,6 +372,11 @@ def main(argv=None) -> int:
                 run = run_ours(inputs, kind, workers, work)
                 report["runs"][f"ours ({kind}), {workers}w"] = {
                     **run, "label": f"ours, {kind} input", "workers": workers}
+            if workers == 1:  # cleaning only, as trafilatura: one process is enough
+                for kind in ("text", "html"):
+                    run = run_ours(inputs, kind, workers, work, topics=False)
+                    report["runs"][f"ours ({kind}, no topics), {workers}w"] = {
+                        **run, "label": f"ours, {kind} input, no topics", "workers": workers}
             if not args.no_peer:
                 run = run_trafilatura(inputs, workers, work)
                 report["runs"][f"trafilatura, {workers}w"] = {

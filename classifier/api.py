@@ -279,8 +279,14 @@ def _page_name(number: int, count: int) -> str:
     return "page" if count == 1 else f"page {number}"
 
 
-def load(path=None, *, trusted: bool = False, limits: Limits | None = None) -> Classifier:
+def load(path=None, *, trusted: bool = False, limits: Limits | None = None,
+         topics: bool = True) -> Classifier:
     """Load a models folder (default: the shipped models).
+
+    ``topics=False`` leaves the topic model out, for cleaning only: pages
+    come out with their lines labelled and no topic (``page.topic`` is
+    ``None``), without the time and memory the topic model takes (README,
+    "Throughput and memory").
 
     Model files are joblib pickles, and unpickling a file can run any code
     its author put in it. The shipped models are always loaded; a folder
@@ -302,7 +308,8 @@ def load(path=None, *, trusted: bool = False, limits: Limits | None = None) -> C
     line_model = load_model(folder, LINE_MODEL, manifest)
     if line_model is None:
         raise ModelError(f"{folder}: the manifest lists no {LINE_MODEL}")
-    return Classifier(line_model, load_model(folder, TOPIC_MODEL, manifest), manifest,
+    topic_model = load_model(folder, TOPIC_MODEL, manifest) if topics else None
+    return Classifier(line_model, topic_model, manifest,
                       limits=limits, html_model=load_model(folder, HTML_MODEL, manifest))
 
 

@@ -53,12 +53,14 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
               shard_size: int = DEFAULT_SHARD_SIZE, workers: int = 1,
               scheduler: str | None = None, models=None, trusted: bool = False,
               limits: Limits | None = None, progress: bool = True,
-              site_templates: bool = False) -> dict:
+              site_templates: bool = False, topics: bool = True) -> dict:
     """Classify every page of ``inputs`` into shard files in folder ``out``.
 
     ``site_templates`` uses the lines a site repeats across its pages in
     one shard as evidence of template (see ``Classifier.predict_many``);
     a page's site is its url's host, so pages without a url get none.
+    ``topics=False`` cleans only: no topic model is loaded and the rows'
+    topic fields are empty.
 
     ``workers`` > 1 runs shards in that many joblib worker processes;
     ``scheduler`` (a Dask scheduler address, or ``"local"`` for a
@@ -82,14 +84,18 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
     # A one-process run keeps this copy to classify with; with workers, the
     # driver lets it go (each worker loads its own).
     if workers == 1 and not scheduler:
-        _worker_classifier(models, trusted, limits)
+        _worker_classifier(models, trusted, limits, topics)
     else:
-        load(models, trusted=trusted, limits=limits)
+        load(models, trusted=trusted, limits=limits, topics=topics)
 
     out = Path(out)
     settings = {"inputs": [str(path.resolve()) for path in inputs], "html": html,
                 "format": output_format, "shard_size": shard_size,
                 "models": models, "site_templates": site_templates}
+    if not topics:
+        # Recorded only when off, so that runs started before the setting
+        # existed (topics always on) can still be resumed.
+        settings["topics"] = False
     _claim_output_folder(out, settings)
 
     started = time.perf_counter()
@@ -112,7 +118,7 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
             yield index, shard
 
     task = functools.partial(classify_shard, models=models, trusted=trusted, limits=limits,
-                             site_templates=site_templates)
+                             site_templates=site_templates, topics=topics)
     for index, rows, errors in _run(task, pending_shards(), workers, scheduler):
         write_shard(out, index, rows, errors, output_format)
         counts["pages"] += len(rows)
@@ -181,16 +187,16 @@ def _chunks(iterable, size: int):
 # -- classifying a shard (runs in a worker) ---------------------------------
 
 @functools.lru_cache(maxsize=4)
-def _worker_classifier(models, trusted: bool, limits: Limits) -> Classifier:
+def _worker_classifier(models, trusted: bool, limits: Limits, topics: bool = True) -> Classifier:
     # Loaded once per worker process and reused for every shard it runs.
-    return load(models, trusted=trusted, limits=limits)
+    return load(models, trusted=trusted, limits=limits, topics=topics)
 
 
 def classify_shard(index: int, items: list, *, models=None, trusted: bool = False,
-                   limits: Limits | None = None, site_templates: bool = False
-                   ) -> tuple[int, list[dict], list[dict]]:
+                   limits: Limits | None = None, site_templates: bool = False,
+                   topics: bool = True) -> tuple[int, list[dict], list[dict]]:
     """Classify one shard's items: ``(index, rows, errors)``."""
-    clf = _worker_classifier(models, trusted, limits or Limits())
+    clf = _worker_classifier(models, trusted, limits or Limits(), topics)
     records = [item for item in items if isinstance(item, Record)]
     errors = [_error_row(item) for item in items if isinstance(item, Unreadable)]
     rows = []
@@ -255,7 +261,7 @@ FRAME_COLUMNS = ("topic", "topic_score", "topics", "body", "lines", "error")
 
 
 def classify_frame(frame, column: str = "text", *, html: bool = False, models=None,
-                   trusted: bool = False, limits: Limits | None = None):
+                   trusted: bool = False, limits: Limits | None = None, topics: bool = True):
     """Classify the pages in ``frame[column]``: a frame with the same index and
     the columns ``topic``, ``topic_score``, ``topics``, ``body``, ``lines`` and ``error``
     (the reason a page failed, else ``None``).
@@ -264,13 +270,14 @@ def classify_frame(frame, column: str = "text", *, html: bool = False, models=No
 
         ddf.map_partitions(classify_frame, "text", meta=classify_frame(ddf._meta, "text"))
 
-    The models are loaded once per worker process and kept.
+    The models are loaded once per worker process and kept; ``topics=False``
+    cleans only (no topic model, empty topic columns).
     """
     import pandas as pd
 
     if column not in frame.columns:
         raise InputError(f"no column {column!r} in the frame (columns: {list(frame.columns)})")
-    clf = _worker_classifier(models, trusted, limits or Limits())
+    clf = _worker_classifier(models, trusted, limits or Limits(), topics)
     records = [Record(str(key), content, html, column) for key, content in frame[column].items()]
     out = {name: [] for name in FRAME_COLUMNS}
     for record, result in zip(records, classify_records(clf, records)):

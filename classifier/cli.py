@@ -1,11 +1,12 @@
 """Command line.
 
-``python -m classifier predict FILE... [-] [--json] [--html]`` classifies a
-few pages and prints them. Plain mode prints each page's body text and a
-``topic: <label> (<p>)`` line; ``--json`` prints one JSON object per page
-(JSON Lines) with every line's label and score. ``-`` reads a page from standard input. Exit status is 0
-when every page was classified, 1 when some input could not be read (the
-others are still printed), 2 for usage errors.
+``python -m classifier predict FILE... [-] [--json] [--html] [--no-topics]``
+classifies a few pages and prints them. Plain mode prints each page's body
+text and a ``topic: <label> (<p>)`` line (none with ``--no-topics``, which
+cleans only); ``--json`` prints one JSON object per page (JSON Lines) with
+every line's label and score. ``-`` reads a page from standard input. Exit
+status is 0 when every page was classified, 1 when some input could not be
+read (the others are still printed), 2 for usage errors.
 
 ``python -m classifier batch INPUT... --out OUT`` classifies many pages
 (folders, JSONL, WARC/WET) into sharded output; see :mod:`classifier.batch`.
@@ -35,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--json", action="store_true",
                          help="print JSON Lines: every line with label and score")
     predict.add_argument("--html", action="store_true", help="the files are raw HTML")
+    _topic_argument(predict)
     _model_arguments(predict)
 
     batch = commands.add_parser(
@@ -59,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="lines a site repeats across its pages in a shard count as "
                             "template (pages need a url: JSONL 'url', WARC target URI)")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    _topic_argument(batch)
     _model_arguments(batch)
     return parser
 
@@ -68,6 +71,12 @@ def _model_arguments(parser) -> None:
     parser.add_argument("--trust-models", action="store_true",
                         help="allow loading --models DIR: model files are pickles and can "
                              "run code, so only for folders you made or trust")
+
+
+def _topic_argument(parser) -> None:
+    parser.add_argument("--no-topics", dest="topics", action="store_false",
+                        help="clean only: label the lines, no topic model (faster, less "
+                             "memory)")
 
 
 def _positive(value: str) -> int:
@@ -94,7 +103,7 @@ def main(argv=None) -> int:
     if args.command == "batch":
         return _batch(args)
     try:
-        clf = load(args.models, trusted=args.trust_models)
+        clf = load(args.models, trusted=args.trust_models, topics=args.topics)
     except ClassifierError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -113,10 +122,9 @@ def main(argv=None) -> int:
             if len(args.files) > 1:
                 print(f"==> {name} <==")
             print(page.body)
-            if page.topic is None:
-                print("topic: none (no body text)")
-            else:
-                print(f"topic: {page.topic} ({page.topic_scores[page.topic]:.2f})")
+            if args.topics:
+                print("topic: none (no body text)" if page.topic is None
+                      else f"topic: {page.topic} ({page.topic_scores[page.topic]:.2f})")
     return status
 
 
@@ -126,7 +134,7 @@ def _batch(args) -> int:
                             shard_size=args.shard_size, workers=args.workers,
                             scheduler=args.scheduler, models=args.models,
                             trusted=args.trust_models, progress=not args.quiet,
-                            site_templates=args.site_templates)
+                            site_templates=args.site_templates, topics=args.topics)
     except ClassifierError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

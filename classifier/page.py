@@ -32,7 +32,8 @@ class Page:
     """A classified page: labelled lines, body text and topic.
 
     ``topic`` is ``None`` (and ``topic_scores`` empty) when no line of the
-    page is body: the topic is read from the body only, never from chrome.
+    page is body (the topic is read from the body only, never from chrome),
+    or when the classifier has no topic model (``load(topics=False)``).
     ``topics`` holds every topic the page is given, most probable first:
     ``(topic,)`` with a single-label topic model, all topics at or over the
     model's threshold (at least the most probable) with a multi-label one,

@@ -199,6 +199,15 @@ def test_page_to_dict_is_json_ready(clf):
     assert {"index", "text", "label", "score"} == set(data["lines"][0])
 
 
+def test_load_without_topics_labels_the_same_lines(clf, trained_models):
+    clean = classifier.load(trained_models, trusted=True, topics=False)
+    assert clean.topic_model is None and clean.topics == []
+    page, clean_page = clf.predict(PAGE), clean.predict(PAGE)
+    assert page.topic is not None
+    assert clean_page.lines == page.lines
+    assert (clean_page.topic, clean_page.topic_scores, clean_page.topics) == (None, {}, ())
+
+
 def test_loading_a_missing_folder_is_a_model_error(tmp_path):
     with pytest.raises(ModelError, match="no such models folder"):
         classifier.load(tmp_path / "missing", trusted=True)

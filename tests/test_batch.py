@@ -207,6 +207,24 @@ def test_resume_refuses_other_settings(trained_models, page_inputs, tmp_path):
         run_batch(page_inputs, tmp_path / "out", shard_size=4, **_models(trained_models))
     with pytest.raises(InputError, match="inputs"):
         run_batch(page_inputs[:1], tmp_path / "out", shard_size=3, **_models(trained_models))
+    with pytest.raises(InputError, match="topics"):
+        run_batch(page_inputs, tmp_path / "out", shard_size=3, topics=False,
+                  **_models(trained_models))
+
+
+def test_cleaning_only_gives_the_same_lines_and_no_topics(trained_models, page_inputs, tmp_path):
+    run_batch(page_inputs, tmp_path / "full", **_models(trained_models))
+    summary = run_batch(page_inputs, tmp_path / "clean", topics=False, **_models(trained_models))
+    full, clean = read_output(tmp_path / "full"), read_output(tmp_path / "clean")
+    assert summary["pages"] == len(full[0]) == len(clean[0]) and clean[1] == full[1]
+    assert any(row["topic"] is not None for row in full[0])
+    for full_row, clean_row in zip(full[0], clean[0]):
+        assert clean_row["lines"] == full_row["lines"] and clean_row["body"] == full_row["body"]
+        assert clean_row["topic"] is None and clean_row["topic_score"] is None
+        assert clean_row["topics"] == [] and clean_row["topic_scores"] == {}
+    # Resumable like any run: the setting is recorded and matches.
+    assert run_batch(page_inputs, tmp_path / "clean", topics=False,
+                     **_models(trained_models))["shards_resumed"] == summary["shards_written"]
 
 
 @pytest.mark.parametrize("kwargs, message", [

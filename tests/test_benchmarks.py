@@ -44,7 +44,8 @@ def test_throughput_benchmark_measures_every_run_and_checks_the_goals(tmp_path):
     _run_script("throughput.py", "--data", folder, "--pages", 9, "--workers", 1, "--no-peer",
                 "--out", out, cwd=tmp_path)
     report = json.loads(Path(f"{out}.json").read_text())
-    assert set(report["runs"]) == {"ours (text), 1w", "ours (html), 1w"}
+    assert set(report["runs"]) == {"ours (text), 1w", "ours (html), 1w",
+                                   "ours (text, no topics), 1w", "ours (html, no topics), 1w"}
     for run in report["runs"].values():
         assert run["pages"] == 9 and run["pages_per_second"] > 0
         assert run["peak_memory_mb"] > 50 and run["peak_rss_sum_mb"] >= run["peak_memory_mb"]
@@ -52,6 +53,7 @@ def test_throughput_benchmark_measures_every_run_and_checks_the_goals(tmp_path):
     assert {goal["what"] for goal in report["goals"]} >= {"shipped model files, MB"}
     assert Path(f"{out}.png").stat().st_size > 10_000
     assert "| ours, text input | 1 |" in Path(f"{out}.md").read_text()
+    assert "| ours, html input, no topics | 1 |" in Path(f"{out}.md").read_text()
 
 
 def _topic_corpora(root: Path) -> Path:

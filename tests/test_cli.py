@@ -17,6 +17,20 @@ def test_plain_output_prints_body_and_topic(trained_models, capsys, tmp_path):
     assert gold.splitlines()[1] in out
 
 
+def test_no_topics_prints_the_body_only(trained_models, capsys, tmp_path):
+    html, gold = synthetic_page(11)
+    page_file = tmp_path / "page.txt"
+    page_file.write_text(gold + "\nCopyright 2024 Site. All rights reserved.\n")
+    models = ["--models", str(trained_models), "--trust-models"]
+    assert main(["predict", str(page_file), *models]) == 0
+    with_topic = capsys.readouterr().out.splitlines()
+    assert main(["predict", str(page_file), "--no-topics", *models]) == 0
+    assert capsys.readouterr().out.splitlines() == with_topic[:-1]
+    assert main(["predict", "--json", "--no-topics", str(page_file), *models]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["topic"] is None and record["topics"] == [] and record["lines"]
+
+
 def test_json_lines_output_and_html_input(trained_models, capsys, tmp_path):
     html_file = tmp_path / "page.html"
     html_file.write_bytes(synthetic_page(12)[0].encode("cp1252"))
