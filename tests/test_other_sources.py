@@ -63,6 +63,10 @@ def test_other_sources_refuse_what_they_cannot_give(tmp_path):
         other_source_documents(root, per_topic=7)
     with pytest.raises(ValueError, match="no such folder"):
         other_source_documents(tmp_path / "nowhere")
+    # A bad count is refused before any corpus is read (none exists here).
+    for bad in (0, -3, 2.5):
+        with pytest.raises(ValueError, match="per_topic must be a positive integer"):
+            other_source_documents(tmp_path / "nowhere", per_topic=bad)
 
 
 def _documents(topics: dict, copies: int) -> pd.DataFrame:

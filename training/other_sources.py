@@ -27,6 +27,7 @@ are used, so the test splits stay free for the benchmark.
 
 from __future__ import annotations
 
+import numbers
 from pathlib import Path
 
 import pandas as pd
@@ -58,6 +59,7 @@ def other_source_documents(topics_root, per_topic: int = PER_TOPIC,
     from the 20 Newsgroups and Reuters-21578 training splits under
     ``topics_root`` (laid out like ``shared/data/topics``): columns ``text``,
     ``topic`` and ``source`` (group or Reuters story)."""
+    _check_per_topic(per_topic)  # before the corpora are read (seconds)
     return draw_per_topic(other_source_pool(topics_root), per_topic, seed)
 
 
@@ -85,8 +87,7 @@ def other_source_pool(topics_root) -> pd.DataFrame:
 def draw_per_topic(pool: pd.DataFrame, per_topic: int = PER_TOPIC,
                    seed: int = 0) -> pd.DataFrame:
     """``per_topic`` documents of each topic of ``pool``, drawn (seeded)."""
-    if per_topic < 1:
-        raise DataError(f"per_topic must be at least 1, not {per_topic}")
+    _check_per_topic(per_topic)
     drawn = []
     for topic, documents in pool.groupby("topic", sort=True):
         if len(documents) < per_topic:
@@ -94,3 +95,9 @@ def draw_per_topic(pool: pd.DataFrame, per_topic: int = PER_TOPIC,
                             f"{MIN_WORDS}+ words, {per_topic} asked for")
         drawn.append(documents.sample(n=per_topic, random_state=seed))
     return pd.concat(drawn, ignore_index=True)
+
+
+def _check_per_topic(per_topic) -> None:
+    # Integral is any integer type (int, numpy's); 2.5 documents is a mistake.
+    if not isinstance(per_topic, numbers.Integral) or per_topic < 1:
+        raise DataError(f"per_topic must be a positive integer, not {per_topic!r}")
