@@ -86,9 +86,22 @@ def without_proper_nouns(text: str) -> str:
     return _proper_noun().sub("", text)
 
 
+class ProperNounsOut(TransformerMixin, BaseEstimator):
+    """Each text with its proper nouns taken out (``without_proper_nouns``):
+    the first step of the common-words block. Learns nothing."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return [without_proper_nouns(text) for text in X]
+
+
 def common_words_of(text: str) -> str:
-    """The preprocessing of the common-words block: proper nouns out, then
-    what ``topic_tfidf`` does (lower case, accents folded)."""
+    """What the common-words block read before it was a ``ProperNounsOut``
+    step before a standard ``topic_tfidf`` (2026-11-26): its TF-IDF's
+    preprocessor, re-doing that TF-IDF's own lower-casing and accent
+    folding. Kept so that models pickled with it still load."""
     return strip_accents_unicode(without_proper_nouns(text).lower())
 
 
@@ -117,8 +130,8 @@ def topic_features(ngram_max: int = 2, min_df: int = 2, char_ngrams: bool = Fals
     """
     blocks = [("words", topic_tfidf(ngram_max, min_df))]
     if common_words:
-        common = topic_tfidf(ngram_max, min_df).set_params(preprocessor=common_words_of)
-        blocks.append(("common_words", common))
+        blocks.append(("common_words", Pipeline([("proper_nouns_out", ProperNounsOut()),
+                                                 ("tfidf", topic_tfidf(ngram_max, min_df))])))
     if char_ngrams:
         blocks.append(("characters", topic_tfidf(5, min_df, analyzer="char_wb", ngram_min=2)))
     return blocks[0][1] if len(blocks) == 1 else FeatureUnion(blocks)

@@ -274,12 +274,28 @@ def test_the_common_words_block_leaves_names_to_the_words_block():
     model = default_topic_pipeline(min_df=1, common_words=True).fit(texts, topics)
     blocks = dict(model.named_steps["tfidf"].transformer_list)
     assert {"putin", "gazprom", "troops"} <= set(blocks["words"].vocabulary_)
-    assert "troops" in blocks["common_words"].vocabulary_
-    assert not {"putin", "gazprom"} & set(blocks["common_words"].vocabulary_)
+    common = blocks["common_words"].named_steps["tfidf"].vocabulary_
+    assert "troops" in common
+    assert not {"putin", "gazprom"} & set(common)
     # Word pairs are read across the gap a name leaves: "with stalled".
-    assert "with stalled" in blocks["common_words"].vocabulary_
+    assert "with stalled" in common
     plain = default_topic_pipeline(min_df=1).fit(texts, topics)
     assert "putin" in plain.named_steps["tfidf"].vocabulary_
+
+
+def test_the_common_words_block_equals_its_former_preprocessor_form():
+    # Models pickled before the block was a ProperNounsOut step used
+    # common_words_of as their TF-IDF's preprocessor: same features.
+    from classifier.topic_model import common_words_of, topic_tfidf, topic_features
+
+    texts = ["Talks with Putin stalled; Café owners in Zürich said Müller left.",
+             "The minister said Putin would meet the envoy… “Naïve” Élysée aides waited.",
+             "Shares rose as Gazprom reported profits, ÉDF and Łódź too."] * 2
+    former = topic_tfidf(2, 1).set_params(preprocessor=common_words_of).fit(texts)
+    block = dict(topic_features(2, 1, common_words=True).fit(texts).transformer_list)
+    current = block["common_words"]
+    assert former.vocabulary_ == current.named_steps["tfidf"].vocabulary_
+    assert (former.transform(texts) != current.transform(texts)).nnz == 0
 
 
 def test_the_topic_is_read_from_the_first_max_chars_characters():
