@@ -26,8 +26,10 @@ throughput and memory against pages done (the PNG). Pages/s is pages over
 wall time from process start to exit, model loading included.
 
 Also measured: one warm ``predict()`` on the example page (median of 200
-calls, one thread), the shipped model files' size, and with ``--fit`` the
-time to fit the default line, HTML and topic models on the shared data.
+calls, one thread), the time each step of the models takes on the lines of
+250 distinct shared pages (``step_times``), the shipped model files' size,
+and with ``--fit`` the time to fit the default line, HTML and topic models
+on the shared data.
 
 Writes ``reports/bench-throughput.{json,md,png}``.
 """
@@ -246,6 +248,103 @@ def warm_predict_ms() -> dict:
             "p90_ms": round(sorted(timings)[int(0.9 * len(timings))], 2)}
 
 
+#: Distinct shared pages whose lines are timed step by step (spread over the sets).
+STEP_PAGES = 250
+
+
+def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
+    """Where the time goes: each step of the shipped models on the lines of
+    ``n_pages`` distinct shared pages, one thread, in the model's own passes
+    of whole pages (``ROWS_PER_PASS`` lines), best of three.
+
+    Line-model steps in µs per line: each feature block (text features and
+    layout features, nested unions one level down), the first stage, the
+    second stage's inputs and its trees. Per page: the HTML conversion and
+    the topic model on the page's body (as the HTML model finds it).
+    """
+    import pandas as pd
+    from sklearn.pipeline import FeatureUnion
+    from threadpoolctl import threadpool_limits
+
+    import classifier
+    from classifier.dom import dom_line_table
+    from classifier.features import page_bounds
+    from classifier.html import html_to_blocks
+    from classifier.line_model import ROWS_PER_PASS, _runs_of_pages
+    from training.datasets import page_folder_pages
+
+    sources = [html for folder in folders for _, _, _, html, _ in page_folder_pages(Path(folder))]
+    pages = [path.read_bytes() for path in sources[::max(1, len(sources) // n_pages)][:n_pages]]
+    clf = classifier.load()
+
+    def best_of_three(function) -> float:
+        seconds = []
+        for _ in range(3):
+            started = time.perf_counter()
+            function()
+            seconds.append(time.perf_counter() - started)
+        return min(seconds)
+
+    def blocks_of(features, whole_name: str, prefix: str = "") -> list:
+        """(name, block) of each feature block: a FeatureUnion's parts, named
+        by their path in nested unions, or the features whole."""
+        if not isinstance(features, FeatureUnion):
+            return [(whole_name, features)]
+        found = []
+        for name, part in features.transformer_list:
+            found += (blocks_of(part, whole_name, f"{prefix}{name}/")
+                      if isinstance(part, FeatureUnion) else [(f"{prefix}{name}", part)])
+        return found
+
+    def line_model_steps(model, table) -> dict:
+        bounds = page_bounds(table["page"])
+        runs = []
+        for start, stop in _runs_of_pages(bounds, ROWS_PER_PASS):
+            run = table.iloc[start:stop].reset_index(drop=True)
+            run_bounds = bounds[(bounds >= start) & (bounds <= stop)] - start
+            runs.append((run, run_bounds))
+        totals = {}
+
+        def add(step, function):
+            totals[step] = totals.get(step, 0.0) + best_of_three(function)
+
+        for run, run_bounds in runs:
+            for kind, union in (("text", model.text_features_), ("layout", model.layout_features_)):
+                for name, block in blocks_of(union, "words" if kind == "text" else "all"):
+                    add(f"{kind}: {name}", lambda: block.transform(run))
+            text = model.text_features_.transform(run)
+            layout = model.layout_features_.transform(run).astype(np.float32)
+            first = model._first_stage_proba(text, layout)
+            inputs = model._second_stage_inputs(layout, first, run_bounds)
+            add("first stage", lambda: model._first_stage_proba(text, layout))
+            add("second stage: inputs", lambda: model._second_stage_inputs(layout, first,
+                                                                          run_bounds))
+            add("second stage: trees", lambda: model._second_stage_proba(inputs))
+        return {step: round(seconds / len(table) * 1e6, 2) for step, seconds in totals.items()}
+
+    with threadpool_limits(1):
+        conversion = best_of_three(lambda: [html_to_blocks(page) for page in pages])
+        blocks = [html_to_blocks(page) for page in pages]
+        columns = {}
+        for number, page_blocks in enumerate(blocks):
+            for name, values in dom_line_table(page_blocks, page=number).items():
+                columns.setdefault(name, []).extend(values)
+        html_table = pd.DataFrame(columns)
+        text_table = html_table[["text", "page"]]
+        bodies = ["\n".join(line.text for line in page.lines if line.is_body)
+                  for page in clf.predict_html_many(pages)]
+        bodies = [body for body in bodies if body.strip()]
+        topic = (best_of_three(lambda: clf.topic_model.predict_proba(bodies))
+                 if clf.topic_model is not None and bodies else None)
+        return {"pages": len(pages), "lines": len(html_table),
+                "conversion_ms_per_page": round(conversion / len(pages) * 1000, 2),
+                "topic_ms_per_page": (round(topic / len(bodies) * 1000, 2)
+                                      if topic is not None else None),
+                "text": line_model_steps(clf.line_model, text_table),
+                "html": (line_model_steps(clf.html_model, html_table)
+                         if clf.html_model is not None else {})}
+
+
 def model_files_mb() -> float:
     from classifier.store import default_models_dir, read_manifest
 
@@ -312,6 +411,20 @@ def markdown(report: dict) -> str:
                  if peer and not name.startswith("trafilatura") else "–")
         rows.append(f"| {run['label']} | {run['workers']} | {run['pages_per_second']:,.1f} | "
                     f"{ratio} | {run['peak_memory_mb']:,.0f} | {run['peak_rss_sum_mb']:,.0f} |")
+    steps = report.get("steps")
+    if steps:
+        rows += ["", f"Where the time goes (one thread, the {steps['lines']:,} lines of "
+                 f"{steps['pages']} distinct shared pages): HTML conversion "
+                 f"{steps['conversion_ms_per_page']} ms/page, topic model "
+                 f"{steps['topic_ms_per_page']} ms/page (on the body), and per line:", "",
+                 "| line model step | text model, µs/line | HTML model, µs/line |",
+                 "|---|---:|---:|"]
+        for step in dict.fromkeys([*steps["text"], *steps["html"]]):
+            cells = [f"{steps[kind][step]:.1f}" if step in steps[kind] else "–"
+                     for kind in ("text", "html")]
+            rows.append(f"| {step} | {cells[0]} | {cells[1]} |")
+        rows.append(f"| total | {sum(steps['text'].values()):.1f} | "
+                    f"{sum(steps['html'].values()):.1f} |")
     rows += ["", "| goal | target | measured | met |", "|---|---:|---:|:-:|"]
     for goal in report["goals"]:
         rows.append(f"| {goal['what']} | {goal['target']} | {goal['measured']} | "
@@ -382,6 +495,8 @@ def main(argv=None) -> int:
                 report["runs"][f"trafilatura, {workers}w"] = {
                     **run, "label": "trafilatura, HTML input", "workers": workers}
     report["warm_predict"] = warm_predict_ms()
+    say("timing each step of the models")
+    report["steps"] = step_times(args.data)
     report["model_files_mb"] = model_files_mb()
     if args.fit:
         say("fitting the default models")

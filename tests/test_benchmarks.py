@@ -50,6 +50,12 @@ def test_throughput_benchmark_measures_every_run_and_checks_the_goals(tmp_path):
         assert run["pages"] == 9 and run["pages_per_second"] > 0
         assert run["peak_memory_mb"] > 50 and run["peak_rss_sum_mb"] >= run["peak_memory_mb"]
     assert report["warm_predict"]["median_ms"] > 0
+    steps = report["steps"]
+    assert steps["pages"] == 4 and steps["conversion_ms_per_page"] > 0
+    for kind in ("text", "html"):
+        assert {"text: words", "first stage", "second stage: trees"} <= set(steps[kind])
+        assert all(value > 0 for value in steps[kind].values())
+    assert "| second stage: trees |" in Path(f"{out}.md").read_text()
     assert {goal["what"] for goal in report["goals"]} >= {"shipped model files, MB"}
     assert Path(f"{out}.png").stat().st_size > 10_000
     assert "| ours, text input | 1 |" in Path(f"{out}.md").read_text()
