@@ -267,7 +267,7 @@ def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
     from threadpoolctl import threadpool_limits
 
     import classifier
-    from classifier.dom import dom_line_table
+    from classifier.dom import dom_line_tables
     from classifier.features import page_bounds
     from classifier.html import html_to_blocks
     from classifier.line_model import ROWS_PER_PASS, _runs_of_pages
@@ -324,12 +324,7 @@ def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
 
     with threadpool_limits(1):
         conversion = best_of_three(lambda: [html_to_blocks(page) for page in pages])
-        blocks = [html_to_blocks(page) for page in pages]
-        columns = {}
-        for number, page_blocks in enumerate(blocks):
-            for name, values in dom_line_table(page_blocks, page=number).items():
-                columns.setdefault(name, []).extend(values)
-        html_table = pd.DataFrame(columns)
+        html_table = pd.DataFrame(dom_line_tables([html_to_blocks(page) for page in pages]))
         text_table = html_table[["text", "page"]]
         bodies = ["\n".join(line.text for line in page.lines if line.is_body)
                   for page in clf.predict_html_many(pages)]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, ModelError
-from .dom import dom_line_table
+from .dom import dom_line_tables
 from .html import html_to_blocks, not_html_reason
 from .limits import Limits
 from .line_model import BODY, BOILERPLATE
@@ -120,12 +120,10 @@ class Classifier:
         pages_texts = [[block.text for block in blocks] for blocks in pages_blocks]
         if self.html_model is None:
             return self._classify(pages_texts, numbers, total, sites)
-        columns = {}
-        for page, (number, blocks) in enumerate(zip(numbers, pages_blocks)):
+        for number, blocks in zip(numbers, pages_blocks):
             self.limits.check_line_count(len(blocks), _page_name(number, total))
-            for name, values in dom_line_table(blocks, page=page).items():
-                columns.setdefault(name, []).extend(values)
-        if not columns:  # no page has any visible text
+        columns = dom_line_tables(pages_blocks)
+        if not columns["text"]:  # no page has any visible text
             return self._pages(len(pages_blocks), [], [], [], [])
         texts = columns["text"]
         columns["text"] = self._scored_texts(texts)

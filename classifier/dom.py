@@ -89,6 +89,16 @@ def dom_line_table(blocks, page=0) -> dict:
     }
 
 
+def dom_line_tables(pages_blocks) -> dict:
+    """Columns of one DOM line table for several pages' blocks, the pages
+    keyed 0, 1, … in order (every column present, empty without blocks)."""
+    columns = {}
+    for page, blocks in enumerate(pages_blocks):
+        for name, values in dom_line_table(blocks, page=page).items():
+            columns.setdefault(name, []).extend(values)
+    return columns or dom_line_table([])
+
+
 def _require_dom_columns(X) -> None:
     missing = [column for column in DOM_COLUMNS if column not in X.columns]
     if missing:

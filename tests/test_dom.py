@@ -113,6 +113,18 @@ def test_attribute_flags_per_word_equal_the_whole_string_search(strings):
         expected, dtype=np.float32).reshape(len(strings), len(_KEYWORD_GROUPS)).tolist()
 
 
+def test_dom_line_tables_number_the_pages_and_keep_every_column():
+    from classifier.dom import DOM_COLUMNS, dom_line_tables
+
+    first, second = html_to_blocks(synthetic_page(11)[0]), html_to_blocks(synthetic_page(12)[0])
+    columns = dom_line_tables([first, [], second])
+    assert columns["page"] == [0] * len(first) + [2] * len(second)
+    assert columns["text"] == [b.text for b in first] + [b.text for b in second]
+    empty = dom_line_tables([[], []])
+    assert set(empty) == {"text", "page", *DOM_COLUMNS} == set(columns)
+    assert all(values == [] for values in empty.values())
+
+
 def test_dom_features_need_dom_columns():
     with pytest.raises(ValueError, match="DOM line table"):
         DomLayout().transform(pd.DataFrame({"text": ["x"], "page": [0]}))
