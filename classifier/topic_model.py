@@ -86,12 +86,27 @@ def without_proper_nouns(text: str) -> str:
     return _proper_noun().sub("", text)
 
 
-class ProperNounsOut(TransformerMixin, BaseEstimator):
-    """Each text with its proper nouns taken out (``without_proper_nouns``):
-    the first step of the common-words block. Learns nothing."""
+class _TextStep(TransformerMixin, BaseEstimator):
+    """Base of the topic pipeline's text-to-text steps, which learn nothing:
+    a list of texts in, a list of texts out."""
 
     def fit(self, X, y=None):
         return self
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.requires_fit = False
+        return tags
+
+
+class ProperNounsOut(_TextStep):
+    """Each text with its proper nouns taken out (``without_proper_nouns``):
+    the first step of the common-words block."""
 
     def transform(self, X):
         return [without_proper_nouns(text) for text in X]
@@ -137,7 +152,7 @@ def topic_features(ngram_max: int = 2, min_df: int = 2, char_ngrams: bool = Fals
     return blocks[0][1] if len(blocks) == 1 else FeatureUnion(blocks)
 
 
-class LeadingText(TransformerMixin, BaseEstimator):
+class LeadingText(_TextStep):
     """The first ``max_chars`` characters of each text (all of a shorter one).
 
     The topic of a news story is set in its first paragraphs; what follows
@@ -158,16 +173,6 @@ class LeadingText(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         return [text[:self.max_chars] for text in X]
-
-    def __sklearn_is_fitted__(self):
-        return True
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        tags.requires_fit = False
-        return tags
 
 
 def default_topic_pipeline(C: float = 0.3, ngram_max: int = 2, min_df: int = 2,
