@@ -4,7 +4,11 @@
 stream into shards of ``shard_size`` pages, classifies each shard with one
 vectorised ``predict_many`` call (in this process, in joblib worker
 processes, or on a Dask cluster), and writes each shard's result as one
-file. Memory stays flat: only the shards in flight are held.
+file. Memory stays flat: only the shards in flight are held. Joblib
+workers write their own shards, so the driver (which imports neither the
+models nor their libraries) only reads inputs and counts; Dask results
+come back to the driver to be written, as Dask workers may be machines
+without the output folder.
 
 Nothing is lost, and nothing is done twice:
 
@@ -32,20 +36,31 @@ import time
 from itertools import islice
 from pathlib import Path
 
-from .api import Classifier, load
+from typing import TYPE_CHECKING
+
 from .errors import ClassifierError, InputError
 from .files import atomic_write, remove_temporaries
 from .limits import Limits
 from .progress import progress_bar
 from .sources import Record, Unreadable, read_inputs
-from .templates import site_of
+from .sites import site_of
+
+if TYPE_CHECKING:
+    from .api import Classifier
+
+# This module is also the batch *driver*: it reads inputs, hands shards to
+# workers and writes their results. It imports the API (numpy, pandas,
+# scikit-learn, lxml, the models: ~250 MB) only where pages are classified,
+# so that with --workers N the driver stays small and only the N workers
+# hold the libraries and models.
 
 FORMATS = ("jsonl", "parquet")
 SETTINGS_FILE = "batch.json"
 SUMMARY_FILE = "summary.json"
 DEFAULT_SHARD_SIZE = 500
 # Shards queued per worker: enough to keep every worker busy while the
-# driver writes results, few enough that memory does not grow with the input.
+# driver reads the next shards, few enough that memory does not grow with
+# the input.
 SHARDS_IN_FLIGHT_PER_WORKER = 2
 
 
@@ -81,12 +96,14 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
     # An absolute path means the same folder to every worker process.
     models = str(Path(models).resolve()) if models is not None else None
     # Fail on bad models here, before any input is read or output written.
-    # A one-process run keeps this copy to classify with; with workers, the
-    # driver lets it go (each worker loads its own).
-    if workers == 1 and not scheduler:
-        _worker_classifier(models, trusted, limits, topics)
+    # The models are loaded where the shards will be classified: here for a
+    # one-process run, in a joblib worker (which keeps them for its shards)
+    # with --workers; a Dask run checks them here, as its workers may be
+    # other machines.
+    if workers > 1 and not scheduler:
+        _check_models_in_worker(models, trusted, limits, topics, workers)
     else:
-        load(models, trusted=trusted, limits=limits, topics=topics)
+        _worker_classifier(models, trusted, limits, topics)
 
     out = Path(out)
     settings = {"inputs": [str(path.resolve()) for path in inputs], "html": html,
@@ -117,16 +134,16 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
                 continue
             yield index, shard
 
-    task = functools.partial(classify_shard, models=models, trusted=trusted, limits=limits,
-                             site_templates=site_templates, topics=topics)
-    for index, rows, errors in _run(task, pending_shards(), workers, scheduler):
-        write_shard(out, index, rows, errors, output_format)
-        counts["pages"] += len(rows)
-        counts["pages_this_run"] += len(rows)
-        counts["unreadable"] += len(errors)
+    options = {"models": models, "trusted": trusted, "limits": limits,
+               "site_templates": site_templates, "topics": topics}
+    for index, n_rows, n_errors in _run(pending_shards(), out, output_format, options,
+                                        workers, scheduler):
+        counts["pages"] += n_rows
+        counts["pages_this_run"] += n_rows
+        counts["unreadable"] += n_errors
         counts["shards_written"] += 1
-        bar.update(len(rows) + len(errors))
-        if errors:
+        bar.update(n_rows + n_errors)
+        if n_errors:
             bar.set_postfix(unreadable=counts["unreadable"], refresh=False)
     bar.close()
 
@@ -189,7 +206,24 @@ def _chunks(iterable, size: int):
 @functools.lru_cache(maxsize=4)
 def _worker_classifier(models, trusted: bool, limits: Limits, topics: bool = True) -> Classifier:
     # Loaded once per worker process and reused for every shard it runs.
+    from .api import load
+
     return load(models, trusted=trusted, limits=limits, topics=topics)
+
+
+def _check_models_in_worker(models, trusted: bool, limits: Limits, topics: bool,
+                            workers: int) -> None:
+    """Load the models in one of the run's joblib workers; a bad model
+    raises its error here (joblib passes it back), as it would in-process."""
+    from joblib import Parallel, delayed
+
+    # The same n_jobs as the run's Parallel, so joblib reuses these worker
+    # processes and the one that loaded the models keeps them.
+    Parallel(n_jobs=workers)([delayed(_loaded)(models, trusted, limits, topics)])
+
+
+def _loaded(models, trusted: bool, limits: Limits, topics: bool) -> None:
+    _worker_classifier(models, trusted, limits, topics)
 
 
 def classify_shard(index: int, items: list, *, models=None, trusted: bool = False,
@@ -206,6 +240,19 @@ def classify_shard(index: int, items: list, *, models=None, trusted: bool = Fals
         else:
             rows.append(page_row(record, result))
     return index, rows, errors
+
+
+def classify_shard_into(out: Path, output_format: str, index: int, items: list,
+                        **options) -> tuple[int, int, int]:
+    """Classify one shard and write its files: ``(index, pages, unreadable)``.
+
+    Runs where the shard was classified, so that the rows (every line of
+    every page) are never sent back to the driver: with workers, the
+    driver only reads inputs and counts.
+    """
+    index, rows, errors = classify_shard(index, items, **options)
+    write_shard(out, index, rows, errors, output_format)
+    return index, len(rows), len(errors)
 
 
 def classify_records(clf: Classifier, records: list[Record],
@@ -363,11 +410,20 @@ def _read_jsonl_file(path: Path) -> list[dict]:
 
 # -- running shards: here, in joblib workers, or on Dask -------------------------
 
-def _run(task, shards, workers: int, scheduler: str | None):
-    """Yield ``task(index, items)`` for each shard, as each completes."""
+def _run(shards, out: Path, output_format: str, options: dict, workers: int,
+         scheduler: str | None):
+    """Classify and write each shard: yield ``(index, pages, unreadable)``
+    for each, as each completes."""
     if scheduler:
-        yield from _run_on_dask(task, shards, workers, scheduler)
-    elif workers > 1:
+        # Dask workers may be other machines, without the output folder:
+        # their rows come back here to be written.
+        task = functools.partial(classify_shard, **options)
+        for index, rows, errors in _run_on_dask(task, shards, workers, scheduler):
+            write_shard(out, index, rows, errors, output_format)
+            yield index, len(rows), len(errors)
+        return
+    task = functools.partial(classify_shard_into, out, output_format, **options)
+    if workers > 1:
         from joblib import Parallel, delayed
 
         # pre_dispatch bounds the shards read ahead of the workers.

@@ -21,7 +21,6 @@ import json
 import sys
 from pathlib import Path
 
-from .api import load
 from .batch import DEFAULT_SHARD_SIZE, FORMATS, run_batch
 from .errors import ClassifierError
 
@@ -103,6 +102,8 @@ def main(argv=None) -> int:
     if args.command == "batch":
         return _batch(args)
     try:
+        from .api import load  # not at the top: batch runs with workers do without it
+
         clf = load(args.models, trusted=args.trust_models, topics=args.topics)
     except ClassifierError as error:
         print(f"error: {error}", file=sys.stderr)

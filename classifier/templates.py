@@ -15,21 +15,15 @@ that repeat it. Whether that helps is measured by
 from __future__ import annotations
 
 import re
-from urllib.parse import urlparse
 
 import numpy as np
 import pandas as pd
 
+from .sites import site_of  # noqa: F401 - its former home; older imports still work
+
 _SPACE = re.compile(r"\s+")
-_HOST_PREFIX = re.compile(r"^(www\d*|m)\.")
 #: A site needs this many pages in one call before its repeats count.
 MIN_SITE_PAGES = 3
-
-
-def site_of(url: str) -> str:
-    """Registrable-ish site of a URL: host without ``www.``; '' when unknown."""
-    host = urlparse(url).netloc.lower().split("@")[-1].split(":")[0]
-    return _HOST_PREFIX.sub("", host)
 
 
 def normalise(text: str) -> str:

@@ -4,6 +4,8 @@ import gzip
 import io
 import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -11,7 +13,7 @@ import classifier
 from classifier import batch as batch_module
 from classifier.batch import read_output, run_batch
 from classifier.cli import main
-from classifier.errors import InputError
+from classifier.errors import InputError, ModelError
 from classifier.sources import Record, Unreadable, read_inputs
 from conftest import synthetic_page
 
@@ -272,6 +274,33 @@ def test_two_worker_processes_give_the_same_output(trained_models, page_inputs, 
     run_batch(page_inputs, tmp_path / "one", shard_size=3, **_models(trained_models))
     run_batch(page_inputs, tmp_path / "two", shard_size=3, workers=2, **_models(trained_models))
     assert read_output(tmp_path / "two") == read_output(tmp_path / "one")
+
+
+# Run in a fresh interpreter: the test process itself has long imported them.
+_DRIVER = """
+import json, sys
+from classifier.batch import run_batch
+summary = run_batch([sys.argv[1]], sys.argv[2], workers=2, models=sys.argv[3], trusted=True,
+                    progress=False)
+print(json.dumps({"pages": summary["pages"],
+                  "imported": [name for name in ("pandas", "sklearn", "scipy", "lxml",
+                                                 "classifier.api") if name in sys.modules]}))
+"""
+
+
+def test_with_workers_the_driver_holds_no_models_or_their_libraries(trained_models, page_inputs,
+                                                                     tmp_path):
+    result = subprocess.run([sys.executable, "-c", _DRIVER, str(page_inputs[0]),
+                             str(tmp_path / "out"), str(trained_models)],
+                            capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout) == {"pages": 10, "imported": []}
+
+
+def test_with_workers_bad_models_fail_before_any_output(tmp_path, page_inputs):
+    with pytest.raises(ModelError, match="no such models folder"):
+        run_batch(page_inputs, tmp_path / "out", workers=2, models=tmp_path / "missing",
+                  trusted=True, progress=False)
+    assert not (tmp_path / "out").exists()
 
 
 def test_cli_batch_exit_status_and_summary(trained_models, page_inputs, tmp_path, capsys):

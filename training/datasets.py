@@ -36,7 +36,7 @@ from classifier.html import decode_html, html_to_blocks
 
 from .align import BODY, BOILERPLATE, label_lines
 from classifier.progress import progress_bar
-from classifier.templates import site_of
+from classifier.sites import site_of
 
 # Bump when html_to_lines or the alignment rule changes, to invalidate caches.
 CONVERSION_VERSION = "5"  # 5: DOM columns
