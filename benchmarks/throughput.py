@@ -100,10 +100,12 @@ def monitored(command: list[str], workers: int, out: Path, count_pages) -> dict:
                                stderr=subprocess.PIPE, text=True)
     watched = psutil.Process(process.pid)
     samples = []
+    main_peak = 0
     while process.poll() is None:
-        pss, rss = _tree_memory(watched, psutil)
+        pss, rss, main_pss = _tree_memory(watched, psutil)
         samples.append((time.perf_counter() - started, count_pages(out), pss / 2**20,
                         rss / 2**20))
+        main_peak = max(main_peak, main_pss)
         time.sleep(SAMPLE_SECONDS)
     seconds = time.perf_counter() - started
     stderr = process.stderr.read()
@@ -114,6 +116,8 @@ def monitored(command: list[str], workers: int, out: Path, count_pages) -> dict:
             "pages_per_second": round(pages / seconds, 1),
             "peak_memory_mb": round(max(s[2] for s in samples), 1) if samples else None,
             "peak_rss_sum_mb": round(max(s[3] for s in samples), 1) if samples else None,
+            # The command's own process: with workers, the driver.
+            "peak_main_process_mb": round(main_peak / 2**20, 1) if samples else None,
             "samples": thinned([[round(t, 2), p, round(m, 1), round(r, 1)]
                                 for t, p, m, r in samples])}
 
@@ -137,16 +141,17 @@ def report_json(report: dict) -> str:
                   lambda match: "[" + re.sub(r"\s+", " ", match.group(1)) + "]", text)
 
 
-def _tree_memory(process, psutil) -> tuple[int, int]:
+def _tree_memory(process, psutil) -> tuple[int, int, int]:
     """Memory of a process and its children, in bytes: the sum of their
     proportional set sizes (PSS: libraries and pages shared by several
-    workers counted once) and the sum of their RSS (shared pages counted
-    once per process, so an overstatement for several workers)."""
-    pss = rss = 0
+    workers counted once), the sum of their RSS (shared pages counted
+    once per process, so an overstatement for several workers), and the
+    PSS of ``process`` alone."""
+    pss = rss = main_pss = 0
     try:
         tree = [process] + process.children(recursive=True)
     except psutil.Error:
-        return 0, 0
+        return 0, 0, 0
     for member in tree:
         try:
             info = member.memory_full_info()
@@ -154,7 +159,9 @@ def _tree_memory(process, psutil) -> tuple[int, int]:
             continue
         pss += getattr(info, "pss", info.rss)
         rss += info.rss
-    return pss, rss
+        if member is process:
+            main_pss = getattr(info, "pss", info.rss)
+    return pss, rss, main_pss
 
 
 def count_shard_lines(out: Path) -> int:
@@ -398,14 +405,15 @@ def markdown(report: dict) -> str:
             f"(the {report['distinct_pages']:,} shared pages repeated). Ratio = our pages/s ÷ "
             "trafilatura's with the same number of processes (higher is faster).", "",
             "| run | processes | pages/s | vs trafilatura | peak memory, PSS (MB) | "
-            "peak RSS, summed (MB) |",
-            "|---|---:|---:|---:|---:|---:|"]
+            "peak RSS, summed (MB) | of which the command's process, PSS (MB) |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
     for name, run in report["runs"].items():
         peer = report["runs"].get(f"trafilatura, {run['workers']}w")
         ratio = (f"{run['pages_per_second'] / peer['pages_per_second']:.2f}×"
                  if peer and not name.startswith("trafilatura") else "–")
         rows.append(f"| {run['label']} | {run['workers']} | {run['pages_per_second']:,.1f} | "
-                    f"{ratio} | {run['peak_memory_mb']:,.0f} | {run['peak_rss_sum_mb']:,.0f} |")
+                    f"{ratio} | {run['peak_memory_mb']:,.0f} | {run['peak_rss_sum_mb']:,.0f} | "
+                    f"{_mb(run.get('peak_main_process_mb'))} |")
     steps = report.get("steps")
     if steps:
         rows += ["", f"Where the time goes (one thread, the {steps['lines']:,} lines of "
@@ -425,6 +433,11 @@ def markdown(report: dict) -> str:
         rows.append(f"| {goal['what']} | {goal['target']} | {goal['measured']} | "
                     f"{'yes' if goal['met'] else 'no'} |")
     return "\n".join(rows)
+
+
+def _mb(value) -> str:
+    # Reports written before the column existed have no value for it.
+    return "–" if value is None else f"{value:,.0f}"
 
 
 def goals(report: dict) -> list[dict]:

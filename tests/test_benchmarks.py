@@ -49,6 +49,8 @@ def test_throughput_benchmark_measures_every_run_and_checks_the_goals(tmp_path):
     for run in report["runs"].values():
         assert run["pages"] == 9 and run["pages_per_second"] > 0
         assert run["peak_memory_mb"] > 50 and run["peak_rss_sum_mb"] >= run["peak_memory_mb"]
+        # One process: the command's own process is the whole tree.
+        assert 0 < run["peak_main_process_mb"] <= run["peak_memory_mb"]
     assert report["warm_predict"]["median_ms"] > 0
     steps = report["steps"]
     assert steps["pages"] == 4 and steps["conversion_ms_per_page"] > 0
