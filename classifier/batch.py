@@ -58,9 +58,10 @@ FORMATS = ("jsonl", "parquet")
 SETTINGS_FILE = "batch.json"
 SUMMARY_FILE = "summary.json"
 DEFAULT_SHARD_SIZE = 500
-# Shards queued per worker: enough to keep every worker busy while the
-# driver reads the next shards, few enough that memory does not grow with
-# the input.
+# Shards in flight per worker: the one it runs and one waiting, so it never
+# waits for the driver to read the next; few enough that memory does not
+# grow with the input (the driver holds every shard in flight: a shard of
+# 500 HTML pages is ~35 MB).
 SHARDS_IN_FLIGHT_PER_WORKER = 2
 
 
@@ -426,9 +427,12 @@ def _run(shards, out: Path, output_format: str, options: dict, workers: int,
     if workers > 1:
         from joblib import Parallel, delayed
 
-        # pre_dispatch bounds the shards read ahead of the workers.
+        # pre_dispatch bounds the shards read ahead of the workers; joblib
+        # reads one more per worker than it dispatches (measured: with
+        # "2*n_jobs", three shards per worker were read before the first
+        # was done), hence one less.
         parallel = Parallel(n_jobs=workers, return_as="generator_unordered",
-                            pre_dispatch=f"{SHARDS_IN_FLIGHT_PER_WORKER}*n_jobs")
+                            pre_dispatch=f"{SHARDS_IN_FLIGHT_PER_WORKER - 1}*n_jobs")
         yield from parallel(delayed(task)(index, items) for index, items in shards)
     else:
         for index, items in shards:
