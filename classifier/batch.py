@@ -2,9 +2,9 @@
 
 ``run_batch`` streams pages from :mod:`classifier.sources`, cuts the
 stream into shards of ``shard_size`` pages, classifies each shard with one
-vectorised ``predict_many`` call (in this process, in joblib worker
-processes, or on a Dask cluster), and writes each shard's result as one
-file. Memory stays flat: only the shards in flight are held. Joblib
+vectorised ``predict_many`` call (in this process, in worker processes
+on this machine, or on a Dask cluster), and writes each shard's result as one
+file. Memory stays flat: only the shards in flight are held. Local
 workers write their own shards, so the driver (which imports neither the
 models nor their libraries) only reads inputs and counts; Dask results
 come back to the driver to be written, as Dask workers may be machines
@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import functools
 import json
+import multiprocessing
 import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from itertools import islice
 from pathlib import Path
 
@@ -58,11 +60,13 @@ FORMATS = ("jsonl", "parquet")
 SETTINGS_FILE = "batch.json"
 SUMMARY_FILE = "summary.json"
 DEFAULT_SHARD_SIZE = 500
-# Shards in flight per worker: the one it runs and one waiting, so it never
-# waits for the driver to read the next; few enough that memory does not
-# grow with the input (the driver holds every shard in flight: a shard of
-# 500 HTML pages is ~35 MB).
+# Shards in flight on a Dask cluster, per worker thread: the one it runs
+# and one waiting, as the driver also writes the results it gets back.
 SHARDS_IN_FLIGHT_PER_WORKER = 2
+# Shards waiting for local workers, beyond the ones they run: one, so that a
+# worker that finishes has the next shard at once. No more: the driver holds
+# every shard in flight (500 HTML pages are ~35 MB).
+SHARDS_WAITING_FOR_LOCAL_WORKERS = 1
 
 
 def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
@@ -78,7 +82,9 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
     ``topics=False`` cleans only: no topic model is loaded and the rows'
     topic fields are empty.
 
-    ``workers`` > 1 runs shards in that many joblib worker processes;
+    ``workers`` > 1 runs shards in that many worker processes, forked from
+    a fork server that holds the libraries (and the shipped models) for
+    them to share;
     ``scheduler`` (a Dask scheduler address, or ``"local"`` for a
     LocalCluster of ``workers`` processes) runs them on Dask instead.
     Returns the run's summary (also written to ``out/summary.json``).
@@ -96,16 +102,6 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
     limits = limits or Limits()
     # An absolute path means the same folder to every worker process.
     models = str(Path(models).resolve()) if models is not None else None
-    # Fail on bad models here, before any input is read or output written.
-    # The models are loaded where the shards will be classified: here for a
-    # one-process run, in a joblib worker (which keeps them for its shards)
-    # with --workers; a Dask run checks them here, as its workers may be
-    # other machines.
-    if workers > 1 and not scheduler:
-        _check_models_in_worker(models, trusted, limits, topics, workers)
-    else:
-        _worker_classifier(models, trusted, limits, topics)
-
     out = Path(out)
     settings = {"inputs": [str(path.resolve()) for path in inputs], "html": html,
                 "format": output_format, "shard_size": shard_size,
@@ -114,8 +110,35 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
         # Recorded only when off, so that runs started before the setting
         # existed (topics always on) can still be resumed.
         settings["topics"] = False
-    _claim_output_folder(out, settings)
+    options = {"models": models, "trusted": trusted, "limits": limits,
+               "site_templates": site_templates, "topics": topics}
+    pool = (_local_pool(workers, (models, trusted, limits, topics))
+            if workers > 1 and not scheduler else None)
+    try:
+        # Fail on bad models here, before any input is read or output
+        # written. They are loaded where the shards will be classified:
+        # here for a one-process run, in a worker (which keeps them for its
+        # shards) with local workers; a Dask run checks them here, as its
+        # workers may be other machines.
+        if pool is not None:
+            pool.submit(_loaded, models, trusted, limits, topics).result()
+        else:
+            _worker_classifier(models, trusted, limits, topics)
+        _claim_output_folder(out, settings)
+        run = functools.partial(_run, out=out, output_format=output_format, options=options,
+                                workers=workers, scheduler=scheduler, pool=pool)
+        return _classify_inputs(inputs, out, html, output_format, shard_size,
+                                options["limits"], progress, run)
+    finally:
+        if pool is not None:
+            # Interrupted or failed: the queued shards are not started.
+            pool.shutdown(cancel_futures=True)
 
+
+def _classify_inputs(inputs, out: Path, html: bool, output_format: str, shard_size: int,
+                     limits: Limits, progress: bool, run) -> dict:
+    """Cut the inputs into shards, skip those already written, have ``run``
+    classify and write the others, and write the run's summary."""
     started = time.perf_counter()
     # pages and unreadable count the whole output, resumed shards included;
     # pages/s is for the pages classified by this run.
@@ -135,10 +158,7 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
                 continue
             yield index, shard
 
-    options = {"models": models, "trusted": trusted, "limits": limits,
-               "site_templates": site_templates, "topics": topics}
-    for index, n_rows, n_errors in _run(pending_shards(), out, output_format, options,
-                                        workers, scheduler):
+    for index, n_rows, n_errors in run(pending_shards()):
         counts["pages"] += n_rows
         counts["pages_this_run"] += n_rows
         counts["unreadable"] += n_errors
@@ -212,18 +232,15 @@ def _worker_classifier(models, trusted: bool, limits: Limits, topics: bool = Tru
     return load(models, trusted=trusted, limits=limits, topics=topics)
 
 
-def _check_models_in_worker(models, trusted: bool, limits: Limits, topics: bool,
-                            workers: int) -> None:
-    """Load the models in one of the run's joblib workers; a bad model
-    raises its error here (joblib passes it back), as it would in-process."""
-    from joblib import Parallel, delayed
-
-    # The same n_jobs as the run's Parallel, so joblib reuses these worker
-    # processes and the one that loaded the models keeps them.
-    Parallel(n_jobs=workers)([delayed(_loaded)(models, trusted, limits, topics)])
+#: ``_worker_classifier`` arguments of a run with the shipped models and
+#: default settings: the fork server of local workers loads these before
+#: forking them (``classifier/_preload.py``).
+PRELOADED = (None, False, Limits(), True)
 
 
 def _loaded(models, trusted: bool, limits: Limits, topics: bool) -> None:
+    # Run in a worker: the models stay loaded there for the shards it runs,
+    # and a bad model raises its error back in the driver.
     _worker_classifier(models, trusted, limits, topics)
 
 
@@ -409,10 +426,10 @@ def _read_jsonl_file(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-# -- running shards: here, in joblib workers, or on Dask -------------------------
+# -- running shards: here, in local workers, or on Dask -------------------------
 
 def _run(shards, out: Path, output_format: str, options: dict, workers: int,
-         scheduler: str | None):
+         scheduler: str | None, pool=None):
     """Classify and write each shard: yield ``(index, pages, unreadable)``
     for each, as each completes."""
     if scheduler:
@@ -424,19 +441,36 @@ def _run(shards, out: Path, output_format: str, options: dict, workers: int,
             yield index, len(rows), len(errors)
         return
     task = functools.partial(classify_shard_into, out, output_format, **options)
-    if workers > 1:
-        from joblib import Parallel, delayed
-
-        # pre_dispatch bounds the shards read ahead of the workers; joblib
-        # reads one more per worker than it dispatches (measured: with
-        # "2*n_jobs", three shards per worker were read before the first
-        # was done), hence one less.
-        parallel = Parallel(n_jobs=workers, return_as="generator_unordered",
-                            pre_dispatch=f"{SHARDS_IN_FLIGHT_PER_WORKER - 1}*n_jobs")
-        yield from parallel(delayed(task)(index, items) for index, items in shards)
-    else:
+    if pool is None:
         for index, items in shards:
             yield task(index, items)
+        return
+    running = set()
+    for index, items in shards:
+        running.add(pool.submit(task, index, items))
+        while len(running) >= workers + SHARDS_WAITING_FOR_LOCAL_WORKERS:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            yield from (future.result() for future in done)
+    for future in as_completed(running):
+        yield future.result()
+
+
+def _local_pool(workers: int, settings: tuple) -> ProcessPoolExecutor:
+    """Worker processes on this machine, forked from a fork server that has
+    the libraries (and, with the shipped models, the models) loaded, so that
+    the workers share that memory instead of each loading its own.
+
+    A fork server, not plain fork: the caller may have run OpenMP code
+    (scikit-learn's trees), after which a forked child can hang; the fork
+    server is a fresh process. It is one per process, and its preloading is
+    fixed when it starts (by the first run that needs it).
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["classifier._preload"] if settings == PRELOADED
+                                   else ["classifier.api"])
+    return ProcessPoolExecutor(workers, mp_context=context)
 
 
 def _run_on_dask(task, shards, workers: int, scheduler: str):

@@ -276,24 +276,41 @@ def test_two_worker_processes_give_the_same_output(trained_models, page_inputs, 
     assert read_output(tmp_path / "two") == read_output(tmp_path / "one")
 
 
-# Run in a fresh interpreter: the test process itself has long imported them.
+# In a fresh interpreter: the test process has long imported the libraries,
+# and its fork server (one per process) may have been started by another
+# test. The shipped models, so that the fork server preloads them.
 _DRIVER = """
 import json, sys
-from classifier.batch import run_batch
-summary = run_batch([sys.argv[1]], sys.argv[2], workers=2, models=sys.argv[3], trusted=True,
-                    progress=False)
-print(json.dumps({"pages": summary["pages"],
-                  "imported": [name for name in ("pandas", "sklearn", "scipy", "lxml",
-                                                 "classifier.api") if name in sys.modules]}))
+from classifier.batch import read_output, run_batch
+folder, out = sys.argv[1], sys.argv[2]
+summary = run_batch([folder], out + "/two", workers=2, progress=False)
+imported = [name for name in ("pandas", "sklearn", "scipy", "lxml", "classifier.api")
+            if name in sys.modules]
+run_batch([folder], out + "/one", progress=False)
+print(json.dumps({"pages": summary["pages"], "imported": imported,
+                  "same": read_output(out + "/two") == read_output(out + "/one")}))
 """
 
 
-def test_with_workers_the_driver_holds_no_models_or_their_libraries(trained_models, page_inputs,
-                                                                     tmp_path):
-    result = subprocess.run([sys.executable, "-c", _DRIVER, str(page_inputs[0]),
-                             str(tmp_path / "out"), str(trained_models)],
+def test_workers_share_preloaded_models_and_the_driver_holds_none(page_inputs, tmp_path):
+    result = subprocess.run([sys.executable, "-c", _DRIVER, str(page_inputs[0]), str(tmp_path)],
                             capture_output=True, text=True, check=True)
-    assert json.loads(result.stdout) == {"pages": 10, "imported": []}
+    assert json.loads(result.stdout) == {"pages": 10, "imported": [], "same": True}
+
+
+_PRELOAD = """
+import gc, json
+from classifier import _preload
+from classifier.batch import _worker_classifier
+print(json.dumps({"loaded": _worker_classifier.cache_info().currsize,
+                  "frozen": gc.get_freeze_count() > 10_000}))
+"""
+
+
+def test_the_fork_server_preload_loads_the_shipped_models_and_freezes_them():
+    result = subprocess.run([sys.executable, "-c", _PRELOAD], capture_output=True, text=True,
+                            check=True)
+    assert json.loads(result.stdout) == {"loaded": 1, "frozen": True}
 
 
 def test_with_workers_bad_models_fail_before_any_output(tmp_path, page_inputs):
