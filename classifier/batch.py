@@ -37,24 +37,23 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from itertools import islice
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from .errors import ClassifierError, InputError
 from .files import atomic_write, remove_temporaries
 from .limits import Limits
 from .progress import progress_bar
-from .sources import Record, Unreadable, read_inputs
 from .sites import site_of
+from .sources import Record, Unreadable, read_inputs
 
 if TYPE_CHECKING:
     from .api import Classifier
 
 # This module is also the batch *driver*: it reads inputs, hands shards to
-# workers and writes their results. It imports the API (numpy, pandas,
+# workers and counts their results. It imports the API (numpy, pandas,
 # scikit-learn, lxml, the models: ~250 MB) only where pages are classified,
-# so that with --workers N the driver stays small and only the N workers
-# hold the libraries and models.
+# so that with --workers N the driver stays small and only the workers
+# (and the fork server they are forked from) hold the libraries and models.
 
 FORMATS = ("jsonl", "parquet")
 SETTINGS_FILE = "batch.json"
@@ -127,8 +126,8 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
         _claim_output_folder(out, settings)
         run = functools.partial(_run, out=out, output_format=output_format, options=options,
                                 workers=workers, scheduler=scheduler, pool=pool)
-        return _classify_inputs(inputs, out, html, output_format, shard_size,
-                                options["limits"], progress, run)
+        return _classify_inputs(inputs, out, html, output_format, shard_size, limits,
+                                progress, run)
     finally:
         if pool is not None:
             # Interrupted or failed: the queued shards are not started.
