@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 import json
 import multiprocessing
+import signal
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from itertools import islice
@@ -465,11 +466,20 @@ def _local_pool(workers: int, settings: tuple) -> ProcessPoolExecutor:
     fixed when it starts (by the first run that needs it).
     """
     if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["classifier._preload"] if settings == PRELOADED
-                                   else ["classifier.api"])
-    return ProcessPoolExecutor(workers, mp_context=context)
+        context = multiprocessing.get_context("spawn")
+    else:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["classifier._preload"] if settings == PRELOADED
+                                       else ["classifier.api"])
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_stop_on_interrupt)
+
+
+def _stop_on_interrupt() -> None:
+    # Ctrl-C reaches the workers too. As a KeyboardInterrupt, the pool would
+    # report it as the shard's result and go on with the queued shards, so
+    # the driver would wait for them; ended at once, the shards in progress
+    # are simply redone by the next run.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _run_on_dask(task, shards, workers: int, scheduler: str):

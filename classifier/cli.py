@@ -11,7 +11,8 @@ read (the others are still printed), 2 for usage errors.
 ``python -m classifier batch INPUT... --out OUT`` classifies many pages
 (folders, JSONL, WARC/WET) into sharded output; see :mod:`classifier.batch`.
 Exit status 0 when every page was classified, 1 when some were reported
-unreadable (listed in ``OUT/errors-*.jsonl``), 2 for usage errors.
+unreadable (listed in ``OUT/errors-*.jsonl``), 2 for usage errors, 130
+when interrupted (Ctrl-C; run it again to resume).
 """
 
 from __future__ import annotations
@@ -139,6 +140,12 @@ def _batch(args) -> int:
     except ClassifierError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Finished shards are on disk and shards in progress are temporary
+        # files, removed by the next run: nothing to repair.
+        print(f"\ninterrupted: run the same command again to resume (the shards finished "
+              f"so far in {args.out} are kept)", file=sys.stderr)
+        return 130
     print(f"{summary['pages_this_run']:,} pages classified in {summary['seconds']:.1f} s "
           f"({summary['pages_per_second'] or 0:,.1f} pages/s) into {summary['output']}; "
           f"{summary['shards_written']} shards written, {summary['shards_resumed']} already done "

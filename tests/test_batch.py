@@ -3,9 +3,14 @@
 import gzip
 import io
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
+
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
@@ -14,6 +19,7 @@ from classifier import batch as batch_module
 from classifier.batch import read_output, run_batch
 from classifier.cli import main
 from classifier.errors import InputError, ModelError
+from classifier.limits import Limits
 from classifier.sources import Record, Unreadable, read_inputs
 from conftest import synthetic_page
 
@@ -311,6 +317,73 @@ def test_the_fork_server_preload_loads_the_shipped_models_and_freezes_them():
     result = subprocess.run([sys.executable, "-c", _PRELOAD], capture_output=True, text=True,
                             check=True)
     assert json.loads(result.stdout) == {"loaded": 1, "frozen": True}
+
+
+def test_ctrl_c_stops_a_run_with_workers_at_once_and_it_resumes(trained_models, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for seed in range(400):
+        (folder / f"p{seed:03d}.html").write_text(synthetic_page(seed)[0])
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "classifier", "batch", str(folder), "--out", str(out),
+               "--workers", "2", "--shard-size", "50", "--quiet", "--models", str(trained_models),
+               "--trust-models"]
+    # Its own process group, as a terminal's Ctrl-C reaches the command and
+    # its workers; SIGINT handled by default even if this test's is ignored.
+    run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while not list(out.glob("part-*")) and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run.poll() is None, "the run ended before it could be interrupted"
+    workers = _children(run.pid)
+    interrupted = time.monotonic()
+    os.killpg(run.pid, signal.SIGINT)
+    assert run.wait(timeout=30) == 130
+    assert time.monotonic() - interrupted < 5
+    assert "interrupted: run the same command again to resume" in run.stderr.read()
+    time.sleep(0.5)
+    assert not [pid for pid in workers if _alive(pid)]
+    done = len(list(out.glob("part-*")))
+    assert 0 < done < 8
+
+    assert main(command[3:]) == 0
+    rows, errors = read_output(out)
+    assert len(rows) == 400 and not errors
+    assert sorted(row["id"] for row in rows) == sorted(f"p{seed:03d}.html" for seed in range(400))
+
+
+def test_a_worker_ends_at_ctrl_c_instead_of_going_on_with_queued_shards(trained_models):
+    # As a KeyboardInterrupt, the pool would report it as the task's result
+    # and the worker would run the queued shards while the driver waits.
+    pool = batch_module._local_pool(1, (str(trained_models), True, Limits(), True))
+    try:
+        ended = pool.submit(signal.raise_signal, signal.SIGINT).exception(timeout=60)
+        assert isinstance(ended, BrokenProcessPool), ended
+    finally:
+        pool.shutdown()
+
+
+def _children(pid: int) -> list[int]:
+    # Every process of the run's session (fork server, workers), from /proc.
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != pid and os.path.exists(f"/proc/{entry}/stat"):
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == pid:  # its session id is the run's
+                found.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def test_with_workers_bad_models_fail_before_any_output(tmp_path, page_inputs):
