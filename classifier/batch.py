@@ -30,11 +30,14 @@ Output rows (one per page): ``id``, ``source`` (input file), ``url``,
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import multiprocessing
 import signal
+import sys
 import time
+import types
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from itertools import islice
 from pathlib import Path
@@ -112,16 +115,15 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
         settings["topics"] = False
     options = {"models": models, "trusted": trusted, "limits": limits,
                "site_templates": site_templates, "topics": topics}
-    pool = (_local_pool(workers, (models, trusted, limits, topics))
-            if workers > 1 and not scheduler else None)
+    pool = None
     try:
         # Fail on bad models here, before any input is read or output
         # written. They are loaded where the shards will be classified:
-        # here for a one-process run, in a worker (which keeps them for its
-        # shards) with local workers; a Dask run checks them here, as its
-        # workers may be other machines.
-        if pool is not None:
-            pool.submit(_loaded, models, trusted, limits, topics).result()
+        # here for a one-process run, in each worker (which keeps them for
+        # its shards) with local workers; a Dask run checks them here, as
+        # its workers may be other machines.
+        if workers > 1 and not scheduler:
+            pool = _start_local_workers(workers, (models, trusted, limits, topics))
         else:
             _worker_classifier(models, trusted, limits, topics)
         _claim_output_folder(out, settings)
@@ -455,15 +457,17 @@ def _run(shards, out: Path, output_format: str, options: dict, workers: int,
         yield future.result()
 
 
-def _local_pool(workers: int, settings: tuple) -> ProcessPoolExecutor:
-    """Worker processes on this machine, forked from a fork server that has
-    the libraries (and, with the shipped models, the models) loaded, so that
-    the workers share that memory instead of each loading its own.
+def _start_local_workers(workers: int, settings: tuple) -> ProcessPoolExecutor:
+    """Start ``workers`` processes on this machine, each with the models of
+    ``settings`` (``_worker_classifier``'s arguments) loaded.
 
-    A fork server, not plain fork: the caller may have run OpenMP code
-    (scikit-learn's trees), after which a forked child can hang; the fork
-    server is a fresh process. It is one per process, and its preloading is
-    fixed when it starts (by the first run that needs it).
+    They are forked from a fork server that has the libraries (and, with
+    the shipped models, the models) loaded, so that the workers share that
+    memory instead of each loading its own. A fork server, not plain fork:
+    the caller may have run OpenMP code (scikit-learn's trees), after which
+    a forked child can hang; the fork server is a fresh process. It is one
+    per process, and its preloading is fixed when it starts (by the first
+    run that needs it).
     """
     if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows
         context = multiprocessing.get_context("spawn")
@@ -471,7 +475,37 @@ def _local_pool(workers: int, settings: tuple) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["classifier._preload"] if settings == PRELOADED
                                        else ["classifier.api"])
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_stop_on_interrupt)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_stop_on_interrupt)
+    try:
+        # The pool starts a process for each task submitted while none is
+        # idle: one model load per worker, submitted at once, starts them
+        # all here, and a bad model raises its error here.
+        with _callers_script_hidden():
+            loads = [pool.submit(_loaded, *settings) for _ in range(workers)]
+        for load in loads:
+            load.result()
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        raise
+    return pool
+
+
+@contextlib.contextmanager
+def _callers_script_hidden():
+    """Processes started in this block do not run the caller's script.
+
+    The standard library starts a fork server or spawn child by importing
+    the parent's ``__main__`` script again, so that functions defined there
+    can be unpickled; a script that calls ``run_batch`` without an
+    ``if __name__ == "__main__":`` guard would start its batch again in
+    every worker. Our workers only run functions of this package.
+    """
+    script = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = script
 
 
 def _stop_on_interrupt() -> None:

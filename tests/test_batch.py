@@ -356,7 +356,7 @@ def test_ctrl_c_stops_a_run_with_workers_at_once_and_it_resumes(trained_models, 
 def test_a_worker_ends_at_ctrl_c_instead_of_going_on_with_queued_shards(trained_models):
     # As a KeyboardInterrupt, the pool would report it as the task's result
     # and the worker would run the queued shards while the driver waits.
-    pool = batch_module._local_pool(1, (str(trained_models), True, Limits(), True))
+    pool = batch_module._start_local_workers(1, (str(trained_models), True, Limits(), True))
     try:
         ended = pool.submit(signal.raise_signal, signal.SIGINT).exception(timeout=60)
         assert isinstance(ended, BrokenProcessPool), ended
@@ -384,6 +384,28 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+_UNGUARDED_SCRIPT = """
+import sys
+from classifier.batch import run_batch
+print("script body", flush=True)
+summary = run_batch([sys.argv[1]], sys.argv[2], workers=2, models=sys.argv[3], trusted=True,
+                    progress=False)
+print(summary["pages"])
+"""
+
+
+def test_a_script_without_main_guard_runs_its_batch_once(trained_models, page_inputs, tmp_path):
+    # Workers started the standard library's way import the caller's script
+    # again, which would start the batch again in every worker.
+    script = tmp_path / "unguarded.py"
+    script.write_text(_UNGUARDED_SCRIPT)
+    result = subprocess.run([sys.executable, str(script), str(page_inputs[0]),
+                             str(tmp_path / "out"), str(trained_models)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["script", "body", "10"]
 
 
 def test_with_workers_bad_models_fail_before_any_output(tmp_path, page_inputs):
