@@ -9,10 +9,10 @@ import signal
 import subprocess
 import sys
 import time
-
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
+from conftest import synthetic_page
 
 import classifier
 from classifier import batch as batch_module
@@ -21,7 +21,6 @@ from classifier.cli import main
 from classifier.errors import InputError, ModelError
 from classifier.limits import Limits
 from classifier.sources import Record, Unreadable, read_inputs
-from conftest import synthetic_page
 
 
 def _models(trained_models):
