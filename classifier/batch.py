@@ -87,7 +87,7 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
 
     ``workers`` > 1 runs shards in that many worker processes, forked from
     a fork server that holds the libraries (and the shipped models) for
-    them to share;
+    them to share; the fork server stays for later runs of this process;
     ``scheduler`` (a Dask scheduler address, or ``"local"`` for a
     LocalCluster of ``workers`` processes) runs them on Dask instead.
     Returns the run's summary (also written to ``out/summary.json``).
