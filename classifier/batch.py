@@ -34,6 +34,7 @@ import contextlib
 import functools
 import json
 import multiprocessing
+import os
 import signal
 import sys
 import time
@@ -475,7 +476,9 @@ def _start_local_workers(workers: int, settings: tuple) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["classifier._preload"] if settings == PRELOADED
                                        else ["classifier.api"])
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_stop_on_interrupt)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_set_up_worker,
+                               initargs=(max(1, (cores or 1) // workers),))
     try:
         # The pool starts a process for each task submitted while none is
         # idle: one model load per worker, submitted at once, starts them
@@ -508,12 +511,19 @@ def _callers_script_hidden():
         sys.modules["__main__"] = script
 
 
-def _stop_on_interrupt() -> None:
+def _set_up_worker(threads: int) -> None:
     # Ctrl-C reaches the workers too. As a KeyboardInterrupt, the pool would
     # report it as the shard's result and go on with the queued shards, so
     # the driver would wait for them; ended at once, the shards in progress
     # are simply redone by the next run.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    # N workers on C cores: C // N threads each for scikit-learn's OpenMP
+    # (the trees) and BLAS, as joblib gives its workers; by default each
+    # worker would run as many threads as there are cores, and N workers
+    # would fight over them.
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)
 
 
 def _run_on_dask(task, shards, workers: int, scheduler: str):

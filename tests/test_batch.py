@@ -12,6 +12,7 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
+import threadpoolctl
 from conftest import synthetic_page
 
 import classifier
@@ -361,6 +362,17 @@ def test_a_worker_ends_at_ctrl_c_instead_of_going_on_with_queued_shards(trained_
         assert isinstance(ended, BrokenProcessPool), ended
     finally:
         pool.shutdown()
+
+
+def test_workers_share_the_cores_instead_of_each_using_all(trained_models):
+    pool = batch_module._start_local_workers(2, (str(trained_models), True, Limits(), True))
+    try:
+        pools = pool.submit(threadpoolctl.threadpool_info).result(timeout=60)
+    finally:
+        pool.shutdown()
+    share = max(1, len(os.sched_getaffinity(0)) // 2)
+    assert {entry["internal_api"] for entry in pools} >= {"openmp"}
+    assert all(entry["num_threads"] <= share for entry in pools), pools
 
 
 def _children(pid: int) -> list[int]:
