@@ -276,9 +276,14 @@ def test_input_is_streamed_not_read_ahead(trained_models, tmp_path, monkeypatch)
     assert at_first_write == [3, 6, 9, 12]
 
 
-def test_two_worker_processes_give_the_same_output(trained_models, page_inputs, tmp_path):
-    run_batch(page_inputs, tmp_path / "one", shard_size=3, **_models(trained_models))
-    run_batch(page_inputs, tmp_path / "two", shard_size=3, workers=2, **_models(trained_models))
+@pytest.mark.parametrize("output_format", ["jsonl", "parquet"])
+def test_two_worker_processes_give_the_same_output(trained_models, page_inputs, tmp_path,
+                                                   output_format):
+    # The workers write the shards themselves, in either format.
+    run_batch(page_inputs, tmp_path / "one", shard_size=3, output_format=output_format,
+              **_models(trained_models))
+    run_batch(page_inputs, tmp_path / "two", shard_size=3, workers=2,
+              output_format=output_format, **_models(trained_models))
     assert read_output(tmp_path / "two") == read_output(tmp_path / "one")
 
 
