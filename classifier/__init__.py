@@ -20,7 +20,8 @@ from .page import Line, Page
 
 # The API (numpy, pandas, scikit-learn, lxml: ~180 MB and ~2 s) is imported
 # on first use, not with the package: a batch driver that only reads inputs
-# and writes shards, or `python -m classifier --help`, does without it.
+# and counts what its workers wrote, or `python -m classifier --help`, does
+# without it.
 _FROM_API = ("Classifier", "load", "predict")
 
 

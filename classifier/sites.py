@@ -2,7 +2,7 @@
 
 Kept apart from :mod:`classifier.templates` (which needs pandas) because the
 batch driver and the dataset readers only need the host name, and the batch
-driver is meant to stay light: it reads inputs and writes shards while
+driver is meant to stay light: it reads inputs and counts results while
 worker processes hold the libraries and models.
 """
 
