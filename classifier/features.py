@@ -217,10 +217,11 @@ def _bmp_classes() -> np.ndarray:
     return _BMP_CLASSES
 
 
-def character_counts(texts: list[str]) -> dict:
+def character_counts(texts: list[str], only=None) -> dict:
     """Per text: characters, letters, upper-case letters, digits, quote and
     separator marks, words (runs of \\w, as ``re.findall(r"\\w+")`` finds
-    them), their characters, and words starting with a capital.
+    them), their characters, and words starting with a capital; with
+    ``only`` (names), just those counts and ``chars``.
 
     One numpy pass over the code points of all texts: a Python loop over
     characters, or a regex call per line, cost a third of prediction.
@@ -242,7 +243,6 @@ def character_counts(texts: list[str]) -> dict:
     word_start[1:] &= ~word[:-1]
     opening = starts[lengths > 0]
     word_start[opening] = word[opening]
-    capitalised = word_start & ((flags & _IS_UPPER) != 0)
     # Sums over each text's slice, one 1-byte mask at a time (a wider
     # layout cost tens of MB on a 4,000-line pass of long lines). A zero
     # appended to each mask keeps every start in range for reduceat, which
@@ -255,11 +255,16 @@ def character_counts(texts: list[str]) -> dict:
         sums[empty] = 0
         return sums
 
-    counts = {name: per_text(mask) for name, mask in (
-        ("letters", (flags & _IS_ALPHA) != 0), ("uppers", (flags & _IS_UPPER) != 0),
-        ("digits", (flags & _IS_DIGIT) != 0), ("word_chars", word),
-        ("quotes", (flags & _IS_QUOTE) != 0), ("separators", (flags & _IS_SEPARATOR) != 0),
-        ("words", word_start), ("capitalised", capitalised))}
+    # Each mask is made only if asked for: a sum over all code points each.
+    masks = {"letters": lambda: (flags & _IS_ALPHA) != 0,
+             "uppers": lambda: (flags & _IS_UPPER) != 0,
+             "digits": lambda: (flags & _IS_DIGIT) != 0, "word_chars": lambda: word,
+             "quotes": lambda: (flags & _IS_QUOTE) != 0,
+             "separators": lambda: (flags & _IS_SEPARATOR) != 0,
+             "words": lambda: word_start,
+             "capitalised": lambda: word_start & ((flags & _IS_UPPER) != 0)}
+    counts = {name: per_text(mask()) for name, mask in masks.items()
+              if only is None or name in only}
     counts["chars"] = lengths
     return counts
 
@@ -391,7 +396,7 @@ def line_word_counts(texts: list[str]) -> np.ndarray:
     """Words (runs of \\w) per text: ``len(re.findall(r"\\w+", text))``, from
     one numpy pass (:func:`character_counts`) instead of a regex call per
     line, whose fixed costs were ~1 ms of every predict()."""
-    return character_counts(texts)["words"]
+    return character_counts(texts, only=("words",))["words"]
 
 
 class PagePosition(_StatelessTransformer):
