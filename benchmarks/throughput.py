@@ -262,7 +262,7 @@ STEP_PAGES = 250
 def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
     """Where the time goes: each step of the shipped models on the lines of
     ``n_pages`` distinct shared pages, one thread, in the model's own passes
-    of whole pages (``ROWS_PER_PASS`` lines), best of three.
+    of whole pages (``page_runs``), best of three.
 
     Line-model steps in µs per line: each feature block (text features and
     layout features, nested unions one level down), the first stage, the
@@ -275,9 +275,8 @@ def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
 
     import classifier
     from classifier.dom import dom_line_tables
-    from classifier.features import page_bounds
     from classifier.html import html_to_blocks
-    from classifier.line_model import ROWS_PER_PASS, _runs_of_pages
+    from classifier.line_model import page_runs
     from training.datasets import page_folder_pages
 
     sources = [html for folder in folders for _, _, _, html, _ in page_folder_pages(Path(folder))]
@@ -304,12 +303,7 @@ def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
         return found
 
     def line_model_steps(model, table) -> dict:
-        bounds = page_bounds(table["page"])
-        runs = []
-        for start, stop in _runs_of_pages(bounds, ROWS_PER_PASS):
-            run = table.iloc[start:stop].reset_index(drop=True)
-            run_bounds = bounds[(bounds >= start) & (bounds <= stop)] - start
-            runs.append((run, run_bounds))
+        runs = list(page_runs(table))
         totals = {}
 
         def add(step, function):

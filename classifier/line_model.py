@@ -182,15 +182,10 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
     def body_proba(self, X) -> np.ndarray:
         if len(X) == 0:
             return np.zeros(0)
-        bounds = page_bounds(X["page"])
         # Big inputs are scored a run of whole pages at a time: the feature
         # matrices cost ~10 MB per 1,000 lines, and no feature looks past
         # its own page, so the scores are the same as in one pass.
-        parts = []
-        for start, stop in _runs_of_pages(bounds, ROWS_PER_PASS):
-            run_bounds = bounds[(bounds >= start) & (bounds <= stop)] - start
-            parts.append(self._body_proba(X.iloc[start:stop].reset_index(drop=True),
-                                          run_bounds))
+        parts = [self._body_proba(run, run_bounds) for run, run_bounds in page_runs(X)]
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def _body_proba(self, X, bounds: np.ndarray) -> np.ndarray:
@@ -283,6 +278,17 @@ SECOND_STAGE_BLOCK = 1_000
 #: Dragnet pages, 4,000 peaked at 465 MB against 605 MB for 10,000, at the
 #: same speed.
 ROWS_PER_PASS = 4_000
+
+
+def page_runs(X):
+    """The line table ``X`` in runs of consecutive whole pages of at most
+    ``ROWS_PER_PASS`` lines (see ``_runs_of_pages``): ``(run, bounds)`` per
+    run, the run's rows re-indexed from 0 and its page bounds
+    (``page_bounds``) with them."""
+    bounds = page_bounds(X["page"])
+    for start, stop in _runs_of_pages(bounds, ROWS_PER_PASS):
+        yield (X.iloc[start:stop].reset_index(drop=True),
+               bounds[(bounds >= start) & (bounds <= stop)] - start)
 
 
 def _runs_of_pages(bounds: np.ndarray, max_rows: int):
