@@ -1,14 +1,16 @@
 """Batch prediction: pages from files in, sharded JSONL or Parquet out.
 
-``run_batch`` streams pages from :mod:`classifier.sources`, cuts the
-stream into shards of ``shard_size`` pages, classifies each shard with one
-vectorised ``predict_many`` call (in this process, in worker processes
-on this machine, or on a Dask cluster), and writes each shard's result as one
-file. Memory stays flat: only the shards in flight are held. Local
-workers write their own shards, so the driver (which imports neither the
-models nor their libraries) only reads inputs and counts; Dask results
-come back to the driver to be written, as Dask workers may be machines
-without the output folder.
+``run_batch`` locates the pages of the inputs in order
+(:func:`classifier.sources.locate_inputs`), cuts that stream into shards
+of ``shard_size`` pages, and has each shard classified (in this process,
+in worker processes on this machine, or on a Dask cluster) and written as
+one file. Memory stays flat: a shard's pages are read, classified with
+vectorised ``predict_many`` calls and written ``PAGES_PER_GROUP`` at a
+time, and the driver holds only where the pages of the shards in flight
+are. Local workers read and write their own shards, so the driver (which
+imports neither the models nor their libraries) only locates pages and
+counts; for Dask the driver reads the pages and writes the results, as
+Dask workers may be machines without the input and output folders.
 
 Nothing is lost, and nothing is done twice:
 
@@ -49,7 +51,7 @@ from .files import atomic_write, remove_temporaries
 from .limits import Limits
 from .progress import progress_bar
 from .sites import site_of
-from .sources import Record, Unreadable, read_inputs
+from .sources import Record, Unreadable, locate_inputs, read_entry
 
 if TYPE_CHECKING:
     from .api import Classifier
@@ -148,10 +150,12 @@ def _classify_inputs(inputs, out: Path, html: bool, output_format: str, shard_si
     counts = {"pages": 0, "unreadable": 0, "pages_this_run": 0, "shards_written": 0,
               "shards_resumed": 0}
     bar = progress_bar(None, desc="pages", disable=not progress, unit="page")
-    items = read_inputs(inputs, html=html, max_bytes=limits.max_html_bytes)
+    # Where each page is, not the page: the pages are read where they are
+    # classified (sources.locate_inputs).
+    entries = locate_inputs(inputs, html=html, max_bytes=limits.max_html_bytes)
 
     def pending_shards():
-        for index, shard in enumerate(_chunks(items, shard_size)):
+        for index, shard in enumerate(_chunks(entries, shard_size)):
             if (out / shard_file(index, output_format)).exists():
                 unreadable = len(_read_jsonl_file(out / errors_file(index)))
                 counts["pages"] += len(shard) - unreadable
@@ -247,33 +251,77 @@ def _loaded(models, trusted: bool, limits: Limits, topics: bool) -> None:
     _worker_classifier(models, trusted, limits, topics)
 
 
-def classify_shard(index: int, items: list, *, models=None, trusted: bool = False,
+#: Pages classified and written together within a shard, so that a worker
+#: holds the rows (every line of every page) of this many pages, not of
+#: the whole shard, however big the shard is (``--shard-size`` only sets
+#: the size of the files). The models make passes of this many pages anyway
+#: (``api.PAGES_PER_PASS``).
+PAGES_PER_GROUP = 100
+
+
+def classify_shard(index: int, entries: list, *, models=None, trusted: bool = False,
                    limits: Limits | None = None, site_templates: bool = False,
                    topics: bool = True) -> tuple[int, list[dict], list[dict]]:
-    """Classify one shard's items: ``(index, rows, errors)``."""
-    clf = _worker_classifier(models, trusted, limits or Limits(), topics)
-    records = [item for item in items if isinstance(item, Record)]
-    errors = [_error_row(item) for item in items if isinstance(item, Unreadable)]
-    rows = []
-    for record, result in zip(records, classify_records(clf, records, site_templates)):
-        if isinstance(result, str):
-            errors.append(_error_row(Unreadable(record.id, result, record.source)))
-        else:
-            rows.append(page_row(record, result))
+    """Classify one shard's pages (``sources.locate_inputs`` entries):
+    ``(index, rows, errors)``."""
+    rows, errors = [], []
+    for group_rows, group_errors in _classified_groups(
+            entries, models=models, trusted=trusted, limits=limits,
+            site_templates=site_templates, topics=topics):
+        rows += group_rows
+        errors += group_errors
     return index, rows, errors
 
 
-def classify_shard_into(out: Path, output_format: str, index: int, items: list,
+def classify_shard_into(out: Path, output_format: str, index: int, entries: list,
                         **options) -> tuple[int, int, int]:
     """Classify one shard and write its files: ``(index, pages, unreadable)``.
 
     Runs where the shard was classified, so that the rows (every line of
     every page) are never sent back to the driver: with workers, the
-    driver only reads inputs and counts.
+    driver only locates pages and counts. The pages are read, classified
+    and written ``PAGES_PER_GROUP`` at a time.
     """
-    index, rows, errors = classify_shard(index, items, **options)
-    write_shard(out, index, rows, errors, output_format)
-    return index, len(rows), len(errors)
+    counts = {"rows": 0}
+    errors: list[dict] = []
+
+    def write_rows(path):
+        with _row_writer(path, output_format) as write:
+            for rows, group_errors in _classified_groups(entries, **options):
+                write(rows)
+                counts["rows"] += len(rows)
+                errors.extend(group_errors)
+        # Before the rows file is renamed into place, which marks the
+        # shard done: a resumed run finds both files or neither.
+        _write_errors(out, index, errors)
+
+    atomic_write(out, shard_file(index, output_format), write_rows)
+    return index, counts["rows"], len(errors)
+
+
+def _classified_groups(entries: list, *, models=None, trusted: bool = False,
+                       limits: Limits | None = None, site_templates: bool = False,
+                       topics: bool = True):
+    """A shard's ``(rows, errors)``, read and classified a group of pages at
+    a time: each group's rows, and its pages that could not be read or
+    classified.
+
+    Site-template evidence compares each page with the other pages of its
+    site in the shard, so with ``site_templates`` the shard is one group.
+    """
+    clf = _worker_classifier(models, trusted, limits or Limits(), topics)
+    size = max(len(entries), 1) if site_templates else PAGES_PER_GROUP
+    for start in range(0, len(entries), size):
+        items = [read_entry(entry) for entry in entries[start:start + size]]
+        errors = [_error_row(item) for item in items if isinstance(item, Unreadable)]
+        records = [item for item in items if isinstance(item, Record)]
+        rows = []
+        for record, result in zip(records, classify_records(clf, records, site_templates)):
+            if isinstance(result, str):
+                errors.append(_error_row(Unreadable(record.id, result, record.source)))
+            else:
+                rows.append(page_row(record, result))
+        yield rows, errors
 
 
 def classify_records(clf: Classifier, records: list[Record],
@@ -364,20 +412,44 @@ def classify_frame(frame, column: str = "text", *, html: bool = False, models=No
 def write_shard(out: Path, index: int, rows: list[dict], errors: list[dict],
                 output_format: str) -> None:
     """Write a shard's errors, then its rows; the rows file marks it done."""
-    def write_errors(path):
+    _write_errors(out, index, errors)
+
+    def write_rows(path):
+        with _row_writer(path, output_format) as write:
+            write(rows)
+
+    atomic_write(out, shard_file(index, output_format), write_rows)
+
+
+def _write_errors(out: Path, index: int, errors: list[dict]) -> None:
+    def write(path):
         with open(path, "w", encoding="utf-8") as handle:
             for error in errors:
                 handle.write(json.dumps(error, ensure_ascii=False) + "\n")
 
-    atomic_write(out, errors_file(index), write_errors)
-    writer = _write_parquet if output_format == "parquet" else _write_jsonl
-    atomic_write(out, shard_file(index, output_format), lambda path: writer(path, rows))
+    atomic_write(out, errors_file(index), write)
 
 
-def _write_jsonl(path, rows: list[dict]) -> None:
+@contextlib.contextmanager
+def _row_writer(path, output_format: str):
+    """``write(rows)``, called any number of times, appends rows to the
+    file at ``path`` (a Parquet file gets a row group per call)."""
+    if output_format == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = parquet_schema()
+
+        def write(rows):
+            if rows:  # no empty row groups; a file without any is valid
+                writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+
+        with pq.ParquetWriter(path, schema) as writer:
+            yield write
+        return
     with open(path, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        yield lambda rows: handle.writelines(json.dumps(row, ensure_ascii=False) + "\n"
+                                             for row in rows)
 
 
 def parquet_schema():
@@ -390,13 +462,6 @@ def parquet_schema():
                       ("topics", pa.list_(pa.string())),
                       ("topic_scores", pa.map_(pa.string(), pa.float64())),
                       ("body", pa.string()), ("lines", pa.list_(line))])
-
-
-def _write_parquet(path, rows: list[dict]) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    pq.write_table(pa.Table.from_pylist(rows, schema=parquet_schema()), path)
 
 
 def read_output(out, output_format: str | None = None) -> tuple[list[dict], list[dict]]:
@@ -439,18 +504,20 @@ def _run(shards, out: Path, output_format: str, options: dict, workers: int,
         # Dask workers may be other machines, without the output folder:
         # their rows come back here to be written.
         task = functools.partial(classify_shard, **options)
+        shards = ((index, [read_entry(entry) for entry in entries])
+                  for index, entries in shards)
         for index, rows, errors in _run_on_dask(task, shards, workers, scheduler):
             write_shard(out, index, rows, errors, output_format)
             yield index, len(rows), len(errors)
         return
     task = functools.partial(classify_shard_into, out, output_format, **options)
     if pool is None:
-        for index, items in shards:
-            yield task(index, items)
+        for index, entries in shards:
+            yield task(index, entries)
         return
     running = set()
-    for index, items in shards:
-        running.add(pool.submit(task, index, items))
+    for index, entries in shards:
+        running.add(pool.submit(task, index, entries))
         while len(running) >= workers + SHARDS_WAITING_FOR_LOCAL_WORKERS:
             done, running = wait(running, return_when=FIRST_COMPLETED)
             yield from (future.result() for future in done)

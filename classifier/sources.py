@@ -7,6 +7,14 @@ the reason). A damaged file or record never stops the stream: it becomes an
 on every run over the same inputs, which is what lets an interrupted batch
 resume by shard number (see :mod:`classifier.batch`).
 
+``locate_inputs`` yields the same stream without reading the pages: for a
+page file or a line of a ``.jsonl`` file, where it is (a
+:class:`PageFile` or :class:`JsonlLine`, a few dozen bytes), to be read
+later by ``read_entry``, possibly in another process. A batch driver thus
+holds the places of the pages in flight, not the pages; the processes that
+classify them read them. Compressed JSONL and WARC/WET files cannot be
+entered in the middle, so their pages are read as they are located.
+
 What is a page, by input type:
 
 * a folder: every file below it, in sorted path order, read by its suffix
@@ -29,6 +37,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +73,60 @@ class Unreadable:
 Item = Union[Record, Unreadable]
 
 
+@dataclass(frozen=True)
+class PageFile:
+    """A page file, located but not read yet."""
+
+    path: str
+    page_id: str
+    is_html: bool
+    max_bytes: int
+
+    def read(self) -> Item:
+        try:
+            size = os.stat(self.path).st_size
+            if size > self.max_bytes:
+                return Unreadable(self.page_id,
+                                  f"{size:,} bytes, over the limit of {self.max_bytes:,}",
+                                  self.path)
+            with open(self.path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            return Unreadable(self.page_id, f"cannot be read: {error.strerror or error}",
+                              self.path)
+        if self.is_html:
+            return Record(self.page_id, data, True, self.path)
+        # A stray invalid byte must not lose the page (as in `predict`).
+        return Record(self.page_id, data.decode("utf-8", errors="replace"), False, self.path)
+
+
+@dataclass(frozen=True)
+class JsonlLine:
+    """A record of a (plain) ``.jsonl`` file, located but not read yet:
+    ``length`` bytes at ``offset``; ``where`` is ``path:line``."""
+
+    path: str
+    offset: int
+    length: int
+    where: str
+    html: bool
+
+    def read(self) -> Item:
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self.offset)
+                line = handle.read(self.length)
+        except OSError as error:
+            return Unreadable(self.where, f"cannot be read: {error.strerror or error}",
+                              self.path)
+        return _jsonl_record(line, self.where, self.html, self.path)
+
+
+#: What ``locate_inputs`` yields: a page located but not read, or already
+#: read (or found unreadable) where it cannot be located.
+Entry = Union[PageFile, JsonlLine, Record, Unreadable]
+
+
 def read_inputs(inputs, *, html: bool = False, max_bytes: int = 32 * 1024 * 1024
                 ) -> Iterator[Item]:
     """Pages from each input path in turn (files or folders).
@@ -71,13 +134,26 @@ def read_inputs(inputs, *, html: bool = False, max_bytes: int = 32 * 1024 * 1024
     ``max_bytes`` bounds one page (a file or a record): a bigger one is
     reported as ``Unreadable`` without being read into memory.
     """
+    for entry in locate_inputs(inputs, html=html, max_bytes=max_bytes):
+        yield read_entry(entry)
+
+
+def locate_inputs(inputs, *, html: bool = False, max_bytes: int = 32 * 1024 * 1024
+                  ) -> Iterator[Entry]:
+    """The stream of ``read_inputs``, one entry per page, with the pages
+    of page files and plain ``.jsonl`` files located instead of read."""
     for path in map(Path, inputs):
         if path.is_dir():
             for file in sorted(_files_below(path)):
-                yield from _read_file(file, file.relative_to(path).as_posix(), html,
-                                      max_bytes, from_folder=True)
+                yield from _locate_file(file, file.relative_to(path).as_posix(), html,
+                                        max_bytes, from_folder=True)
         else:
-            yield from _read_file(path, str(path), html, max_bytes, from_folder=False)
+            yield from _locate_file(path, str(path), html, max_bytes, from_folder=False)
+
+
+def read_entry(entry: Entry) -> Item:
+    """The page an entry of ``locate_inputs`` stands for."""
+    return entry.read() if isinstance(entry, (PageFile, JsonlLine)) else entry
 
 
 def _files_below(folder: Path):
@@ -95,44 +171,44 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def _read_file(path: Path, page_id: str, html: bool, max_bytes: int,
-               from_folder: bool) -> Iterator[Item]:
+def _locate_file(path: Path, page_id: str, html: bool, max_bytes: int,
+                 from_folder: bool) -> Iterator[Entry]:
     suffix = _suffix(path)
     source = str(path)
     try:
+        if suffix == ".jsonl" and path.is_file():  # not a pipe: it can be read again
+            for line in _jsonl_lines(path, max_bytes):
+                yield (line if isinstance(line, Unreadable)
+                       else JsonlLine(source, line[1], len(line[2]), line[0], html))
+            return
         if suffix in JSONL_SUFFIXES:
-            yield from _read_jsonl(path, html, max_bytes)
+            for line in _jsonl_lines(path, max_bytes):
+                yield (line if isinstance(line, Unreadable)
+                       else _jsonl_record(line[2], line[0], html, source))
             return
         if suffix in WARC_SUFFIXES:
             yield from _read_warc(path, max_bytes)
             return
-        if from_folder and suffix not in HTML_SUFFIXES + TEXT_SUFFIXES:
-            # Inside a folder only known page files are pages; anything else
-            # is reported rather than guessed at or silently dropped.
-            yield Unreadable(page_id, f"not a page file (suffix {suffix or 'none'!r}; "
-                             "expected .txt, .html, .htm, .jsonl or .warc/.wet)", source)
-            return
-        size = path.stat().st_size
-        if size > max_bytes:
-            yield Unreadable(page_id, f"{size:,} bytes, over the limit of {max_bytes:,}",
-                             source)
-            return
-        data = path.read_bytes()
     except OSError as error:
         yield Unreadable(page_id, f"cannot be read: {error.strerror or error}", source)
         return
-    if suffix in HTML_SUFFIXES or html:
-        yield Record(page_id, data, True, source)
-    else:
-        # A stray invalid byte must not lose the page (as in `predict`).
-        yield Record(page_id, data.decode("utf-8", errors="replace"), False, source)
+    if from_folder and suffix not in HTML_SUFFIXES + TEXT_SUFFIXES:
+        # Inside a folder only known page files are pages; anything else
+        # is reported rather than guessed at or silently dropped.
+        yield Unreadable(page_id, f"not a page file (suffix {suffix or 'none'!r}; "
+                         "expected .txt, .html, .htm, .jsonl or .warc/.wet)", source)
+        return
+    yield PageFile(source, page_id, html or suffix in HTML_SUFFIXES, max_bytes)
 
 
-def _read_jsonl(path: Path, html: bool, max_bytes: int) -> Iterator[Item]:
+def _jsonl_lines(path: Path, max_bytes: int):
+    """Each non-blank line of a JSONL file as ``(where, offset, line)``, or
+    an ``Unreadable`` for a line over ``max_bytes`` (skipped without being
+    held) and for a file that cannot be read further (the last item)."""
     source = str(path)
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as handle:
-        line_no = 0
+        line_no = offset = 0  # counted, not asked: a pipe cannot tell()
         while True:
             line_no += 1
             where = f"{path}:{line_no}"
@@ -143,15 +219,16 @@ def _read_jsonl(path: Path, html: bool, max_bytes: int) -> Iterator[Item]:
                 return
             if not line:
                 return
+            start, offset = offset, offset + len(line)
             if len(line) > max_bytes:
                 # Skip the rest of the over-long line without holding it.
                 while line and not line.endswith(b"\n"):
                     line = handle.readline(max_bytes + 1)
+                    offset += len(line)
                 yield Unreadable(where, f"record over the limit of {max_bytes:,} bytes", source)
                 continue
-            if not line.strip():
-                continue
-            yield _jsonl_record(line, where, html, source)
+            if line.strip():
+                yield where, start, line
 
 
 def _jsonl_record(line: bytes, where: str, html: bool, source: str) -> Item:

@@ -1,13 +1,16 @@
 """Batch runs: inputs of every kind, sharded output, errors, resume, workers."""
 
+import contextlib
 import gzip
 import io
 import json
 import os
+import pickle
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -18,11 +21,12 @@ from conftest import synthetic_page
 
 import classifier
 from classifier import batch as batch_module
+from classifier import sources as sources_module
 from classifier.batch import read_output, run_batch
 from classifier.cli import main
 from classifier.errors import InputError, ModelError
 from classifier.limits import Limits
-from classifier.sources import Record, Unreadable, read_inputs
+from classifier.sources import Record, Unreadable, locate_inputs, read_entry, read_inputs
 
 
 def _models(trained_models):
@@ -181,23 +185,63 @@ def test_parquet_output_holds_the_same_rows(trained_models, page_inputs, tmp_pat
     assert len(list((tmp_path / "parquet").glob("part-*.parquet"))) == 5
 
 
+@pytest.mark.parametrize("output_format", ["jsonl", "parquet"])
+def test_a_shard_is_classified_and_written_a_group_of_pages_at_a_time(
+        trained_models, tmp_path, monkeypatch, output_format):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for seed in range(7):
+        (folder / f"p{seed}.txt").write_text(synthetic_page(300 + seed)[1])
+    (folder / "p3.txt").write_text("A line of a page far too long to classify.\n" * 400)
+    options = dict(shard_size=7, output_format=output_format,
+                   limits=classifier.Limits(max_page_chars=10_000), **_models(trained_models))
+    run_batch([folder], tmp_path / "whole", **options)
+
+    monkeypatch.setattr(batch_module, "PAGES_PER_GROUP", 3)
+    rows_per_write = []
+    real_writer = batch_module._row_writer
+
+    @contextlib.contextmanager
+    def counting_writer(path, output_format):
+        with real_writer(path, output_format) as write:
+            yield lambda rows: (rows_per_write.append(len(rows)), write(rows))
+
+    monkeypatch.setattr(batch_module, "_row_writer", counting_writer)
+    run_batch([folder], tmp_path / "grouped", **options)
+
+    # One shard, its 7 pages in groups of 3, 3 and 1; the failed page, p3 of
+    # the second group, is reported and the rest of its group still written.
+    assert rows_per_write == [3, 2, 1]
+    assert read_output(tmp_path / "grouped") == read_output(tmp_path / "whole")
+    rows, errors = read_output(tmp_path / "grouped")
+    assert len(rows) == 6 and [error["id"] for error in errors] == ["p3.txt"]
+    if output_format == "parquet":
+        import pyarrow.parquet as pq
+
+        assert pq.ParquetFile(tmp_path / "grouped" / "part-00000.parquet").num_row_groups == 3
+
+
 def test_an_interrupted_run_resumes_where_it_stopped(trained_models, page_inputs, tmp_path,
                                                      monkeypatch):
     run_batch(page_inputs, tmp_path / "whole", shard_size=3, **_models(trained_models))
 
-    written = []
-    real_write = batch_module.write_shard
+    files_started = []
+    real_writer = batch_module._row_writer
 
-    def write_then_die(out, index, *args):
-        if len(written) == 2:
-            raise KeyboardInterrupt  # the run is killed while shard 2 is being written
-        real_write(out, index, *args)
-        written.append(index)
+    @contextlib.contextmanager
+    def writer_that_dies_in_the_third_file(path, output_format):
+        files_started.append(path)
+        with real_writer(path, output_format) as write:
+            def write_then_die(rows):
+                write(rows)  # some rows of shard 2 are on disk when the run is killed
+                if len(files_started) == 3 and rows:
+                    raise KeyboardInterrupt
+            yield write_then_die
 
-    monkeypatch.setattr(batch_module, "write_shard", write_then_die)
+    monkeypatch.setattr(batch_module, "_row_writer", writer_that_dies_in_the_third_file)
     with pytest.raises(KeyboardInterrupt):
         run_batch(page_inputs, tmp_path / "resumed", shard_size=3, **_models(trained_models))
-    monkeypatch.setattr(batch_module, "write_shard", real_write)
+    monkeypatch.setattr(batch_module, "_row_writer", real_writer)
     assert sorted(p.name for p in (tmp_path / "resumed").glob("part-*.jsonl")) == [
         "part-00000.jsonl", "part-00001.jsonl"]
 
@@ -255,26 +299,67 @@ def test_input_is_streamed_not_read_ahead(trained_models, tmp_path, monkeypatch)
     folder.mkdir()
     for seed in range(12):
         (folder / f"p{seed:02d}.txt").write_text(synthetic_page(seed)[1])
-    read_so_far = []
-    real_read = batch_module.read_inputs
+    located, read = [], []
+    real_locate, real_read = batch_module.locate_inputs, batch_module.read_entry
 
-    def counting_read(*args, **kwargs):
-        for item in real_read(*args, **kwargs):
-            read_so_far.append(item.id)
-            yield item
+    def counting_locate(*args, **kwargs):
+        for entry in real_locate(*args, **kwargs):
+            located.append(entry)
+            yield entry
 
-    at_first_write = []
-    real_write = batch_module.write_shard
+    def counting_read(entry):
+        read.append(entry)
+        return real_read(entry)
+
+    at_each_write = []
+    real_write = batch_module._write_errors  # once per shard, just before its rows file
 
     def note_write(*args):
-        at_first_write.append(len(read_so_far))
+        at_each_write.append((len(located), len(read)))
         real_write(*args)
 
-    monkeypatch.setattr(batch_module, "read_inputs", counting_read)
-    monkeypatch.setattr(batch_module, "write_shard", note_write)
+    monkeypatch.setattr(batch_module, "locate_inputs", counting_locate)
+    monkeypatch.setattr(batch_module, "read_entry", counting_read)
+    monkeypatch.setattr(batch_module, "_write_errors", note_write)
     run_batch([folder], tmp_path / "out", shard_size=3, **_models(trained_models))
-    # One shard is read, classified and written before the next is read.
-    assert at_first_write == [3, 6, 9, 12]
+    # One shard is located, read, classified and written before the next.
+    assert at_each_write == [(3, 3), (6, 6), (9, 9), (12, 12)]
+
+
+def test_pages_are_located_in_the_order_they_are_read(page_inputs, tmp_path):
+    jsonl = tmp_path / "more.jsonl"
+    jsonl.write_bytes(b'{"id": "a", "text": "caf\xc3\xa9"}\r\n\n   \n'
+                      + b'{"id": "big", "text": "' + b"x" * 200 + b'"}\n'
+                      + b'{"id": "b", "html": "<p>last, no newline</p>"}')
+    gz = tmp_path / "more.jsonl.gz"
+    gz.write_bytes(gzip.compress(b'{"id": "z", "text": "zipped"}\n'))
+    inputs = [*page_inputs, jsonl, gz]
+
+    entries = list(locate_inputs(inputs, max_bytes=150))
+    assert [read_entry(entry) for entry in entries] == list(read_inputs(inputs, max_bytes=150))
+    # Page files and plain JSONL records are only located (a few dozen
+    # bytes to send to a worker); a gzip stream cannot be entered in the
+    # middle, so its records are read as they are found.
+    kinds = [type(entry).__name__ for entry in entries]
+    assert kinds[:11] == ["Unreadable"] + ["PageFile"] * 10  # notes.pdf, then the pages
+    assert kinds[-4:] == ["JsonlLine", "Unreadable", "JsonlLine", "Record"]
+    assert len(pickle.dumps(entries[-2])) < 300
+    read = [read_entry(entry) for entry in entries[-4:]]
+    assert [item.id for item in read] == ["a", f"{jsonl}:4", "b", "z"]
+    assert read[0].content == "café" and read[2].content == "<p>last, no newline</p>"
+
+
+def test_a_jsonl_pipe_is_read_as_it_streams(tmp_path):
+    # A pipe cannot be read twice, so its records are read when located.
+    pipe = tmp_path / "pages.jsonl"
+    os.mkfifo(pipe)
+    feeder = threading.Thread(target=pipe.write_text,
+                              args=('{"id": "a", "text": "one"}\n{"id": "b", "text": "two"}\n',))
+    feeder.start()
+    entries = list(locate_inputs([pipe]))
+    feeder.join()
+    assert [(type(e).__name__, e.id, e.content) for e in entries] == [
+        ("Record", "a", "one"), ("Record", "b", "two")]
 
 
 @pytest.mark.parametrize("output_format", ["jsonl", "parquet"])
@@ -285,6 +370,21 @@ def test_two_worker_processes_give_the_same_output(trained_models, page_inputs, 
               **_models(trained_models))
     run_batch(page_inputs, tmp_path / "two", shard_size=3, workers=2,
               output_format=output_format, **_models(trained_models))
+    assert read_output(tmp_path / "two") == read_output(tmp_path / "one")
+
+
+def test_with_workers_the_driver_does_not_read_the_pages(trained_models, page_inputs,
+                                                          tmp_path, monkeypatch):
+    run_batch(page_inputs, tmp_path / "one", shard_size=3, **_models(trained_models))
+
+    def not_here(entry):
+        raise AssertionError(f"the driver read {entry}")
+
+    # Patched in this (the driver's) process only: the workers read.
+    monkeypatch.setattr(batch_module, "read_entry", not_here)
+    monkeypatch.setattr(sources_module.PageFile, "read", not_here)
+    monkeypatch.setattr(sources_module.JsonlLine, "read", not_here)
+    run_batch(page_inputs, tmp_path / "two", shard_size=3, workers=2, **_models(trained_models))
     assert read_output(tmp_path / "two") == read_output(tmp_path / "one")
 
 
