@@ -373,6 +373,23 @@ def test_two_worker_processes_give_the_same_output(trained_models, page_inputs, 
     assert read_output(tmp_path / "two") == read_output(tmp_path / "one")
 
 
+def test_workers_find_relative_inputs_after_the_caller_changes_folder(
+        trained_models, page_inputs, tmp_path, monkeypatch):
+    # The workers come from a fork server started by the first run with
+    # workers (here or in an earlier test), in the folder it was then in.
+    run_batch(page_inputs, tmp_path / "absolute", shard_size=3, workers=2,
+              **_models(trained_models))
+    monkeypatch.chdir(tmp_path)
+    run_batch([path.relative_to(tmp_path) for path in page_inputs], "relative",
+              shard_size=3, workers=2, **_models(trained_models))
+    rows, errors = read_output(tmp_path / "relative")
+    expected_rows, expected_errors = read_output(tmp_path / "absolute")
+    # The same pages, reported by the paths as given.
+    assert [row["id"] for row in rows] == [row["id"] for row in expected_rows]
+    assert len(errors) == len(expected_errors) == 5
+    assert all(not row["source"].startswith("/") for row in rows)
+
+
 def test_with_workers_the_driver_does_not_read_the_pages(trained_models, page_inputs,
                                                           tmp_path, monkeypatch):
     run_batch(page_inputs, tmp_path / "one", shard_size=3, **_models(trained_models))
