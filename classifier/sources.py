@@ -8,12 +8,14 @@ on every run over the same inputs, which is what lets an interrupted batch
 resume by shard number (see :mod:`classifier.batch`).
 
 ``locate_inputs`` yields the same stream without reading the pages: for a
-page file or a line of a ``.jsonl`` file, where it is (a
-:class:`PageFile` or :class:`JsonlLine`, a few dozen bytes), to be read
-later by ``read_entry``, possibly in another process. A batch driver thus
-holds the places of the pages in flight, not the pages; the processes that
-classify them read them. Compressed JSONL and WARC/WET files cannot be
-entered in the middle, so their pages are read as they are located.
+page file, a line of a ``.jsonl`` file or a page record of a WARC/WET
+file, where it is (a :class:`PageFile`, :class:`JsonlLine` or
+:class:`WarcRecord`, a few dozen bytes), to be read later by
+``read_entry``, possibly in another process. A batch driver thus holds
+the places of the pages in flight, not the pages; the processes that
+classify them read them. A ``.jsonl.gz`` file (one gzip stream) cannot be
+entered in the middle, nor can a pipe, so their pages are read as they
+are located.
 
 What is a page, by input type:
 
@@ -122,9 +124,34 @@ class JsonlLine:
         return _jsonl_record(line, self.where, self.html, self.path)
 
 
+@dataclass(frozen=True)
+class WarcRecord:
+    """A page record of a (plain) WARC/WET file, located but not read yet:
+    the record starts at ``offset``."""
+
+    path: str
+    offset: int
+    max_bytes: int
+
+    def read(self) -> Item:
+        from warcio.archiveiterator import ArchiveIterator
+        from warcio.exceptions import ArchiveLoadFailed
+
+        where = f"{self.path}@{self.offset}"
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self.offset)
+                item = _warc_page(next(ArchiveIterator(handle)), self.path, self.max_bytes)
+        except (StopIteration, ArchiveLoadFailed, OSError, EOFError, ValueError) as error:
+            return Unreadable(where, f"damaged WARC data: {error}", self.path)
+        if item is None:  # the file has changed since the record was located
+            return Unreadable(where, "no page record here any more", self.path)
+        return item
+
+
 #: What ``locate_inputs`` yields: a page located but not read, or already
 #: read (or found unreadable) where it cannot be located.
-Entry = Union[PageFile, JsonlLine, Record, Unreadable]
+Entry = Union[PageFile, JsonlLine, WarcRecord, Record, Unreadable]
 
 
 def read_inputs(inputs, *, html: bool = False, max_bytes: int = 32 * 1024 * 1024
@@ -153,7 +180,7 @@ def locate_inputs(inputs, *, html: bool = False, max_bytes: int = 32 * 1024 * 10
 
 def read_entry(entry: Entry) -> Item:
     """The page an entry of ``locate_inputs`` stands for."""
-    return entry.read() if isinstance(entry, (PageFile, JsonlLine)) else entry
+    return entry.read() if isinstance(entry, (PageFile, JsonlLine, WarcRecord)) else entry
 
 
 def _files_below(folder: Path):
@@ -187,7 +214,7 @@ def _locate_file(path: Path, page_id: str, html: bool, max_bytes: int,
                        else _jsonl_record(line[2], line[0], html, source))
             return
         if suffix in WARC_SUFFIXES:
-            yield from _read_warc(path, max_bytes)
+            yield from (_locate_warc if path.is_file() else _read_warc)(path, max_bytes)
             return
     except OSError as error:
         yield Unreadable(page_id, f"cannot be read: {error.strerror or error}", source)
@@ -250,14 +277,15 @@ def _jsonl_record(line: bytes, where: str, html: bool, source: str) -> Item:
     return Unreadable(page_id, 'no "text" or "html" string in the record', source)
 
 
-def _read_warc(path: Path, max_bytes: int) -> Iterator[Item]:
+def _warc_records(path: Path):
+    """``(record, iterator)`` for each record of a WARC/WET file, and an
+    ``Unreadable`` (the last item) where its framing is lost."""
     # warcio is the Webrecorder project's WARC reader: it handles gzip
     # members, chunked transfer encoding and the record formats of real
     # crawls (Common Crawl WARC and WET), which a hand-written parser would not.
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    source = str(path)
     with open(path, "rb") as handle:
         records = ArchiveIterator(handle)
         while True:
@@ -268,34 +296,85 @@ def _read_warc(path: Path, max_bytes: int) -> Iterator[Item]:
             except (ArchiveLoadFailed, OSError, EOFError, ValueError) as error:
                 # The framing is lost: nothing after this point can be found.
                 yield Unreadable(f"{path}@{records.offset}", f"damaged WARC data: {error}",
-                                 source)
+                                 str(path))
                 return
-            item = _warc_page(record, source, max_bytes)
-            if item is not None:
-                yield item
+            yield record, records
+
+
+def _read_warc(path: Path, max_bytes: int) -> Iterator[Item]:
+    for found in _warc_records(path):
+        if isinstance(found, Unreadable):
+            yield found
+            continue
+        item = _warc_page(found[0], str(path), max_bytes)
+        if item is not None:
+            yield item
+
+
+def _locate_warc(path: Path, max_bytes: int) -> Iterator[Entry]:
+    """``_read_warc``'s stream with each page record located, not read.
+
+    A record starts a gzip member of its own in a .gz file (warcio reads no
+    other kind), so it can be read again from its offset alone.
+    """
+    source = str(path)
+    for found in _warc_records(path):
+        if isinstance(found, Unreadable):
+            yield found
+            continue
+        record, records = found
+        if _warc_page_kind(record) is None:
+            continue
+        refused = _warc_refusal(record, source, max_bytes)
+        if refused is not None:
+            yield refused
+            continue
+        try:
+            offset = records.get_record_offset()  # reads past the record's content
+        except Exception as error:  # decompression and chunking errors of one record
+            yield Unreadable(_warc_id(record, source),
+                             f"record content cannot be read: {error}", source)
+            continue
+        yield WarcRecord(source, offset, max_bytes)
+
+
+def _warc_id(record, source: str) -> str:
+    return record.rec_headers.get_header("WARC-Record-ID") or f"{source}@?"
+
+
+def _warc_page_kind(record) -> bool | None:
+    """``True`` for an HTML page record, ``False`` for a text page (WET),
+    ``None`` for a record that is not a page."""
+    if record.rec_type == "conversion":
+        return False
+    if record.rec_type in ("response", "resource"):
+        content_type = (record.http_headers.get_header("Content-Type")
+                        if record.http_headers is not None else record.content_type) or ""
+        return True if "html" in content_type.lower() else None
+    return None
+
+
+def _warc_refusal(record, source: str, max_bytes: int) -> Unreadable | None:
+    length = int(record.rec_headers.get_header("Content-Length") or 0)
+    if length > max_bytes:
+        return Unreadable(_warc_id(record, source),
+                          f"{length:,} bytes, over the limit of {max_bytes:,}", source)
+    return None
 
 
 def _warc_page(record, source: str, max_bytes: int) -> Item | None:
-    headers = record.rec_headers
-    page_id = headers.get_header("WARC-Record-ID") or f"{source}@?"
-    url = headers.get_header("WARC-Target-URI")
-    if record.rec_type == "conversion":
-        is_html = False
-    elif record.rec_type in ("response", "resource"):
-        content_type = (record.http_headers.get_header("Content-Type")
-                        if record.http_headers is not None else record.content_type) or ""
-        if "html" not in content_type.lower():
-            return None
-        is_html = True
-    else:
+    is_html = _warc_page_kind(record)
+    if is_html is None:
         return None
-    length = int(headers.get_header("Content-Length") or 0)
-    if length > max_bytes:
-        return Unreadable(page_id, f"{length:,} bytes, over the limit of {max_bytes:,}", source)
+    page_id = _warc_id(record, source)
+    refused = _warc_refusal(record, source, max_bytes)
+    if refused is not None:
+        return refused
     try:
         data = record.content_stream().read()
     except Exception as error:  # decompression and chunking errors of one record
         return Unreadable(page_id, f"record content cannot be read: {error}", source)
+    url = record.rec_headers.get_header("WARC-Target-URI")
     if is_html:
         return Record(page_id, data, True, source, url)
     return Record(page_id, data.decode("utf-8", errors="replace"), False, source, url)

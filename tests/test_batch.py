@@ -1,6 +1,7 @@
 """Batch runs: inputs of every kind, sharded output, errors, resume, workers."""
 
 import contextlib
+import dataclasses
 import gzip
 import io
 import json
@@ -108,12 +109,12 @@ def test_a_binary_file_named_html_is_reported_not_classified(trained_models, tmp
     assert summary["unreadable"] == 1
 
 
-def _warc_bytes(records) -> bytes:
+def _warc_bytes(records, compressed: bool = True) -> bytes:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     buffer = io.BytesIO()
-    writer = WARCWriter(buffer, gzip=True)
+    writer = WARCWriter(buffer, gzip=compressed)
     for kind, url, content_type, payload in records:
         http = (StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
                 if kind == "response" else None)
@@ -144,6 +145,35 @@ def test_warc_and_wet_records(trained_models, tmp_path):
     clf = classifier.load(trained_models, trusted=True)
     assert errors == []
     assert [row["body"] for row in rows] == [clf.predict_html(html).body, clf.predict(text).body]
+
+
+@pytest.mark.parametrize("name", ["crawl.warc.gz", "crawl.warc"])
+def test_warc_page_records_are_located_then_read_from_their_offset(tmp_path, name):
+    html, text = synthetic_page(34)[0], synthetic_page(35)[1]
+    warc = tmp_path / name
+    warc.write_bytes(_warc_bytes([
+        ("request", "https://news.example/a", "application/http", b"GET /a"),
+        ("response", "https://news.example/a", "text/html", html.encode()),
+        ("response", "https://news.example/big", "text/html", b"<p>" + b"x" * 5000),
+        ("conversion", "https://news.example/b", "text/plain", text.encode()),
+    ], compressed=name.endswith(".gz")))
+
+    entries = list(locate_inputs([warc], max_bytes=4000))
+    # The driver holds where each page record starts; the big one is
+    # refused from its headers, without being read.
+    assert [type(entry).__name__ for entry in entries] == ["WarcRecord", "Unreadable",
+                                                           "WarcRecord"]
+    assert "over the limit" in entries[1].reason and len(pickle.dumps(entries[0])) < 300
+    items = [read_entry(entry) for entry in entries]
+    assert items == list(read_inputs([warc], max_bytes=4000))
+    assert [(item.url, item.content) for item in (items[0], items[2])] == [
+        ("https://news.example/a", html.encode()), ("https://news.example/b", text)]
+
+    # A file changed since: a page is no longer where it was located.
+    moved = [dataclasses.replace(entries[0], offset=offset) for offset in (0, 7)]
+    assert [read_entry(entry).reason for entry in moved] == [
+        "no page record here any more", read_entry(moved[1]).reason]
+    assert read_entry(moved[1]).reason.startswith("damaged WARC data")
 
 
 def test_damaged_files_are_reported_and_reading_goes_on(tmp_path):
