@@ -104,8 +104,8 @@ class PageFile:
 
 @dataclass(frozen=True)
 class JsonlLine:
-    """A record of a (plain) ``.jsonl`` file, located but not read yet:
-    ``length`` bytes at ``offset``; ``where`` is ``path:line``."""
+    """A record of an uncompressed ``.jsonl`` file (not a pipe), located but
+    not read yet: ``length`` bytes at ``offset``; ``where`` is ``path:line``."""
 
     path: str
     offset: int
@@ -126,8 +126,8 @@ class JsonlLine:
 
 @dataclass(frozen=True)
 class WarcRecord:
-    """A page record of a (plain) WARC/WET file, located but not read yet:
-    the record starts at ``offset``."""
+    """A page record of a WARC/WET file (not a pipe), located but not read
+    yet: the record starts at ``offset``."""
 
     path: str
     offset: int
@@ -168,7 +168,8 @@ def read_inputs(inputs, *, html: bool = False, max_bytes: int = 32 * 1024 * 1024
 def locate_inputs(inputs, *, html: bool = False, max_bytes: int = 32 * 1024 * 1024
                   ) -> Iterator[Entry]:
     """The stream of ``read_inputs``, one entry per page, with the pages
-    of page files and plain ``.jsonl`` files located instead of read."""
+    of page files, uncompressed ``.jsonl`` files and WARC/WET files
+    located instead of read."""
     for path in map(Path, inputs):
         if path.is_dir():
             for file in sorted(_files_below(path)):
