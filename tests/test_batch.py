@@ -169,11 +169,11 @@ def test_warc_page_records_are_located_then_read_from_their_offset(tmp_path, nam
     assert [(item.url, item.content) for item in (items[0], items[2])] == [
         ("https://news.example/a", html.encode()), ("https://news.example/b", text)]
 
-    # A file changed since: a page is no longer where it was located.
-    moved = [dataclasses.replace(entries[0], offset=offset) for offset in (0, 7)]
-    assert [read_entry(entry).reason for entry in moved] == [
-        "no page record here any more", read_entry(moved[1]).reason]
-    assert read_entry(moved[1]).reason.startswith("damaged WARC data")
+    # The file changed since: the page is no longer where it was located.
+    at_the_request, mid_record = (read_entry(dataclasses.replace(entries[0], offset=offset))
+                                  for offset in (0, 7))
+    assert at_the_request.reason == "no page record here any more"
+    assert mid_record.reason.startswith("damaged WARC data")
 
 
 def test_damaged_files_are_reported_and_reading_goes_on(tmp_path):
@@ -383,11 +383,12 @@ def test_a_jsonl_pipe_is_read_as_it_streams(tmp_path):
     # A pipe cannot be read twice, so its records are read when located.
     pipe = tmp_path / "pages.jsonl"
     os.mkfifo(pipe)
-    feeder = threading.Thread(target=pipe.write_text,
+    feeder = threading.Thread(target=pipe.write_text, daemon=True,
                               args=('{"id": "a", "text": "one"}\n{"id": "b", "text": "two"}\n',))
     feeder.start()
     entries = list(locate_inputs([pipe]))
-    feeder.join()
+    feeder.join(timeout=10)
+    assert not feeder.is_alive()
     assert [(type(e).__name__, e.id, e.content) for e in entries] == [
         ("Record", "a", "one"), ("Record", "b", "two")]
 
