@@ -129,11 +129,13 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
             pool = _start_local_workers(workers, (models, trusted, limits, topics))
         else:
             _worker_classifier(models, trusted, limits, topics)
-        _claim_output_folder(out, settings)
-        run = functools.partial(_run, out=out, output_format=output_format, options=options,
-                                workers=workers, scheduler=scheduler, pool=pool)
-        return _classify_inputs(inputs, out, html, output_format, shard_size, limits,
-                                progress, run)
+        with _output_folder_lock(out):
+            _claim_output_folder(out, settings)
+            run = functools.partial(_run, out=out, output_format=output_format,
+                                    options=options, workers=workers, scheduler=scheduler,
+                                    pool=pool)
+            return _classify_inputs(inputs, out, html, output_format, shard_size, limits,
+                                    progress, run)
     finally:
         if pool is not None:
             # Interrupted or failed: the queued shards are not started.
@@ -193,15 +195,44 @@ def errors_file(index: int) -> str:
     return f"errors-{index:05d}.jsonl"
 
 
+LOCK_FILE = ".batch.lock"
+
+
+@contextlib.contextmanager
+def _output_folder_lock(out: Path):
+    """Hold the output folder for this run.
+
+    A second run on the same folder at the same time (the same command
+    started twice, or again while the first is still going) would delete
+    the first's shards in progress and write the same shards twice; it is
+    refused instead. The lock is the operating system's (``flock``), so it
+    ends with the process, however the process ends.
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; runs are not guarded
+        yield
+        return
+    with open(out / LOCK_FILE, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(f"{out} is being written by another batch run; wait for it "
+                             "to end (then run again to resume) or use another output "
+                             "folder") from None
+        yield
+
+
 def _claim_output_folder(out: Path, settings: dict) -> None:
     """Record the run's settings, or check them against an earlier run's.
 
     Resuming is only sound with the same inputs, shard size and format:
     otherwise shard 42 would hold other pages than the shard 42 on disk.
+    The folder exists and is this run's (``_output_folder_lock``).
     """
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
     remove_temporaries(out, "part-*")
     remove_temporaries(out, "errors-*")
     recorded = out / SETTINGS_FILE

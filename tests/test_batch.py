@@ -284,6 +284,25 @@ def test_an_interrupted_run_resumes_where_it_stopped(trained_models, page_inputs
     assert not list((tmp_path / "resumed").glob(".*.tmp"))
 
 
+def test_a_second_run_on_an_output_folder_in_use_is_refused(trained_models, page_inputs,
+                                                            tmp_path):
+    import fcntl
+
+    out = tmp_path / "out"
+    run_batch(page_inputs, out, shard_size=3, **_models(trained_models))
+    (out / ".part-00001.jsonl.in-progress.tmp").write_text("another run's shard")
+    with open(out / batch_module.LOCK_FILE, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a run still going would
+        with pytest.raises(InputError, match="another batch run"):
+            run_batch(page_inputs, out, shard_size=3, **_models(trained_models))
+    # The other run's shard in progress was left alone; once that run has
+    # ended, the folder is free again (and its leftovers are cleared).
+    assert (out / ".part-00001.jsonl.in-progress.tmp").exists()
+    summary = run_batch(page_inputs, out, shard_size=3, **_models(trained_models))
+    assert summary["shards_resumed"] == 6 and summary["shards_written"] == 0
+    assert not list(out.glob(".*.tmp"))
+
+
 def test_resume_refuses_other_settings(trained_models, page_inputs, tmp_path):
     run_batch(page_inputs, tmp_path / "out", shard_size=3, **_models(trained_models))
     with pytest.raises(InputError, match="shard_size"):
