@@ -499,7 +499,9 @@ def read_output(out, output_format: str | None = None) -> tuple[list[dict], list
     """All rows and all errors of a batch output folder, in shard order.
 
     A convenience for tests and small outputs; for big ones read the shard
-    files directly (``pandas.read_parquet(out)`` reads a Parquet folder).
+    files directly: ``pandas.read_parquet(sorted(out.glob("part-*.parquet")))``
+    reads a Parquet run as one frame (the folder also holds JSON files,
+    so ``pandas.read_parquet(out)`` does not).
     """
     out = Path(out)
     if output_format is None:

@@ -16,6 +16,7 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import threadpoolctl
 from conftest import synthetic_page
@@ -213,6 +214,11 @@ def test_parquet_output_holds_the_same_rows(trained_models, page_inputs, tmp_pat
               **_models(trained_models))
     assert read_output(tmp_path / "parquet") == read_output(tmp_path / "jsonl")
     assert len(list((tmp_path / "parquet").glob("part-*.parquet"))) == 5
+    # As the README says to read a run with pandas.
+    frame = pd.read_parquet(sorted((tmp_path / "parquet").glob("part-*.parquet")))
+    rows, _ = read_output(tmp_path / "jsonl")
+    assert frame["id"].tolist() == [row["id"] for row in rows]
+    assert frame["body"].tolist() == [row["body"] for row in rows]
 
 
 @pytest.mark.parametrize("output_format", ["jsonl", "parquet"])
