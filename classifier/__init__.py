@@ -19,9 +19,9 @@ from .limits import Limits
 from .page import Line, Page
 
 # The API (numpy, pandas, scikit-learn, lxml: ~180 MB and ~2 s) is imported
-# on first use, not with the package: a batch driver that only reads inputs
-# and counts what its workers wrote, or `python -m classifier --help`, does
-# without it.
+# on first use, not with the package: a batch driver that only locates
+# pages and counts what its workers wrote, or `python -m classifier --help`,
+# does without it.
 _FROM_API = ("Classifier", "load", "predict")
 
 

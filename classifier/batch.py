@@ -56,7 +56,7 @@ from .sources import Record, Unreadable, locate_inputs, read_entry
 if TYPE_CHECKING:
     from .api import Classifier
 
-# This module is also the batch *driver*: it reads inputs, hands shards to
+# This module is also the batch *driver*: it locates pages, hands shards to
 # workers and counts their results. It imports the API (numpy, pandas,
 # scikit-learn, lxml, the models: ~250 MB) only where pages are classified,
 # so that with --workers N the driver stays small and only the workers
@@ -70,8 +70,9 @@ DEFAULT_SHARD_SIZE = 500
 # and one waiting, as the driver also writes the results it gets back.
 SHARDS_IN_FLIGHT_PER_WORKER = 2
 # Shards waiting for local workers, beyond the ones they run: one, so that a
-# worker that finishes has the next shard at once. No more: the driver holds
-# every shard in flight (500 HTML pages are ~35 MB).
+# worker that finishes has the next shard at once. No more: pages that
+# cannot be located (.jsonl.gz, pipes) are held by the driver for every
+# shard in flight (500 HTML pages are ~35 MB).
 SHARDS_WAITING_FOR_LOCAL_WORKERS = 1
 
 
@@ -313,21 +314,22 @@ def classify_shard_into(out: Path, output_format: str, index: int, entries: list
     driver only locates pages and counts. The pages are read, classified
     and written ``PAGES_PER_GROUP`` at a time.
     """
-    counts = {"rows": 0}
+    rows_written = 0
     errors: list[dict] = []
 
     def write_rows(path):
+        nonlocal rows_written
         with _row_writer(path, output_format) as write:
             for rows, group_errors in _classified_groups(entries, **options):
                 write(rows)
-                counts["rows"] += len(rows)
+                rows_written += len(rows)
                 errors.extend(group_errors)
         # Before the rows file is renamed into place, which marks the
         # shard done: a resumed run finds both files or neither.
         _write_errors(out, index, errors)
 
     atomic_write(out, shard_file(index, output_format), write_rows)
-    return index, counts["rows"], len(errors)
+    return index, rows_written, len(errors)
 
 
 def _classified_groups(entries: list, *, models=None, trusted: bool = False,

@@ -204,15 +204,17 @@ def _locate_file(path: Path, page_id: str, html: bool, max_bytes: int,
     suffix = _suffix(path)
     source = str(path)
     try:
-        if suffix == ".jsonl" and path.is_file():  # not a pipe: it can be read again
-            for line in _jsonl_lines(path, max_bytes):
-                yield (line if isinstance(line, Unreadable)
-                       else JsonlLine(source, line[1], len(line[2]), line[0], html))
-            return
         if suffix in JSONL_SUFFIXES:
-            for line in _jsonl_lines(path, max_bytes):
-                yield (line if isinstance(line, Unreadable)
-                       else _jsonl_record(line[2], line[0], html, source))
+            # A line can be read again from its offset in an uncompressed
+            # file, not in a gzip stream or a pipe.
+            rereadable = suffix == ".jsonl" and path.is_file()
+            for found in _jsonl_lines(path, max_bytes):
+                if isinstance(found, Unreadable):
+                    yield found
+                    continue
+                where, offset, line = found
+                yield (JsonlLine(source, offset, len(line), where, html) if rereadable
+                       else _jsonl_record(line, where, html, source))
             return
         if suffix in WARC_SUFFIXES:
             yield from (_locate_warc if path.is_file() else _read_warc)(path, max_bytes)
