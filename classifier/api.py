@@ -233,9 +233,12 @@ class Classifier:
 #: Bigger groups only hold more intermediate data at once (DOM blocks, line
 #: tables, feature matrices): a one-process batch of 1,500 shared HTML pages
 #: in 500-page shards peaked at 610 MB RSS with one group per shard and at
-#: 536 MB with groups of 100, at the same pages/s. No feature looks past its
-#: own page, so the grouping does not change any score.
-PAGES_PER_PASS = 100
+#: 536 MB with groups of 100, at the same pages/s; groups of 50 (with
+#: ``batch.PAGES_PER_GROUP`` 50) took a two-worker HTML run of 2,000 pages
+#: from ~540 to ~500 MB PSS, again at the same pages/s (2026-11-26). No
+#: feature looks past its own page, so the grouping does not change any
+#: score.
+PAGES_PER_PASS = 50
 
 
 def _groups_of_pages(count: int, sites=None):

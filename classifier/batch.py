@@ -288,7 +288,7 @@ def _loaded(models, trusted: bool, limits: Limits, topics: bool) -> None:
 #: the whole shard, however big the shard is (``--shard-size`` only sets
 #: the size of the files). The models make passes of this many pages anyway
 #: (``api.PAGES_PER_PASS``).
-PAGES_PER_GROUP = 100
+PAGES_PER_GROUP = 50
 
 
 def classify_shard(index: int, entries: list, *, models=None, trusted: bool = False,
