@@ -276,8 +276,12 @@ def _dense_to_csr(values: np.ndarray) -> sp.csr_matrix:
 SECOND_STAGE_BLOCK = 1_000
 #: Lines scored in one pass (a longer page is scored whole, alone). On 250
 #: Dragnet pages, 4,000 peaked at 465 MB against 605 MB for 10,000, at the
-#: same speed.
-ROWS_PER_PASS = 4_000
+#: same speed. 2,000 (2026-11-26): a two-worker HTML batch of 2,000 shared
+#: pages peaked at 483-486 MB PSS against 503-515, one process 20 MB lower
+#: (HTML; 10 MB text), pages/s the same or a few % higher; the HTML
+#: model's layout block alone is ~470 columns, 15 MB per 4,000 lines as
+#: float64.
+ROWS_PER_PASS = 2_000
 
 
 def page_runs(X):
