@@ -485,17 +485,21 @@ def test_workers_share_preloaded_models_and_the_driver_holds_none(page_inputs, t
 
 _PRELOAD = """
 import gc, json
-from classifier import _preload
+from classifier import _preload, features, line_model, topic_model
 from classifier.batch import _worker_classifier
 print(json.dumps({"loaded": _worker_classifier.cache_info().currsize,
-                  "frozen": gc.get_freeze_count() > 10_000}))
+                  "frozen": gc.get_freeze_count() > 10_000,
+                  "built on first use": [features._BMP_CLASSES is not None,
+                                         topic_model._proper_noun.cache_info().currsize,
+                                         line_model._controller is not None]}))
 """
 
 
-def test_the_fork_server_preload_loads_the_shipped_models_and_freezes_them():
+def test_the_fork_server_preload_loads_and_warms_the_shipped_models_and_freezes_them():
     result = subprocess.run([sys.executable, "-c", _PRELOAD], capture_output=True, text=True,
                             check=True)
-    assert json.loads(result.stdout) == {"loaded": 1, "frozen": True}
+    assert json.loads(result.stdout) == {"loaded": 1, "frozen": True,
+                                         "built on first use": [True, 1, True]}
 
 
 def test_ctrl_c_stops_a_run_with_workers_at_once_and_it_resumes(trained_models, tmp_path):
