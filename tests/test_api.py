@@ -190,6 +190,25 @@ def test_second_stage_block_size_does_not_change_scores(clf, monkeypatch):
     assert sum(blocks) == n_lines and max(blocks) == 7 and len(blocks) >= n_lines // 7
 
 
+def test_first_stage_block_size_does_not_change_scores(clf, monkeypatch):
+    from classifier import line_model
+
+    texts = [synthetic_page(seed)[1] for seed in range(6)]
+    expected = clf.predict_many(texts)
+    scaled_rows = []
+    scale = type(clf.line_model)._scaled_layout
+
+    def recorded(model, layout):
+        scaled_rows.append(len(layout))
+        return scale(model, layout)
+
+    monkeypatch.setattr(line_model, "FIRST_STAGE_BLOCK", 7)
+    monkeypatch.setattr(type(clf.line_model), "_scaled_layout", recorded)
+    assert clf.predict_many(texts) == expected
+    n_lines = sum(len(page.lines) for page in expected)
+    assert sum(scaled_rows) == n_lines and max(scaled_rows) == 7
+
+
 def test_predictions_are_deterministic_across_threads(clf):
     expected = clf.predict(PAGE)
     results = []
