@@ -210,11 +210,9 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
         made each tree 100x slower (1.6 s instead of 25 ms per page).
         Batch runs use worker processes for the other cores.
         """
-        blocks = [inputs[start:start + SECOND_STAGE_BLOCK]
-                  for start in range(0, len(inputs), SECOND_STAGE_BLOCK)]
         with _single_openmp_thread():
             return np.concatenate([self.second_stage_.predict_proba(block)[:, 1]
-                                   for block in blocks])
+                                   for block in _row_blocks(inputs, SECOND_STAGE_BLOCK)])
 
     def predict(self, X):
         return np.where(self.body_proba(X) >= self.threshold, BODY, BOILERPLATE)
@@ -246,11 +244,9 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
         # whole layout block was a pass's biggest arrays (HTML: ~470
         # columns, 3.8 MB per 1,000 lines as float64, with two float32
         # copies beside it). Each row's sum is the same either way.
-        layout_weights = weights[n_text:]
-        layout_margin = np.empty(len(layout), dtype=np.float64)
-        for start in range(0, len(layout), FIRST_STAGE_BLOCK):
-            block = self._scaled_layout(layout[start:start + FIRST_STAGE_BLOCK])
-            layout_margin[start:start + len(block)] = block.astype(np.float64) @ layout_weights
+        layout_margin = np.concatenate([
+            self._scaled_layout(block).astype(np.float64) @ weights[n_text:]
+            for block in _row_blocks(layout, FIRST_STAGE_BLOCK)])
         margin = text @ weights[:n_text] + layout_margin + first.intercept_[0]
         # Column 1 of predict_proba is classes_[1]; classes_ are (0, 1).
         return expit(np.asarray(margin, dtype=np.float64))
@@ -268,6 +264,11 @@ def _is_binary_logistic(model) -> bool:
         logistic = isinstance(model, LogisticRegression)
     return (logistic and getattr(model, "coef_", None) is not None
             and model.coef_.shape[0] == 1 and list(model.classes_) == [0, 1])
+
+
+def _row_blocks(rows: np.ndarray, size: int) -> list:
+    """``rows`` in consecutive blocks of at most ``size`` rows (views)."""
+    return [rows[start:start + size] for start in range(0, len(rows), size)]
 
 
 def _dense_to_csr(values: np.ndarray) -> sp.csr_matrix:
