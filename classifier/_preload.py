@@ -14,8 +14,8 @@ from .batch import PRELOADED, _worker_classifier
 
 #: Classified once here, so that what the models build on first use (the
 #: topic model's proper-noun pattern, ~0.15 s; the line features'
-#: character table; the OpenMP limiter) is built once and shared, not
-#: again in every worker: a freshly forked worker's first 10 pages took
+#: character table; the line model's flattened trees) is built once and
+#: shared, not again in every worker: a freshly forked worker's first 10 pages took
 #: 0.4 s against 0.16 s for the next 10 (2026-11-26).
 WARM_UP_PAGE = (
     "Home > News\n"

@@ -171,20 +171,25 @@ def test_line_tables_hold_the_strings_given_and_score_as_pandas_default_tables(c
         np.testing.assert_array_equal(model.body_proba(table), model.body_proba(arrow))
 
 
-def test_second_stage_block_size_does_not_change_scores(clf, monkeypatch):
-    from classifier import line_model
+def test_scikit_learn_scores_the_trees_as_the_compiled_scorer_in_any_block_size(
+        clf, monkeypatch):
+    # Without classifier._trees (an install without a C compiler) the second
+    # stage's own predict_proba scores the trees, in blocks of rows.
+    from classifier import line_model, trees
 
+    assert trees.COMPILED
     texts = [synthetic_page(seed)[1] for seed in range(6)]
     expected = clf.predict_many(texts)
-    trees = clf.line_model.second_stage_
+    second_stage = clf.line_model.second_stage_
     blocks = []
 
     def recorded(X):
         blocks.append(len(X))
-        return type(trees).predict_proba(trees, X)
+        return type(second_stage).predict_proba(second_stage, X)
 
+    monkeypatch.setattr(line_model, "flat_trees", lambda model: None)
     monkeypatch.setattr(line_model, "SECOND_STAGE_BLOCK", 7)
-    monkeypatch.setattr(trees, "predict_proba", recorded)
+    monkeypatch.setattr(second_stage, "predict_proba", recorded)
     assert clf.predict_many(texts) == expected
     n_lines = sum(len(page.lines) for page in expected)
     assert sum(blocks) == n_lines and max(blocks) == 7 and len(blocks) >= n_lines // 7

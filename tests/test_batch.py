@@ -485,13 +485,13 @@ def test_workers_share_preloaded_models_and_the_driver_holds_none(page_inputs, t
 
 _PRELOAD = """
 import gc, json
-from classifier import _preload, features, line_model, topic_model
+from classifier import _preload, features, topic_model, trees
 from classifier.batch import _worker_classifier
 print(json.dumps({"loaded": _worker_classifier.cache_info().currsize,
                   "frozen": gc.get_freeze_count() > 10_000,
                   "built on first use": [features._BMP_CLASSES is not None,
                                          topic_model._proper_noun.cache_info().currsize,
-                                         line_model._controller is not None]}))
+                                         len(trees._flattened) > 0]}))
 """
 
 

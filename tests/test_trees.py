@@ -1,0 +1,130 @@
+"""The compiled tree scorer gives scikit-learn's scores to the last bit."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+
+from classifier import trees
+from classifier.trees import FlatTrees, flat_trees
+
+N_FEATURES = 6
+
+
+def fitted_trees(seed=0, max_iter=40, **parameters):
+    """Trees on data with missing values, so that splits send them both ways."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(600, N_FEATURES))
+    y = (X[:, 0] + X[:, 1] * X[:, 2] + rng.normal(scale=0.5, size=600) > 0).astype(int)
+    X[rng.random(X.shape) < 0.1] = np.nan
+    model = HistGradientBoostingClassifier(max_iter=max_iter, max_leaf_nodes=15,
+                                           random_state=seed, **parameters)
+    return model.fit(X, y), X
+
+
+def test_the_development_install_has_the_compiled_scorer():
+    # Without it the other tests here could only check the fallback.
+    assert trees.COMPILED
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scores_equal_scikit_learn_exactly(seed, dtype):
+    model, X = fitted_trees(seed)
+    X = X.astype(dtype)
+    flat = FlatTrees(model)
+    assert flat.n_trees == 40
+    np.testing.assert_array_equal(flat.proba(X), model.predict_proba(X)[:, 1])
+    assert np.isnan(X).any()  # the missing-value branches were taken
+
+
+@settings(max_examples=60, deadline=None)
+@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 20), st.just(N_FEATURES)),
+                  elements=st.floats(allow_nan=True, allow_infinity=True, width=64)))
+def test_any_values_score_as_in_scikit_learn(X):
+    model, _ = FITTED
+    np.testing.assert_array_equal(flat_trees(model).proba(X), model.predict_proba(X)[:, 1])
+
+
+FITTED = fitted_trees(seed=3)
+
+
+def test_no_rows_no_scores():
+    model, _ = FITTED
+    assert FlatTrees(model).proba(np.zeros((0, N_FEATURES))).shape == (0,)
+
+
+def test_rows_of_the_wrong_width_are_refused():
+    model, X = FITTED
+    with pytest.raises(ValueError, match="6 features per row"):
+        FlatTrees(model).proba(X[:, :4])
+    with pytest.raises(ValueError, match="6 features per row"):
+        FlatTrees(model).proba(X[0])
+
+
+def test_other_inputs_are_converted():
+    model, X = FITTED
+    rows = np.nan_to_num(X[:20]).astype(np.int64)
+    np.testing.assert_array_equal(FlatTrees(model).proba(rows),
+                                  model.predict_proba(rows)[:, 1])
+    fortran = np.asfortranarray(X[:20])
+    np.testing.assert_array_equal(FlatTrees(model).proba(fortran),
+                                  model.predict_proba(fortran)[:, 1])
+
+
+def test_models_it_cannot_score_are_left_to_scikit_learn():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    three_classes = HistGradientBoostingClassifier(max_iter=5).fit(X, np.arange(300) % 3)
+    categories = np.column_stack([rng.integers(0, 4, 300), X[:, 1:]])
+    categorical = HistGradientBoostingClassifier(max_iter=5, categorical_features=[0]).fit(
+        categories, categories[:, 0] > 1)
+    linear = LogisticRegression().fit(X, X[:, 0] > 0)
+    for model in (three_classes, categorical, linear, HistGradientBoostingClassifier()):
+        assert flat_trees(model) is None
+    with pytest.raises(ValueError, match="binary"):
+        FlatTrees(three_classes)
+
+
+def test_a_model_fitted_again_is_flattened_again():
+    model, X = fitted_trees(seed=4, max_iter=10, warm_start=True)
+    first = flat_trees(model)
+    assert flat_trees(model) is first  # built once
+    model.set_params(max_iter=20).fit(np.nan_to_num(X), (np.nan_to_num(X)[:, 0] > 0))
+    second = flat_trees(model)
+    assert second is not first and second.n_trees == 20
+    np.testing.assert_array_equal(second.proba(X), model.predict_proba(X)[:, 1])
+
+
+def test_the_extension_checks_its_buffers():
+    model, X = FITTED
+    flat = FlatTrees(model)
+    rows = np.ascontiguousarray(X[:3], dtype=np.float64)
+    out = np.empty(3)
+    with pytest.raises(ValueError, match="n_columns"):
+        trees._trees.sum_trees(flat.nodes, flat.roots, rows[:2], N_FEATURES, 8, 0.0, out)
+    with pytest.raises(ValueError, match="n_columns"):
+        trees._trees.sum_trees(flat.nodes, flat.roots, rows, N_FEATURES, 2, 0.0, out)
+    with pytest.raises(ValueError, match="root index"):
+        trees._trees.sum_trees(flat.nodes, np.array([len(flat.nodes)], np.int32), rows,
+                               N_FEATURES, 8, 0.0, out)
+    with pytest.raises(ValueError, match="partial record"):
+        trees._trees.sum_trees(flat.nodes.tobytes()[:-1], flat.roots, rows, N_FEATURES, 8,
+                               0.0, out)
+
+
+def test_broken_node_links_are_refused():
+    model, _ = FITTED
+    flat = FlatTrees(model)
+    nodes = flat.nodes.copy()
+    split = int(np.flatnonzero(nodes["is_leaf"] == 0)[0])
+    nodes["left"][split] = split  # a loop: the walk would never end
+    with pytest.raises(ValueError, match="do not form a tree"):
+        trees._check_nodes(nodes, flat.roots, N_FEATURES)
+    nodes = flat.nodes.copy()
+    nodes["feature"][split] = N_FEATURES
+    with pytest.raises(ValueError, match="outside the model's inputs"):
+        trees._check_nodes(nodes, flat.roots, N_FEATURES)
