@@ -1,7 +1,7 @@
 """The compiled parts of the package; everything else is in pyproject.toml.
 
 ``classifier._trees`` scores the line model's trees (classifier/trees.py),
-``classifier._hashing`` hashes the lines' words (classifier/hashing.py).
+``classifier._words`` hashes the lines' words (classifier/words.py).
 Both are optional: where no C compiler is found the install still succeeds
 and scikit-learn does their work (same results, slower; ``COMPILED`` in
 each wrapper module tells which). Declared here rather than in
@@ -12,5 +12,5 @@ from setuptools import Extension, setup
 
 setup(ext_modules=[
     Extension("classifier._trees", sources=["classifier/_trees.c"], optional=True),
-    Extension("classifier._hashing", sources=["classifier/_hashing.c"], optional=True),
+    Extension("classifier._words", sources=["classifier/_words.c"], optional=True),
 ])

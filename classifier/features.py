@@ -34,7 +34,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.pipeline import make_pipeline
 
-from .hashing import HashedWords
+from .words import HashedWords
 
 # About 150 of the most frequent English function words. Running prose is
 # full of them; menus, tags and headlines are not. Kept short on purpose:

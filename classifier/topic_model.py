@@ -38,21 +38,27 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer, strip_accents_unicode
+from sklearn.feature_extraction.text import strip_accents_unicode
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from .words import WordTfidfVectorizer
+
 
 def topic_tfidf(ngram_max: int = 1, min_df: int = 1, analyzer: str = "word",
-                ngram_min: int = 1) -> TfidfVectorizer:
+                ngram_min: int = 1) -> WordTfidfVectorizer:
     """TF-IDF of the body, sublinear tf, accents folded; every topic feature
-    (words for both topic models, character n-grams optionally) is one."""
-    return TfidfVectorizer(analyzer=analyzer, sublinear_tf=True,
-                           ngram_range=(ngram_min, ngram_max), min_df=min_df,
-                           strip_accents="unicode", dtype=np.float32)
+    (words for both topic models, character n-grams optionally) is one.
+
+    A ``WordTfidfVectorizer``: scikit-learn's ``TfidfVectorizer`` with its
+    word analysis and counting in C (same matrix, the topic model ~2x
+    faster; models trained before 2026-11-26 hold the plain vectorizer)."""
+    return WordTfidfVectorizer(analyzer=analyzer, sublinear_tf=True,
+                               ngram_range=(ngram_min, ngram_max), min_df=min_df,
+                               strip_accents="unicode", dtype=np.float32)
 
 
 def _character_class(test) -> str:

@@ -491,13 +491,14 @@ def test_workers_share_preloaded_models_and_the_driver_holds_none(page_inputs, t
 
 _PRELOAD = """
 import gc, json
-from classifier import _preload, features, topic_model, trees
+from classifier import _preload, features, topic_model, trees, words
 from classifier.batch import _worker_classifier
 print(json.dumps({"loaded": _worker_classifier.cache_info().currsize,
                   "frozen": gc.get_freeze_count() > 10_000,
                   "built on first use": [features._BMP_CLASSES is not None,
                                          topic_model._proper_noun.cache_info().currsize,
-                                         len(trees._flattened) > 0]}))
+                                         len(trees._flattened) > 0,
+                                         words.combining_marks.cache_info().currsize]}))
 """
 
 
@@ -505,7 +506,7 @@ def test_the_fork_server_preload_loads_and_warms_the_shipped_models_and_freezes_
     result = subprocess.run([sys.executable, "-c", _PRELOAD], capture_output=True, text=True,
                             check=True)
     assert json.loads(result.stdout) == {"loaded": 1, "frozen": True,
-                                         "built on first use": [True, 1, True]}
+                                         "built on first use": [True, 1, True, 1]}
 
 
 def test_ctrl_c_stops_a_run_with_workers_at_once_and_it_resumes(trained_models, tmp_path):

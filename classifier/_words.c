@@ -1,0 +1,481 @@
+/* Word n-grams of texts: the compiled part of classifier/words.py.
+ *
+ * Why: scikit-learn's vectorizers analyse each text in Python (regex
+ * tokens, a list of n-gram strings joined one by one; HashingVectorizer
+ * then encodes each to UTF-8 and hashes it): ~9 us per line for the line
+ * model's hashed words, its biggest feature step, and most of the topic
+ * model's time. Here one pass per text does the same in C.
+ *
+ * Tokens: r"(?u)\b\w+\b" (min_length 1) or scikit-learn's default
+ * r"(?u)\b\w\w+\b" (min_length 2) are the maximal runs of \w characters
+ * of at least min_length characters; for str patterns \w is
+ * Py_UNICODE_ISALNUM or "_" (as in CPython's _sre). An n-gram is its tokens
+ * joined by one space, in scikit-learn's order (all unigrams, then all
+ * bigrams, ...).
+ *
+ * word_ngrams returns the n-gram strings (the analyzer of a word
+ * TfidfVectorizer after its preprocessing). hashed_ngrams reproduces,
+ * exactly, HashingVectorizer(lowercase=..., token_pattern r"(?u)\b\w+\b",
+ * ngram_range=(min_n, max_n), alternate_sign=..., norm=None) before its
+ * duplicate entries are summed:
+ *  - lower-casing is Python's str.lower() (called on the text);
+ *  - an n-gram is its tokens joined by one space, hashed as UTF-8 bytes
+ *    with MurmurHash3 (x86, 32-bit, seed 0), written here from the
+ *    algorithm's published description;
+ *  - column = |h| mod n_features (h = -2**31 as scikit-learn maps it);
+ *    value 1, or the sign of h with alternate_sign.
+ * tests/test_words.py compares the result with HashingVectorizer's.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline uint32_t rotate_left(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
+
+static int32_t murmurhash3_32(const unsigned char *data, Py_ssize_t length)
+{
+    const uint32_t c1 = 0xcc9e2d51, c2 = 0x1b873593;
+    uint32_t h = 0;  /* seed */
+    Py_ssize_t blocks = length / 4;
+    for (Py_ssize_t i = 0; i < blocks; i++) {
+        const unsigned char *p = data + 4 * i;
+        uint32_t k = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16
+                     | (uint32_t)p[3] << 24;
+        k *= c1;
+        k = rotate_left(k, 15);
+        k *= c2;
+        h ^= k;
+        h = rotate_left(h, 13);
+        h = h * 5 + 0xe6546b64;
+    }
+    const unsigned char *tail = data + 4 * blocks;
+    uint32_t k = 0;
+    switch (length & 3) {
+    case 3: k ^= (uint32_t)tail[2] << 16; /* fall through */
+    case 2: k ^= (uint32_t)tail[1] << 8;  /* fall through */
+    case 1:
+        k ^= tail[0];
+        k *= c1;
+        k = rotate_left(k, 15);
+        k *= c2;
+        h ^= k;
+    }
+    h ^= (uint32_t)length;
+    h ^= h >> 16;
+    h *= 0x85ebca6b;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35;
+    h ^= h >> 16;
+    return (int32_t)h;
+}
+
+/* A growable array of fixed-size items. */
+typedef struct { char *data; Py_ssize_t size, capacity, item; } buffer_t;
+
+static int reserve(buffer_t *b, Py_ssize_t more)
+{
+    if (b->size + more <= b->capacity)
+        return 0;
+    Py_ssize_t capacity = b->capacity ? b->capacity : 256;
+    while (capacity < b->size + more)
+        capacity *= 2;
+    char *data = PyMem_Realloc(b->data, (size_t)(capacity * b->item));
+    if (data == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->data = data;
+    b->capacity = capacity;
+    return 0;
+}
+
+/* Appends code point ch to b (items of one byte) as UTF-8. Tokens hold only
+ * \w characters, never surrogates, so every code point has an encoding. */
+static int append_utf8(buffer_t *b, Py_UCS4 ch)
+{
+    if (reserve(b, 4) < 0)
+        return -1;
+    unsigned char *out = (unsigned char *)b->data + b->size;
+    if (ch < 0x80) {
+        out[0] = (unsigned char)ch;
+        b->size += 1;
+    } else if (ch < 0x800) {
+        out[0] = (unsigned char)(0xc0 | (ch >> 6));
+        out[1] = (unsigned char)(0x80 | (ch & 0x3f));
+        b->size += 2;
+    } else if (ch < 0x10000) {
+        out[0] = (unsigned char)(0xe0 | (ch >> 12));
+        out[1] = (unsigned char)(0x80 | ((ch >> 6) & 0x3f));
+        out[2] = (unsigned char)(0x80 | (ch & 0x3f));
+        b->size += 3;
+    } else {
+        out[0] = (unsigned char)(0xf0 | (ch >> 18));
+        out[1] = (unsigned char)(0x80 | ((ch >> 12) & 0x3f));
+        out[2] = (unsigned char)(0x80 | ((ch >> 6) & 0x3f));
+        out[3] = (unsigned char)(0x80 | (ch & 0x3f));
+        b->size += 4;
+    }
+    return 0;
+}
+
+static inline int is_word(Py_UCS4 ch) { return Py_UNICODE_ISALNUM(ch) || ch == '_'; }
+
+/* The text's tokens (runs of \w of at least min_length characters) into
+ * words (one byte items, UTF-8) joined by single spaces; token i is
+ * words[starts[i]:ends[i]], so tokens i..j joined by spaces are
+ * words[starts[i]:ends[j]]. */
+static int tokenize(PyObject *text, Py_ssize_t min_length, buffer_t *words, buffer_t *starts,
+                    buffer_t *ends)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    words->size = starts->size = ends->size = 0;
+    Py_ssize_t i = 0;
+    while (i < length) {
+        if (!is_word(PyUnicode_READ(kind, data, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t run_end = i + 1;
+        while (run_end < length && is_word(PyUnicode_READ(kind, data, run_end)))
+            run_end++;
+        if (run_end - i < min_length) {  /* too short to be a token */
+            i = run_end;
+            continue;
+        }
+        if (words->size > 0) {
+            if (reserve(words, 1) < 0)
+                return -1;
+            words->data[words->size++] = ' ';
+        }
+        if (reserve(starts, 1) < 0 || reserve(ends, 1) < 0)
+            return -1;
+        ((Py_ssize_t *)starts->data)[starts->size++] = words->size;
+        for (; i < run_end; i++) {
+            if (append_utf8(words, PyUnicode_READ(kind, data, i)) < 0)
+                return -1;
+        }
+        ((Py_ssize_t *)ends->data)[ends->size++] = words->size;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(hashed_ngrams_doc,
+"hashed_ngrams(texts, n_features, min_n, max_n, lowercase, alternate_sign)\n"
+"-> (columns, row_ends, values)\n\n"
+"Each text's word n-grams hashed to columns, as bytearrays of int32 column\n"
+"indices, int64 end offsets of each text's entries, and float64 values\n"
+"(1, or -1 for a negative hash with alternate_sign); duplicates not summed.");
+
+static PyObject *
+hashed_ngrams(PyObject *self, PyObject *args)
+{
+    PyObject *texts, *result = NULL, *lower_name = NULL;
+    Py_ssize_t n_features, min_n, max_n;
+    int lowercase, alternate_sign;
+    buffer_t words = {NULL, 0, 0, 1}, starts = {NULL, 0, 0, sizeof(Py_ssize_t)},
+             ends = {NULL, 0, 0, sizeof(Py_ssize_t)}, columns = {NULL, 0, 0, sizeof(int32_t)},
+             values = {NULL, 0, 0, sizeof(double)}, row_ends = {NULL, 0, 0, sizeof(int64_t)};
+
+    if (!PyArg_ParseTuple(args, "Onnnpp", &texts, &n_features, &min_n, &max_n, &lowercase,
+                          &alternate_sign))
+        return NULL;
+    if (n_features < 1 || n_features > INT32_MAX || min_n < 1 || max_n < min_n) {
+        PyErr_SetString(PyExc_ValueError, "need 1 <= n_features <= 2**31 - 1 and "
+                                          "1 <= min_n <= max_n");
+        return NULL;
+    }
+    PyObject *sequence = PySequence_Fast(texts, "texts must be a sequence of str");
+    if (sequence == NULL)
+        return NULL;
+    lower_name = PyUnicode_InternFromString("lower");
+    if (lower_name == NULL)
+        goto done;
+    Py_ssize_t n_texts = PySequence_Fast_GET_SIZE(sequence);
+    if (reserve(&row_ends, n_texts) < 0)
+        goto done;
+    for (Py_ssize_t t = 0; t < n_texts; t++) {
+        PyObject *text = PySequence_Fast_GET_ITEM(sequence, t);
+        if (!PyUnicode_Check(text)) {
+            PyErr_Format(PyExc_TypeError, "texts must be str, not %.100s",
+                         Py_TYPE(text)->tp_name);
+            goto done;
+        }
+        PyObject *lowered = lowercase ? PyObject_CallMethodNoArgs(text, lower_name)
+                                      : Py_NewRef(text);
+        if (lowered == NULL)
+            goto done;
+        int failed = tokenize(lowered, 1, &words, &starts, &ends);
+        Py_DECREF(lowered);
+        if (failed < 0)
+            goto done;
+        const Py_ssize_t *start = (const Py_ssize_t *)starts.data;
+        const Py_ssize_t *end = (const Py_ssize_t *)ends.data;
+        Py_ssize_t n_tokens = starts.size;
+        for (Py_ssize_t n = min_n; n <= max_n && n <= n_tokens; n++) {
+            if (reserve(&columns, n_tokens) < 0 || reserve(&values, n_tokens) < 0)
+                goto done;
+            for (Py_ssize_t i = 0; i + n <= n_tokens; i++) {
+                int32_t h = murmurhash3_32((const unsigned char *)words.data + start[i],
+                                           end[i + n - 1] - start[i]);
+                int32_t column = h == INT32_MIN
+                    ? (int32_t)((2147483647 - (n_features - 1)) % n_features)
+                    : (int32_t)((h < 0 ? -(int64_t)h : (int64_t)h) % n_features);
+                ((int32_t *)columns.data)[columns.size++] = column;
+                ((double *)values.data)[values.size++] = alternate_sign && h < 0 ? -1.0 : 1.0;
+            }
+        }
+        ((int64_t *)row_ends.data)[row_ends.size++] = (int64_t)columns.size;
+    }
+    result = Py_BuildValue(
+        "(NNN)",
+        PyByteArray_FromStringAndSize(columns.data, columns.size * columns.item),
+        PyByteArray_FromStringAndSize(row_ends.data, row_ends.size * row_ends.item),
+        PyByteArray_FromStringAndSize(values.data, values.size * values.item));
+done:
+    Py_DECREF(sequence);
+    Py_XDECREF(lower_name);
+    PyMem_Free(words.data);
+    PyMem_Free(starts.data);
+    PyMem_Free(ends.data);
+    PyMem_Free(columns.data);
+    PyMem_Free(values.data);
+    PyMem_Free(row_ends.data);
+    return result;
+}
+
+PyDoc_STRVAR(word_ngrams_doc,
+"word_ngrams(text, min_n, max_n, min_length) -> list[str]\n\n"
+"The text's word n-grams for min_n <= n <= max_n, in scikit-learn's order:\n"
+"what TfidfVectorizer's word analyzer gives after its preprocessing, for\n"
+"the token pattern of runs of \\w of at least min_length characters.");
+
+static PyObject *
+word_ngrams(PyObject *self, PyObject *args)
+{
+    PyObject *text, *result = NULL;
+    Py_ssize_t min_n, max_n, min_length;
+    buffer_t words = {NULL, 0, 0, 1}, starts = {NULL, 0, 0, sizeof(Py_ssize_t)},
+             ends = {NULL, 0, 0, sizeof(Py_ssize_t)};
+
+    if (!PyArg_ParseTuple(args, "Unnn", &text, &min_n, &max_n, &min_length))
+        return NULL;
+    if (min_n < 1 || max_n < min_n || min_length < 1) {
+        PyErr_SetString(PyExc_ValueError, "need 1 <= min_n <= max_n and min_length >= 1");
+        return NULL;
+    }
+    if (tokenize(text, min_length, &words, &starts, &ends) < 0)
+        goto done;
+    const Py_ssize_t *start = (const Py_ssize_t *)starts.data;
+    const Py_ssize_t *end = (const Py_ssize_t *)ends.data;
+    Py_ssize_t n_tokens = starts.size;
+    result = PyList_New(0);
+    if (result == NULL)
+        goto done;
+    for (Py_ssize_t n = min_n; n <= max_n && n <= n_tokens; n++) {
+        for (Py_ssize_t i = 0; i + n <= n_tokens; i++) {
+            /* Decoding picks the string's compact form, as Python's own
+             * strings have (equal strings must compare and hash equal). */
+            PyObject *gram = PyUnicode_DecodeUTF8(words.data + start[i],
+                                                  end[i + n - 1] - start[i], "strict");
+            if (gram == NULL || PyList_Append(result, gram) < 0) {
+                Py_XDECREF(gram);
+                Py_CLEAR(result);
+                goto done;
+            }
+            Py_DECREF(gram);
+        }
+    }
+done:
+    PyMem_Free(words.data);
+    PyMem_Free(starts.data);
+    PyMem_Free(ends.data);
+    return result;
+}
+
+static int compare_indices(const void *a, const void *b)
+{
+    Py_ssize_t x = *(const Py_ssize_t *)a, y = *(const Py_ssize_t *)b;
+    return (x > y) - (x < y);
+}
+
+PyDoc_STRVAR(count_ngrams_doc,
+"count_ngrams(texts, min_n, max_n, min_length, vocabulary)\n"
+"-> (columns, row_ends, counts)\n\n"
+"Counts of each text's word n-grams (as word_ngrams finds them) that are\n"
+"keys of vocabulary (a dict of str to column index); others are skipped.\n"
+"Bytearrays: int64 columns, ascending within each text; int64 end offsets\n"
+"of each text's entries; C int counts. CountVectorizer's counting with a\n"
+"fixed vocabulary, without a Python loop over the n-grams.");
+
+static PyObject *
+count_ngrams(PyObject *self, PyObject *args)
+{
+    PyObject *texts, *vocabulary, *result = NULL;
+    Py_ssize_t min_n, max_n, min_length;
+    buffer_t words = {NULL, 0, 0, 1}, starts = {NULL, 0, 0, sizeof(Py_ssize_t)},
+             ends = {NULL, 0, 0, sizeof(Py_ssize_t)}, found = {NULL, 0, 0, sizeof(Py_ssize_t)},
+             columns = {NULL, 0, 0, sizeof(int64_t)}, counts = {NULL, 0, 0, sizeof(int)},
+             row_ends = {NULL, 0, 0, sizeof(int64_t)};
+
+    if (!PyArg_ParseTuple(args, "OnnnO!", &texts, &min_n, &max_n, &min_length, &PyDict_Type,
+                          &vocabulary))
+        return NULL;
+    if (min_n < 1 || max_n < min_n || min_length < 1) {
+        PyErr_SetString(PyExc_ValueError, "need 1 <= min_n <= max_n and min_length >= 1");
+        return NULL;
+    }
+    PyObject *sequence = PySequence_Fast(texts, "texts must be a sequence of str");
+    if (sequence == NULL)
+        return NULL;
+    Py_ssize_t n_texts = PySequence_Fast_GET_SIZE(sequence);
+    if (reserve(&row_ends, n_texts) < 0)
+        goto done;
+    for (Py_ssize_t t = 0; t < n_texts; t++) {
+        PyObject *text = PySequence_Fast_GET_ITEM(sequence, t);
+        if (!PyUnicode_Check(text)) {
+            PyErr_Format(PyExc_TypeError, "texts must be str, not %.100s",
+                         Py_TYPE(text)->tp_name);
+            goto done;
+        }
+        if (tokenize(text, min_length, &words, &starts, &ends) < 0)
+            goto done;
+        const Py_ssize_t *start = (const Py_ssize_t *)starts.data;
+        const Py_ssize_t *end = (const Py_ssize_t *)ends.data;
+        Py_ssize_t n_tokens = starts.size;
+        found.size = 0;
+        for (Py_ssize_t n = min_n; n <= max_n && n <= n_tokens; n++) {
+            if (reserve(&found, n_tokens) < 0)
+                goto done;
+            for (Py_ssize_t i = 0; i + n <= n_tokens; i++) {
+                PyObject *gram = PyUnicode_DecodeUTF8(words.data + start[i],
+                                                      end[i + n - 1] - start[i], "strict");
+                if (gram == NULL)
+                    goto done;
+                PyObject *column = PyDict_GetItemWithError(vocabulary, gram);  /* borrowed */
+                Py_DECREF(gram);
+                if (column == NULL) {
+                    if (PyErr_Occurred())
+                        goto done;
+                    continue;  /* not in the vocabulary */
+                }
+                Py_ssize_t index = PyLong_AsSsize_t(column);
+                if (index == -1 && PyErr_Occurred())
+                    goto done;
+                if (index < 0) {
+                    PyErr_SetString(PyExc_ValueError, "a vocabulary index is negative");
+                    goto done;
+                }
+                ((Py_ssize_t *)found.data)[found.size++] = index;
+            }
+        }
+        /* Distinct columns in ascending order with their counts. */
+        Py_ssize_t *indices = (Py_ssize_t *)found.data;
+        qsort(indices, (size_t)found.size, sizeof(Py_ssize_t), compare_indices);
+        for (Py_ssize_t i = 0; i < found.size;) {
+            Py_ssize_t j = i + 1;
+            while (j < found.size && indices[j] == indices[i])
+                j++;
+            if (reserve(&columns, 1) < 0 || reserve(&counts, 1) < 0)
+                goto done;
+            ((int64_t *)columns.data)[columns.size++] = (int64_t)indices[i];
+            ((int *)counts.data)[counts.size++] = (int)(j - i);
+            i = j;
+        }
+        ((int64_t *)row_ends.data)[row_ends.size++] = (int64_t)columns.size;
+    }
+    result = Py_BuildValue(
+        "(NNN)",
+        PyByteArray_FromStringAndSize(columns.data, columns.size * columns.item),
+        PyByteArray_FromStringAndSize(row_ends.data, row_ends.size * row_ends.item),
+        PyByteArray_FromStringAndSize(counts.data, counts.size * counts.item));
+done:
+    Py_DECREF(sequence);
+    PyMem_Free(words.data);
+    PyMem_Free(starts.data);
+    PyMem_Free(ends.data);
+    PyMem_Free(found.data);
+    PyMem_Free(columns.data);
+    PyMem_Free(counts.data);
+    PyMem_Free(row_ends.data);
+    return result;
+}
+
+PyDoc_STRVAR(drop_marks_doc,
+"drop_marks(text, marks: bytes) -> str\n\n"
+"text without the code points whose bit is set in marks (bit c % 8 of\n"
+"byte c // 8; code points beyond the table are kept).");
+
+static PyObject *
+drop_marks(PyObject *self, PyObject *args)
+{
+    PyObject *text;
+    Py_buffer marks;
+    if (!PyArg_ParseTuple(args, "Uy*", &text, &marks))
+        return NULL;
+    const unsigned char *bits = (const unsigned char *)marks.buf;
+    Py_ssize_t limit = marks.len * 8;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text), kept = 0;
+    Py_UCS4 max_char = 0;
+#define IS_MARK(ch) ((Py_ssize_t)(ch) < limit && (bits[(ch) >> 3] >> ((ch) & 7)) & 1)
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (!IS_MARK(ch)) {
+            kept++;
+            if (ch > max_char)
+                max_char = ch;
+        }
+    }
+    /* Sized for the kept characters' largest code point: Python strings
+     * must be in their most compact form to compare and hash equal. */
+    PyObject *result = PyUnicode_New(kept, max_char);
+    if (result != NULL) {
+        int out_kind = PyUnicode_KIND(result);
+        void *out = PyUnicode_DATA(result);
+        Py_ssize_t j = 0;
+        for (Py_ssize_t i = 0; i < length; i++) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+            if (!IS_MARK(ch))
+                PyUnicode_WRITE(out_kind, out, j++, ch);
+        }
+    }
+#undef IS_MARK
+    PyBuffer_Release(&marks);
+    return result;
+}
+
+PyDoc_STRVAR(murmurhash_doc,
+"murmurhash3_32(data: bytes) -> int\n\nMurmurHash3 (x86, 32-bit, seed 0) of data, signed.");
+
+static PyObject *
+murmurhash(PyObject *self, PyObject *args)
+{
+    Py_buffer data;
+    if (!PyArg_ParseTuple(args, "y*", &data))
+        return NULL;
+    int32_t h = murmurhash3_32((const unsigned char *)data.buf, data.len);
+    PyBuffer_Release(&data);
+    return PyLong_FromLong(h);
+}
+
+static PyMethodDef methods[] = {
+    {"hashed_ngrams", hashed_ngrams, METH_VARARGS, hashed_ngrams_doc},
+    {"word_ngrams", word_ngrams, METH_VARARGS, word_ngrams_doc},
+    {"count_ngrams", count_ngrams, METH_VARARGS, count_ngrams_doc},
+    {"drop_marks", drop_marks, METH_VARARGS, drop_marks_doc},
+    {"murmurhash3_32", murmurhash, METH_VARARGS, murmurhash_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_words",
+    "Compiled word n-grams (see classifier/words.py).", -1, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__words(void) { return PyModule_Create(&module); }

@@ -1,0 +1,207 @@
+"""Word n-grams computed in C, for both models' word features.
+
+``HashedWords`` gives the matrix scikit-learn's ``HashingVectorizer`` gives
+with word tokens (``\\b\\w+\\b``), lower-casing and no normalisation, the
+settings of the line model's word features, at a fraction of the cost:
+scikit-learn analyses each text in Python (~9 us per line of shared pages,
+the line model's biggest feature step before this); the compiled
+``classifier._words`` tokenises, joins and hashes in one pass (see
+_words.c for what it reproduces). ``tests/test_words.py`` checks the
+matrices are equal on any text (hypothesis).
+
+``WordTfidfVectorizer`` is scikit-learn's ``TfidfVectorizer`` whose word
+analysis (accent stripping, tokens and their n-grams) and counting run in
+``classifier._words``: the topic model's vectorizers. Same vocabulary, same
+matrices.
+
+Without the compiled module (installed without a C compiler) both use
+scikit-learn's own code: same matrices, slower.
+"""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from functools import cache
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
+
+try:
+    from . import _words
+except ImportError:  # built without a C compiler: scikit-learn hashes the words
+    _words = None
+
+#: Whether the compiled module is available (the test suite checks that a
+#: development install has it).
+COMPILED = _words is not None
+
+#: The word tokens of the line model: maximal runs of \w characters.
+WORD_PATTERN = r"(?u)\b\w+\b"
+#: Token patterns the compiled analysis reproduces, with their shortest
+#: token: every run of \w, and scikit-learn's default (two characters or more).
+_COMPILED_PATTERNS = {WORD_PATTERN: 1, r"(?u)\b\w\w+\b": 2}
+
+
+class HashedWords(TransformerMixin, BaseEstimator):
+    """Counts of a text's words and word n-grams, hashed to ``n_features``
+    columns: ``HashingVectorizer(token_pattern=r"(?u)\\b\\w+\\b", norm=None)``
+    with the same other parameters, computed in C.
+
+    Stateless: ``fit`` learns nothing.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of columns.
+    ngram_range : (int, int)
+        Smallest and largest n of the word n-grams.
+    lowercase : bool
+        Lower-case the text (``str.lower``) before tokenising.
+    alternate_sign : bool
+        Add -1 instead of 1 for n-grams whose hash is negative.
+    """
+
+    def __init__(self, n_features: int = 2 ** 20, ngram_range=(1, 1), lowercase: bool = True,
+                 alternate_sign: bool = True):
+        self.n_features = n_features
+        self.ngram_range = ngram_range
+        self.lowercase = lowercase
+        self.alternate_sign = alternate_sign
+
+    def fit(self, X, y=None):
+        self._check_parameters()
+        return self
+
+    def transform(self, X) -> sp.csr_matrix:
+        """``X``: a list (or other sequence) of str, one per row."""
+        self._check_parameters()
+        if isinstance(X, (str, bytes)):
+            raise ValueError("HashedWords takes a sequence of texts, not one text")
+        texts = X if isinstance(X, (list, tuple)) else list(X)
+        if _words is None:
+            return self.reference_vectorizer().transform(texts)
+        min_n, max_n = self.ngram_range
+        columns, row_ends, values = _words.hashed_ngrams(
+            texts, self.n_features, min_n, max_n, self.lowercase, self.alternate_sign)
+        indptr = np.concatenate([[0], np.frombuffer(row_ends, dtype=np.int64)])
+        matrix = sp.csr_matrix(
+            (np.frombuffer(values, dtype=np.float64), np.frombuffer(columns, dtype=np.int32),
+             indptr.astype(np.int32) if indptr[-1] <= np.iinfo(np.int32).max else indptr),
+            shape=(len(texts), self.n_features))
+        matrix.sum_duplicates()  # also sorts each row's columns, as HashingVectorizer does
+        return matrix
+
+    def reference_vectorizer(self) -> HashingVectorizer:
+        """The scikit-learn vectorizer whose matrix this transformer gives."""
+        return HashingVectorizer(n_features=self.n_features, ngram_range=tuple(self.ngram_range),
+                                 lowercase=self.lowercase, token_pattern=WORD_PATTERN,
+                                 alternate_sign=self.alternate_sign, norm=None)
+
+    def _check_parameters(self):
+        min_n, max_n = self.ngram_range
+        if not 1 <= min_n <= max_n:
+            raise ValueError(f"ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n, "
+                             f"got {self.ngram_range!r}")
+        if not 1 <= self.n_features <= np.iinfo(np.int32).max:
+            raise ValueError(f"n_features must be in [1, 2**31 - 1], got {self.n_features!r}")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = False
+        return tags
+
+
+class WordTfidfVectorizer(TfidfVectorizer):
+    """``TfidfVectorizer`` whose word analysis and counting run in C.
+
+    Same parameters, same vocabulary, same matrices (tests/test_words.py):
+
+    * accent stripping (``strip_accents="unicode"``) drops the combining
+      marks of the NFKD form through a table of them (scikit-learn tests
+      each character in Python);
+    * tokens and their n-grams come from ``classifier._words`` instead of
+      a regex and a Python loop;
+    * ``transform`` counts the n-grams found in the vocabulary in C
+      (scikit-learn's ``_count_vocab`` loops over them in Python).
+
+    Settings it does not reproduce (a character analyzer, a custom
+    preprocessor, tokenizer or token pattern, stop words) use
+    scikit-learn's code unchanged.
+    """
+
+    def build_preprocessor(self):
+        if (_words is None or self.preprocessor is not None
+                or self.strip_accents != "unicode"):
+            return super().build_preprocessor()
+        lowercase = self.lowercase
+
+        def preprocess(document):
+            if lowercase:
+                document = document.lower()
+            return document if document.isascii() else without_marks(document)
+
+        return preprocess
+
+    def build_analyzer(self):
+        if not self._compiled_analysis():
+            return super().build_analyzer()
+        decode, preprocess = self.decode, self.build_preprocessor()
+        min_n, max_n = self.ngram_range
+        min_length = _COMPILED_PATTERNS[self.token_pattern]
+        word_ngrams = _words.word_ngrams
+
+        def analyze(document):
+            return word_ngrams(preprocess(decode(document)), min_n, max_n, min_length)
+
+        return analyze
+
+    def _count_vocab(self, raw_documents, fixed_vocab):
+        # scikit-learn's own counting (a private method, whose contract is
+        # pinned by the scikit-learn minor release in pyproject.toml and
+        # checked by tests/test_words.py) for fitting; with the fitted
+        # vocabulary, the n-grams are counted in C.
+        if (not fixed_vocab or not self._compiled_analysis()
+                or type(self.vocabulary_) is not dict):
+            return super()._count_vocab(raw_documents, fixed_vocab)
+        decode, preprocess = self.decode, self.build_preprocessor()
+        texts = [preprocess(decode(document)) for document in raw_documents]
+        min_n, max_n = self.ngram_range
+        columns, row_ends, counts = _words.count_ngrams(
+            texts, min_n, max_n, _COMPILED_PATTERNS[self.token_pattern], self.vocabulary_)
+        indptr = np.concatenate([[0], np.frombuffer(row_ends, dtype=np.int64)])
+        index_dtype = np.int32 if indptr[-1] <= np.iinfo(np.int32).max else np.int64
+        counts = sp.csr_matrix(
+            (np.frombuffer(counts, dtype=np.intc),
+             np.frombuffer(columns, dtype=np.int64).astype(index_dtype),
+             indptr.astype(index_dtype)),
+            shape=(len(texts), len(self.vocabulary_)), dtype=self.dtype)
+        return self.vocabulary_, counts
+
+    def _compiled_analysis(self) -> bool:
+        return (_words is not None and self.analyzer == "word" and self.tokenizer is None
+                and self.stop_words is None and self.token_pattern in _COMPILED_PATTERNS)
+
+
+def without_marks(text: str) -> str:
+    """scikit-learn's ``strip_accents_unicode`` of a non-ASCII text: its
+    NFKD form without combining characters, as ``unicodedata.combining``
+    tells them."""
+    return _words.drop_marks(unicodedata.normalize("NFKD", text), combining_marks())
+
+
+@cache
+def combining_marks() -> bytes:
+    """A bit per code point: set where ``unicodedata.combining`` is not 0.
+
+    Built once per process on first use (~0.1 s; the batch fork server
+    builds it before forking workers)."""
+    marks = bytearray((sys.maxunicode + 1) // 8)
+    for code in range(sys.maxunicode + 1):
+        if unicodedata.combining(chr(code)):
+            marks[code >> 3] |= 1 << (code & 7)
+    return bytes(marks)

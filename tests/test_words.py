@@ -1,0 +1,145 @@
+"""The compiled word features give scikit-learn's matrices, entry for entry:
+HashedWords those of HashingVectorizer, WordTfidfVectorizer those of
+TfidfVectorizer."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer, strip_accents_unicode
+from sklearn.utils import murmurhash3_32
+
+from classifier import words
+from classifier.words import HashedWords, WordTfidfVectorizer, without_marks
+
+# Texts that exercise what a reimplementation could get wrong: case
+# mappings that change length (İ, ß) or depend on context (final sigma),
+# digits and "_" inside words, combining marks, characters beyond the
+# BMP, a lone surrogate, NUL, many kinds of spaces.
+AWKWARD = [
+    "", " ", "Hello, World! hello world", "İstanbul ΟΔΟΣ Σίσυφος STRASSE straße",
+    "snake_case x2 ４２ ⅷ ½ 3.14 — e\u0301te\u0301 ﬁne", "emoji 😀 ok 𝒜𝒷𝒸 𓀀 word",
+    "lone \ud800 surrogate", "nul\0inside", "tab\tnew\nline\u2003em\u00a0nbsp",
+    "a b c d e f g", "ÀÉÎÕÜ ǅ ǈ ǋ", "日本語のテキスト 中文 한국어", "عربي עברית",
+]
+
+text = st.text(alphabet=st.characters(exclude_categories=()), max_size=60)
+
+
+def test_the_development_install_has_the_compiled_words():
+    # Without it the other tests here could only check the fallback.
+    assert words.COMPILED
+
+
+@pytest.mark.parametrize("parameters", [
+    dict(n_features=2 ** 18, ngram_range=(1, 2), alternate_sign=False),
+    dict(n_features=2 ** 20, ngram_range=(1, 1)),
+    dict(n_features=97, ngram_range=(2, 3), lowercase=False),
+    dict(n_features=1, ngram_range=(1, 4)),
+])
+def test_awkward_texts_give_words_vectorizers_matrix(parameters):
+    hashed = HashedWords(**parameters)
+    assert_same_matrix(hashed.transform(AWKWARD), hashed.reference_vectorizer().transform(AWKWARD))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(text, min_size=1, max_size=8), st.integers(1, 3), st.integers(0, 2),
+       st.booleans(), st.booleans())
+def test_any_texts_give_words_vectorizers_matrix(texts, min_n, extra_n, lowercase,
+                                                   alternate_sign):
+    hashed = HashedWords(n_features=2 ** 10, ngram_range=(min_n, min_n + extra_n),
+                        lowercase=lowercase, alternate_sign=alternate_sign)
+    assert_same_matrix(hashed.transform(texts), hashed.reference_vectorizer().transform(texts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=40))
+def test_the_hash_is_murmurhash3(data):
+    assert words._words.murmurhash3_32(data) == murmurhash3_32(data, seed=0)
+
+
+def test_the_fallback_gives_the_same_matrix(monkeypatch):
+    hashed = HashedWords(n_features=2 ** 18, ngram_range=(1, 2))
+    compiled = hashed.transform(AWKWARD)
+    monkeypatch.setattr(words, "_words", None)
+    assert_same_matrix(hashed.transform(AWKWARD), compiled)
+
+
+def test_bad_input_is_refused_clearly():
+    hashed = HashedWords()
+    with pytest.raises(ValueError, match="not one text"):
+        hashed.transform("one text")
+    with pytest.raises(TypeError, match="must be str, not int"):
+        hashed.transform(["fine", 3])
+    with pytest.raises(ValueError, match="ngram_range"):
+        HashedWords(ngram_range=(2, 1)).transform(["a b"])
+    with pytest.raises(ValueError, match="n_features"):
+        HashedWords(n_features=0).fit(["a"])
+
+
+def test_any_iterable_of_texts_is_taken():
+    hashed = HashedWords(ngram_range=(1, 2))
+    assert_same_matrix(hashed.transform(iter(AWKWARD)), hashed.transform(AWKWARD))
+    assert_same_matrix(hashed.transform(np.array(AWKWARD, dtype=object)),
+                       hashed.transform(AWKWARD))
+    assert hashed.transform([]).shape == (0, 2 ** 20)
+
+
+TFIDF_SETTINGS = [
+    dict(sublinear_tf=True, ngram_range=(1, 2), min_df=1, strip_accents="unicode",
+         dtype=np.float32),
+    dict(ngram_range=(1, 3), lowercase=False),
+    dict(ngram_range=(2, 2), strip_accents="unicode", token_pattern=r"(?u)\b\w+\b"),
+    # Settings left to scikit-learn's own code: must still be right.
+    dict(strip_accents="ascii", token_pattern=r"\S+"),
+    dict(analyzer="char_wb", ngram_range=(2, 4), strip_accents="unicode"),
+    dict(stop_words=["the", "a"], ngram_range=(1, 2)),
+]
+
+
+@pytest.mark.parametrize("settings_", TFIDF_SETTINGS)
+def test_awkward_texts_give_tfidf_vectorizers_vocabulary_and_matrix(settings_):
+    ours, theirs = WordTfidfVectorizer(**settings_), TfidfVectorizer(**settings_)
+    assert_same_matrix(ours.fit_transform(AWKWARD), theirs.fit_transform(AWKWARD))
+    assert ours.vocabulary_ == theirs.vocabulary_
+    others = AWKWARD[::-1] + ["hello world unseen words", "ΟΔΟΣ"]
+    assert_same_matrix(ours.transform(others), theirs.transform(others))
+    assert ours.build_analyzer()(AWKWARD[3]) == theirs.build_analyzer()(AWKWARD[3])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(text, min_size=2, max_size=8), st.lists(text, min_size=1, max_size=4),
+       st.sampled_from(TFIDF_SETTINGS[:3]))
+def test_any_texts_give_tfidf_vectorizers_matrix(training, texts, settings_):
+    ours, theirs = WordTfidfVectorizer(**settings_), TfidfVectorizer(**settings_)
+    try:
+        expected = theirs.fit_transform(training)
+    except ValueError:  # empty vocabulary: both refuse the same way
+        with pytest.raises(ValueError, match="empty vocabulary"):
+            ours.fit(training)
+        return
+    assert_same_matrix(ours.fit_transform(training), expected)
+    assert_same_matrix(ours.transform(texts), theirs.transform(texts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(text)
+def test_accents_are_stripped_as_scikit_learn_strips_them(value):
+    assert without_marks(value) == strip_accents_unicode(value)
+
+
+def test_the_tfidf_fallback_gives_the_same_matrix(monkeypatch):
+    settings_ = TFIDF_SETTINGS[0]
+    compiled = WordTfidfVectorizer(**settings_).fit(AWKWARD)
+    expected = compiled.transform(AWKWARD)
+    monkeypatch.setattr(words, "_words", None)
+    fallback = WordTfidfVectorizer(**settings_).fit(AWKWARD)
+    assert_same_matrix(fallback.transform(AWKWARD), expected)
+    assert_same_matrix(compiled.transform(AWKWARD), expected)
+
+
+def assert_same_matrix(ours, theirs):
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    np.testing.assert_array_equal(ours.indptr, theirs.indptr)
+    np.testing.assert_array_equal(ours.indices, theirs.indices)
+    np.testing.assert_array_equal(ours.data, theirs.data)
