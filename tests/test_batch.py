@@ -498,7 +498,8 @@ print(json.dumps({"loaded": _worker_classifier.cache_info().currsize,
                   "built on first use": [features._BMP_CLASSES is not None,
                                          topic_model._proper_noun.cache_info().currsize,
                                          len(trees._flattened) > 0,
-                                         words.combining_marks.cache_info().currsize]}))
+                                         words.combining_marks.cache_info().currsize,
+                                         len(words._tables)]}))
 """
 
 
@@ -506,7 +507,7 @@ def test_the_fork_server_preload_loads_and_warms_the_shipped_models_and_freezes_
     result = subprocess.run([sys.executable, "-c", _PRELOAD], capture_output=True, text=True,
                             check=True)
     assert json.loads(result.stdout) == {"loaded": 1, "frozen": True,
-                                         "built on first use": [True, 1, True, 1]}
+                                         "built on first use": [True, 1, True, 1, 2]}
 
 
 def test_ctrl_c_stops_a_run_with_workers_at_once_and_it_resumes(trained_models, tmp_path):

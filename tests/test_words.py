@@ -138,6 +138,28 @@ def test_the_tfidf_fallback_gives_the_same_matrix(monkeypatch):
     assert_same_matrix(compiled.transform(AWKWARD), expected)
 
 
+def test_a_vectorizer_fitted_again_counts_with_its_new_vocabulary():
+    ours, theirs = WordTfidfVectorizer(), TfidfVectorizer()
+    ours.fit(["alpha beta gamma"]).transform(["alpha beta"])
+    assert_same_matrix(ours.fit(AWKWARD).transform(AWKWARD),
+                       theirs.fit(AWKWARD).transform(AWKWARD))
+
+
+def test_the_vocabulary_table_is_checked_where_it_is_read():
+    keys, key_ends, columns, slots = words._words.vocabulary_table({"alpha": 0, "beta": 1})
+    count = words._words.count_ngrams
+    assert count(["beta alpha beta"], 1, 1, 2, keys, key_ends, columns, slots)[2] == \
+        np.array([1, 2], dtype=np.intc).tobytes()
+    with pytest.raises(ValueError, match="not a table"):
+        count(["alpha"], 1, 1, 2, keys, key_ends, columns, slots[:-4])
+    # Entries and key ranges outside the arrays find nothing; they never read there.
+    broken = np.frombuffer(slots, dtype=np.int32).copy()
+    broken[broken >= 0] = 7
+    assert count(["alpha beta"], 1, 1, 2, keys, key_ends, columns, broken.tobytes())[0] == b""
+    with pytest.raises(TypeError, match="keys must be str"):
+        words._words.vocabulary_table({b"alpha": 0})
+
+
 def assert_same_matrix(ours, theirs):
     assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
     np.testing.assert_array_equal(ours.indptr, theirs.indptr)
