@@ -122,13 +122,25 @@ static int append_utf8(buffer_t *b, Py_UCS4 ch)
 
 static inline int is_word(Py_UCS4 ch) { return Py_UNICODE_ISALNUM(ch) || ch == '_'; }
 
-/* The text's tokens (runs of \w of at least min_length characters) into
- * words (one byte items, UTF-8) joined by single spaces; token i is
- * words[starts[i]:ends[i]], so tokens i..j joined by spaces are
- * words[starts[i]:ends[j]]. */
-static int tokenize(PyObject *text, Py_ssize_t min_length, buffer_t *words, buffer_t *starts,
-                    buffer_t *ends)
+/* A text's tokens: their UTF-8 bytes joined by single spaces in words;
+ * token i is words[starts[i]:ends[i]], so tokens i..j joined by spaces are
+ * words[starts[i]:ends[j]]. Reused from text to text. */
+typedef struct { buffer_t words, starts, ends; } tokens_t;
+
+#define NO_TOKENS {{NULL, 0, 0, 1}, {NULL, 0, 0, sizeof(Py_ssize_t)}, \
+                   {NULL, 0, 0, sizeof(Py_ssize_t)}}
+
+static void tokens_free(tokens_t *tokens)
 {
+    PyMem_Free(tokens->words.data);
+    PyMem_Free(tokens->starts.data);
+    PyMem_Free(tokens->ends.data);
+}
+
+/* The text's tokens: runs of \w of at least min_length characters. */
+static int tokenize(PyObject *text, Py_ssize_t min_length, tokens_t *tokens)
+{
+    buffer_t *words = &tokens->words, *starts = &tokens->starts, *ends = &tokens->ends;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
@@ -163,6 +175,26 @@ static int tokenize(PyObject *text, Py_ssize_t min_length, buffer_t *words, buff
     return 0;
 }
 
+/* Item t of a PySequence_Fast of texts (borrowed), or NULL with a
+ * TypeError when it is not a str. */
+static PyObject *text_at(PyObject *sequence, Py_ssize_t t)
+{
+    PyObject *text = PySequence_Fast_GET_ITEM(sequence, t);
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "texts must be str, not %.100s", Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    return text;
+}
+
+/* The used part of three buffers as a tuple of bytearrays. */
+static PyObject *bytearrays(const buffer_t *a, const buffer_t *b, const buffer_t *c)
+{
+    return Py_BuildValue("(NNN)", PyByteArray_FromStringAndSize(a->data, a->size * a->item),
+                         PyByteArray_FromStringAndSize(b->data, b->size * b->item),
+                         PyByteArray_FromStringAndSize(c->data, c->size * c->item));
+}
+
 PyDoc_STRVAR(hashed_ngrams_doc,
 "hashed_ngrams(texts, n_features, min_n, max_n, lowercase, alternate_sign)\n"
 "-> (columns, row_ends, values)\n\n"
@@ -176,9 +208,9 @@ hashed_ngrams(PyObject *self, PyObject *args)
     PyObject *texts, *result = NULL, *lower_name = NULL;
     Py_ssize_t n_features, min_n, max_n;
     int lowercase, alternate_sign;
-    buffer_t words = {NULL, 0, 0, 1}, starts = {NULL, 0, 0, sizeof(Py_ssize_t)},
-             ends = {NULL, 0, 0, sizeof(Py_ssize_t)}, columns = {NULL, 0, 0, sizeof(int32_t)},
-             values = {NULL, 0, 0, sizeof(double)}, row_ends = {NULL, 0, 0, sizeof(int64_t)};
+    tokens_t tokens = NO_TOKENS;
+    buffer_t columns = {NULL, 0, 0, sizeof(int32_t)}, values = {NULL, 0, 0, sizeof(double)},
+             row_ends = {NULL, 0, 0, sizeof(int64_t)};
 
     if (!PyArg_ParseTuple(args, "Onnnpp", &texts, &n_features, &min_n, &max_n, &lowercase,
                           &alternate_sign))
@@ -198,28 +230,25 @@ hashed_ngrams(PyObject *self, PyObject *args)
     if (reserve(&row_ends, n_texts) < 0)
         goto done;
     for (Py_ssize_t t = 0; t < n_texts; t++) {
-        PyObject *text = PySequence_Fast_GET_ITEM(sequence, t);
-        if (!PyUnicode_Check(text)) {
-            PyErr_Format(PyExc_TypeError, "texts must be str, not %.100s",
-                         Py_TYPE(text)->tp_name);
+        PyObject *text = text_at(sequence, t);
+        if (text == NULL)
             goto done;
-        }
         PyObject *lowered = lowercase ? PyObject_CallMethodNoArgs(text, lower_name)
                                       : Py_NewRef(text);
         if (lowered == NULL)
             goto done;
-        int failed = tokenize(lowered, 1, &words, &starts, &ends);
+        int failed = tokenize(lowered, 1, &tokens);
         Py_DECREF(lowered);
         if (failed < 0)
             goto done;
-        const Py_ssize_t *start = (const Py_ssize_t *)starts.data;
-        const Py_ssize_t *end = (const Py_ssize_t *)ends.data;
-        Py_ssize_t n_tokens = starts.size;
+        const Py_ssize_t *start = (const Py_ssize_t *)tokens.starts.data;
+        const Py_ssize_t *end = (const Py_ssize_t *)tokens.ends.data;
+        Py_ssize_t n_tokens = tokens.starts.size;
         for (Py_ssize_t n = min_n; n <= max_n && n <= n_tokens; n++) {
             if (reserve(&columns, n_tokens) < 0 || reserve(&values, n_tokens) < 0)
                 goto done;
             for (Py_ssize_t i = 0; i + n <= n_tokens; i++) {
-                int32_t h = murmurhash3_32((const unsigned char *)words.data + start[i],
+                int32_t h = murmurhash3_32((const unsigned char *)tokens.words.data + start[i],
                                            end[i + n - 1] - start[i]);
                 int32_t column = h == INT32_MIN
                     ? (int32_t)((2147483647 - (n_features - 1)) % n_features)
@@ -230,17 +259,11 @@ hashed_ngrams(PyObject *self, PyObject *args)
         }
         ((int64_t *)row_ends.data)[row_ends.size++] = (int64_t)columns.size;
     }
-    result = Py_BuildValue(
-        "(NNN)",
-        PyByteArray_FromStringAndSize(columns.data, columns.size * columns.item),
-        PyByteArray_FromStringAndSize(row_ends.data, row_ends.size * row_ends.item),
-        PyByteArray_FromStringAndSize(values.data, values.size * values.item));
+    result = bytearrays(&columns, &row_ends, &values);
 done:
     Py_DECREF(sequence);
     Py_XDECREF(lower_name);
-    PyMem_Free(words.data);
-    PyMem_Free(starts.data);
-    PyMem_Free(ends.data);
+    tokens_free(&tokens);
     PyMem_Free(columns.data);
     PyMem_Free(values.data);
     PyMem_Free(row_ends.data);
@@ -258,8 +281,7 @@ word_ngrams(PyObject *self, PyObject *args)
 {
     PyObject *text, *result = NULL;
     Py_ssize_t min_n, max_n, min_length;
-    buffer_t words = {NULL, 0, 0, 1}, starts = {NULL, 0, 0, sizeof(Py_ssize_t)},
-             ends = {NULL, 0, 0, sizeof(Py_ssize_t)};
+    tokens_t tokens = NO_TOKENS;
 
     if (!PyArg_ParseTuple(args, "Unnn", &text, &min_n, &max_n, &min_length))
         return NULL;
@@ -267,11 +289,11 @@ word_ngrams(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "need 1 <= min_n <= max_n and min_length >= 1");
         return NULL;
     }
-    if (tokenize(text, min_length, &words, &starts, &ends) < 0)
+    if (tokenize(text, min_length, &tokens) < 0)
         goto done;
-    const Py_ssize_t *start = (const Py_ssize_t *)starts.data;
-    const Py_ssize_t *end = (const Py_ssize_t *)ends.data;
-    Py_ssize_t n_tokens = starts.size;
+    const Py_ssize_t *start = (const Py_ssize_t *)tokens.starts.data;
+    const Py_ssize_t *end = (const Py_ssize_t *)tokens.ends.data;
+    Py_ssize_t n_tokens = tokens.starts.size;
     result = PyList_New(0);
     if (result == NULL)
         goto done;
@@ -279,7 +301,7 @@ word_ngrams(PyObject *self, PyObject *args)
         for (Py_ssize_t i = 0; i + n <= n_tokens; i++) {
             /* Decoding picks the string's compact form, as Python's own
              * strings have (equal strings must compare and hash equal). */
-            PyObject *gram = PyUnicode_DecodeUTF8(words.data + start[i],
+            PyObject *gram = PyUnicode_DecodeUTF8(tokens.words.data + start[i],
                                                   end[i + n - 1] - start[i], "strict");
             if (gram == NULL || PyList_Append(result, gram) < 0) {
                 Py_XDECREF(gram);
@@ -290,9 +312,7 @@ word_ngrams(PyObject *self, PyObject *args)
         }
     }
 done:
-    PyMem_Free(words.data);
-    PyMem_Free(starts.data);
-    PyMem_Free(ends.data);
+    tokens_free(&tokens);
     return result;
 }
 
@@ -423,10 +443,9 @@ count_ngrams(PyObject *self, PyObject *args)
     PyObject *texts, *result = NULL, *sequence = NULL;
     Py_ssize_t min_n, max_n, min_length;
     Py_buffer keys = {0}, key_ends = {0}, columns_in = {0}, slots = {0};
-    buffer_t words = {NULL, 0, 0, 1}, starts = {NULL, 0, 0, sizeof(Py_ssize_t)},
-             ends = {NULL, 0, 0, sizeof(Py_ssize_t)}, found = {NULL, 0, 0, sizeof(Py_ssize_t)},
-             columns = {NULL, 0, 0, sizeof(int64_t)}, counts = {NULL, 0, 0, sizeof(int)},
-             row_ends = {NULL, 0, 0, sizeof(int64_t)};
+    tokens_t tokens = NO_TOKENS;
+    buffer_t found = {NULL, 0, 0, sizeof(Py_ssize_t)}, columns = {NULL, 0, 0, sizeof(int64_t)},
+             counts = {NULL, 0, 0, sizeof(int)}, row_ends = {NULL, 0, 0, sizeof(int64_t)};
 
     if (!PyArg_ParseTuple(args, "Onnny*y*y*y*", &texts, &min_n, &max_n, &min_length, &keys,
                           &key_ends, &columns_in, &slots))
@@ -452,23 +471,18 @@ count_ngrams(PyObject *self, PyObject *args)
     if (reserve(&row_ends, n_texts) < 0)
         goto done;
     for (Py_ssize_t t = 0; t < n_texts; t++) {
-        PyObject *text = PySequence_Fast_GET_ITEM(sequence, t);
-        if (!PyUnicode_Check(text)) {
-            PyErr_Format(PyExc_TypeError, "texts must be str, not %.100s",
-                         Py_TYPE(text)->tp_name);
+        PyObject *text = text_at(sequence, t);
+        if (text == NULL || tokenize(text, min_length, &tokens) < 0)
             goto done;
-        }
-        if (tokenize(text, min_length, &words, &starts, &ends) < 0)
-            goto done;
-        const Py_ssize_t *start = (const Py_ssize_t *)starts.data;
-        const Py_ssize_t *end = (const Py_ssize_t *)ends.data;
-        Py_ssize_t n_tokens = starts.size;
+        const Py_ssize_t *start = (const Py_ssize_t *)tokens.starts.data;
+        const Py_ssize_t *end = (const Py_ssize_t *)tokens.ends.data;
+        Py_ssize_t n_tokens = tokens.starts.size;
         found.size = 0;
         for (Py_ssize_t n = min_n; n <= max_n && n <= n_tokens; n++) {
             if (reserve(&found, n_tokens) < 0)
                 goto done;
             for (Py_ssize_t i = 0; i + n <= n_tokens; i++) {
-                Py_ssize_t column = table_find(&table, words.data + start[i],
+                Py_ssize_t column = table_find(&table, tokens.words.data + start[i],
                                                end[i + n - 1] - start[i]);
                 if (column >= 0)
                     ((Py_ssize_t *)found.data)[found.size++] = column;
@@ -489,20 +503,14 @@ count_ngrams(PyObject *self, PyObject *args)
         }
         ((int64_t *)row_ends.data)[row_ends.size++] = (int64_t)columns.size;
     }
-    result = Py_BuildValue(
-        "(NNN)",
-        PyByteArray_FromStringAndSize(columns.data, columns.size * columns.item),
-        PyByteArray_FromStringAndSize(row_ends.data, row_ends.size * row_ends.item),
-        PyByteArray_FromStringAndSize(counts.data, counts.size * counts.item));
+    result = bytearrays(&columns, &row_ends, &counts);
 done:
     Py_XDECREF(sequence);
     PyBuffer_Release(&keys);
     PyBuffer_Release(&key_ends);
     PyBuffer_Release(&columns_in);
     PyBuffer_Release(&slots);
-    PyMem_Free(words.data);
-    PyMem_Free(starts.data);
-    PyMem_Free(ends.data);
+    tokens_free(&tokens);
     PyMem_Free(found.data);
     PyMem_Free(columns.data);
     PyMem_Free(counts.data);
