@@ -269,12 +269,12 @@ def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
     second stage's inputs and its trees. Per page: the HTML conversion and
     the topic model on the page's body (as the HTML model finds it).
     """
-    import pandas as pd
     from sklearn.pipeline import FeatureUnion
     from threadpoolctl import threadpool_limits
 
     import classifier
     from classifier.dom import dom_line_tables
+    from classifier.features import line_table
     from classifier.html import html_to_blocks
     from classifier.line_model import page_runs
     from training.datasets import page_folder_pages
@@ -325,7 +325,8 @@ def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
 
     with threadpool_limits(1):
         conversion = best_of_three(lambda: [html_to_blocks(page) for page in pages])
-        html_table = pd.DataFrame(dom_line_tables([html_to_blocks(page) for page in pages]))
+        # As predict builds them: Python strings, not pandas' Arrow strings.
+        html_table = line_table(dom_line_tables([html_to_blocks(page) for page in pages]))
         text_table = html_table[["text", "page"]]
         bodies = ["\n".join(line.text for line in page.lines if line.is_body)
                   for page in clf.predict_html_many(pages)]
