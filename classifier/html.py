@@ -313,30 +313,36 @@ def html_to_blocks(html: bytes | str) -> list[Block]:
         builder.blocks.append(Block(text=title_text, tag="title", ancestors=("html", "head")))
     body = root.find("body")
     start = body if body is not None else root
-    # Iterative walk (no recursion): deeply nested pages must not overflow the stack.
-    # Stack items: ("open", element, context) or ("tail", element, context).
-    root_context = ((), (), False, False, 0)  # ancestors, words, in_link, in_pre, depth
+    # lxml's iterwalk visits the tree without recursion (deeply nested pages
+    # must not overflow the stack) and in C: a Python stack of elements to
+    # visit cost a third more. contexts[-1] is the context of the element
+    # whose children are being visited: (ancestors, class/id words, in_link,
+    # in_pre, depth); an element's tail belongs to its parent's flow, so it
+    # is handled at the element's end, in the context it was opened in.
+    contexts = [((), (), False, False, 0)]
     builder.owner = ("body", (), (), 0)
-    stack = [("open", start, root_context)]
-    while stack:
-        action, element, (ancestors, words, in_link, in_pre, depth) = stack.pop()
-        if action == "tail":
+    walk = lxml.etree.iterwalk(start, events=("start", "end"))
+    for event, element in walk:
+        if event == "end":
+            contexts.pop()
+            ancestors, words, in_link, in_pre, depth = contexts[-1]
             tag = element.tag if isinstance(element.tag, str) else ""
             if tag.lower() in _BLOCK_TAGS:
                 builder.flush()
                 builder.owner = ("/" + tag.lower(), ancestors, words, depth)
             builder.add(_text(element.tail, in_pre, builder), in_link)
             continue
+        ancestors, words, in_link, in_pre, depth = contexts[-1]
         tag = element.tag.lower() if isinstance(element.tag, str) else ""
         if not tag or tag in _DROPPED_TAGS:
-            stack.append(("tail", element, (ancestors, words, in_link, in_pre, depth)))
+            walk.skip_subtree()  # its end event still comes, for the tail
+            contexts.append(None)
             continue
         # Most elements have neither class nor id: skip the split for them.
         class_value, id_value = element.get("class"), element.get("id")
         own_words = (words + _attribute_words(f"{class_value or ''} {id_value or ''}")
                      if class_value or id_value else words)
-        is_block = tag in _BLOCK_TAGS
-        if is_block:
+        if tag in _BLOCK_TAGS:
             builder.flush()
             builder.owner = (tag, ancestors, own_words, depth)
         elif tag == "br":
@@ -344,10 +350,7 @@ def html_to_blocks(html: bytes | str) -> list[Block]:
         child_context = (ancestors + (tag,), own_words, in_link or tag == "a",
                          in_pre or tag == "pre", depth + 1)
         builder.add(_text(element.text, child_context[3], builder), child_context[2])
-        # The tail belongs to the parent's flow: it is handled after the children.
-        stack.append(("tail", element, (ancestors, words, in_link, in_pre, depth)))
-        for child in reversed(element):
-            stack.append(("open", child, child_context))
+        contexts.append(child_context)
     builder.flush()
     return _drop_closing_owner_tags(builder.blocks)
 
