@@ -220,6 +220,23 @@ def test_nbsvm_weights_fold_the_log_count_ratios_into_one_linear_model():
     assert multilabel.decision_function(counts).shape == (4, 2)
 
 
+def test_nbsvm_fits_the_same_model_whatever_the_global_random_state():
+    from scipy import sparse
+
+    from classifier.topic_model import NaiveBayesSVM
+
+    # liblinear's dual solver shuffles the rows; unseeded, it drew the order
+    # from numpy's global random state and two fits differed.
+    counts = sparse.random(300, 2000, density=0.02, random_state=1, format="csr") * 3
+    topics = np.random.default_rng(0).integers(0, 3, 300)
+    fits = []
+    for seed in (1, 2):
+        np.random.seed(seed)
+        fits.append(NaiveBayesSVM(C=0.3).fit(counts, topics))
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    np.testing.assert_array_equal(fits[0].intercept_, fits[1].intercept_)
+
+
 def test_temperature_scaling_gives_distributions_without_changing_the_ranking():
     from classifier.topic_model import default_topic_pipeline
 
