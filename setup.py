@@ -1,7 +1,7 @@
 """The compiled parts of the package; everything else is in pyproject.toml.
 
 ``classifier._trees`` scores the line model's trees (classifier/trees.py),
-``classifier._words`` hashes the lines' words (classifier/words.py).
+``classifier._words`` computes both models' word features (classifier/words.py).
 Both are optional: where no C compiler is found the install still succeeds
 and scikit-learn does their work (same results, slower; ``COMPILED`` in
 each wrapper module tells which). Declared here rather than in

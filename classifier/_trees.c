@@ -5,9 +5,10 @@
  *
  * Why: scikit-learn scores one tree at a time over all rows, a Python call
  * and an OpenMP region per tree; with 300 small trees that overhead and the
- * re-reading of every row per tree cost ~15 us per line. Here a few rows at
- * a time go through all trees while they sit in the CPU cache (~3 us per
- * line). The traversal is scikit-learn's (a missing value follows
+ * re-reading of every row per tree cost ~16-18 us per line of shared pages.
+ * Here a few rows at a time go through all trees while they sit in the CPU
+ * cache (~7 us per line of shared pages; 3.3 on a micro-benchmark's
+ * repeated rows, whose branches the CPU learns). The traversal is scikit-learn's (a missing value follows
  * missing_left, otherwise x <= threshold goes left) and the leaf values are
  * added in the same order in double precision, so the sums are the same to
  * the last bit.

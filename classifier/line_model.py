@@ -33,11 +33,11 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import StandardScaler
 
 from .dom import DomLayout, dom_text_vectorizer
-from .trees import flat_trees
 from .features import (
     LineShape, MainTextRun, NeighbourWindow, PagePosition, SectionMarkers, TitleOverlap,
     densest_run, line_text_vectorizer, neighbour_window, page_bounds,
 )
+from .trees import flat_trees
 
 BODY, BOILERPLATE = "body", "boilerplate"
 LABELS = (BODY, BOILERPLATE)
@@ -200,7 +200,7 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
         """Second-stage P(body).
 
         The default trees are scored by the compiled scorer of
-        ``classifier.trees`` (same scores, ~5x faster). Other second stages,
+        ``classifier.trees`` (same scores, ~2.5x faster). Other second stages,
         or an install without the compiled scorer, go through
         ``predict_proba`` in blocks of rows on one OpenMP thread: trees are
         scored one after another over all rows given, so each tree re-reads

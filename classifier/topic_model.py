@@ -54,8 +54,9 @@ def topic_tfidf(ngram_max: int = 1, min_df: int = 1, analyzer: str = "word",
     (words for both topic models, character n-grams optionally) is one.
 
     A ``WordTfidfVectorizer``: scikit-learn's ``TfidfVectorizer`` with its
-    word analysis and counting in C (same matrix, the topic model ~2x
-    faster; models trained before 2026-11-26 hold the plain vectorizer)."""
+    word analysis and counting in C (same matrix; the topic model 0.6
+    instead of 2.2 ms per shared page; models trained before 2026-11-26
+    hold the plain vectorizer)."""
     return WordTfidfVectorizer(analyzer=analyzer, sublinear_tf=True,
                                ngram_range=(ngram_min, ngram_max), min_df=min_df,
                                strip_accents="unicode", dtype=np.float32)

@@ -6,7 +6,8 @@ which made the trees the line model's biggest step (~16-18 us per line on
 shared pages; 2.3 ms of a 60-line page's 15 ms). ``FlatTrees`` copies the
 fitted trees into one array of compact node records once, and the compiled
 ``classifier._trees`` walks a few rows at a time through all of them
-(~3 us per line, 0.15 ms for the 60-line page; see _trees.c). The scores are
+(~7 us per line on shared pages in make bench-throughput's step table,
+2026-11-26 18:41; 0.15 ms for the 60-line page; see _trees.c). The scores are
 scikit-learn's to the last bit: same traversal, same order of additions,
 same logistic link (``tests/test_trees.py``).
 
