@@ -518,6 +518,147 @@ done:
     return result;
 }
 
+/* Distinct tokens met so far: an open-addressing hash table over their
+ * UTF-8 bytes (keys one after another in keys, token d's bytes from
+ * key_ends[d-1] to key_ends[d]); slots hold token numbers or -1, their
+ * count a power of two kept at least twice the tokens. */
+typedef struct { buffer_t keys, key_ends; Py_ssize_t *slots; Py_ssize_t n_slots; } distinct_t;
+
+static int distinct_grow(distinct_t *d)
+{
+    Py_ssize_t n_slots = d->n_slots ? 2 * d->n_slots : 1024;
+    Py_ssize_t *slots = PyMem_Malloc((size_t)n_slots * sizeof(Py_ssize_t));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(slots, 0xff, (size_t)n_slots * sizeof(Py_ssize_t));  /* every slot -1 */
+    const Py_ssize_t *ends = (const Py_ssize_t *)d->key_ends.data;
+    for (Py_ssize_t token = 0; token < d->key_ends.size; token++) {
+        Py_ssize_t begin = token ? ends[token - 1] : 0;
+        size_t slot = (uint32_t)murmurhash3_32((const unsigned char *)d->keys.data + begin,
+                                               ends[token] - begin) & (size_t)(n_slots - 1);
+        while (slots[slot] >= 0)
+            slot = (slot + 1) & (size_t)(n_slots - 1);
+        slots[slot] = token;
+    }
+    PyMem_Free(d->slots);
+    d->slots = slots;
+    d->n_slots = n_slots;
+    return 0;
+}
+
+/* The number of the token with these bytes, added if new; -1 on error. */
+static Py_ssize_t distinct_id(distinct_t *d, const char *key, Py_ssize_t length)
+{
+    if (2 * (d->key_ends.size + 1) > d->n_slots && distinct_grow(d) < 0)
+        return -1;
+    size_t mask = (size_t)d->n_slots - 1;
+    size_t slot = (uint32_t)murmurhash3_32((const unsigned char *)key, length) & mask;
+    const Py_ssize_t *ends = (const Py_ssize_t *)d->key_ends.data;
+    for (;; slot = (slot + 1) & mask) {
+        Py_ssize_t token = d->slots[slot];
+        if (token < 0)
+            break;
+        Py_ssize_t begin = token ? ends[token - 1] : 0;
+        if (ends[token] - begin == length && memcmp(d->keys.data + begin, key, (size_t)length) == 0)
+            return token;
+    }
+    Py_ssize_t token = d->key_ends.size;
+    if (reserve(&d->keys, length) < 0 || reserve(&d->key_ends, 1) < 0)
+        return -1;
+    memcpy(d->keys.data + d->keys.size, key, (size_t)length);
+    d->keys.size += length;
+    ((Py_ssize_t *)d->key_ends.data)[d->key_ends.size++] = d->keys.size;
+    d->slots[slot] = token;
+    return token;
+}
+
+PyDoc_STRVAR(token_ids_doc,
+"token_ids(texts, distinct_per_text) -> (ids, row_ends, distinct)\n\n"
+"Each text's tokens (maximal runs of \\w, as re.findall(r\"\\w+\") finds them)\n"
+"as numbers: bytearrays of int64 token numbers, text after text, and int64\n"
+"end offsets of each text's tokens; distinct[k] is token number k, numbered\n"
+"in order of first appearance. With distinct_per_text, a token repeated in\n"
+"a text is kept once (its first time). No Python string per token, one per\n"
+"distinct token.");
+
+static PyObject *
+token_ids(PyObject *self, PyObject *args)
+{
+    PyObject *texts, *result = NULL, *sequence = NULL, *distinct_list = NULL;
+    tokens_t tokens = NO_TOKENS;
+    distinct_t distinct = {{NULL, 0, 0, 1}, {NULL, 0, 0, sizeof(Py_ssize_t)}, NULL, 0};
+    buffer_t ids = {NULL, 0, 0, sizeof(int64_t)}, row_ends = {NULL, 0, 0, sizeof(int64_t)};
+    /* The last text each token number was met in (with distinct_per_text). */
+    buffer_t last_text = {NULL, 0, 0, sizeof(Py_ssize_t)};
+    int distinct_per_text;
+
+    if (!PyArg_ParseTuple(args, "Op", &texts, &distinct_per_text))
+        return NULL;
+    sequence = PySequence_Fast(texts, "texts must be a sequence of str");
+    if (sequence == NULL)
+        return NULL;
+    Py_ssize_t n_texts = PySequence_Fast_GET_SIZE(sequence);
+    if (reserve(&row_ends, n_texts) < 0)
+        goto done;
+    for (Py_ssize_t t = 0; t < n_texts; t++) {
+        PyObject *text = text_at(sequence, t);
+        if (text == NULL || tokenize(text, 1, &tokens) < 0)
+            goto done;
+        const Py_ssize_t *start = (const Py_ssize_t *)tokens.starts.data;
+        const Py_ssize_t *end = (const Py_ssize_t *)tokens.ends.data;
+        Py_ssize_t n_tokens = tokens.starts.size;
+        if (reserve(&ids, n_tokens) < 0)
+            goto done;
+        for (Py_ssize_t i = 0; i < n_tokens; i++) {
+            Py_ssize_t id = distinct_id(&distinct, tokens.words.data + start[i], end[i] - start[i]);
+            if (id < 0)
+                goto done;
+            if (distinct_per_text) {
+                if (id == last_text.size) {  /* a new token number */
+                    if (reserve(&last_text, 1) < 0)
+                        goto done;
+                    ((Py_ssize_t *)last_text.data)[last_text.size++] = -1;
+                }
+                Py_ssize_t *seen_in = (Py_ssize_t *)last_text.data + id;
+                if (*seen_in == t)
+                    continue;
+                *seen_in = t;
+            }
+            ((int64_t *)ids.data)[ids.size++] = (int64_t)id;
+        }
+        ((int64_t *)row_ends.data)[row_ends.size++] = (int64_t)ids.size;
+    }
+    distinct_list = PyList_New(distinct.key_ends.size);
+    if (distinct_list == NULL)
+        goto done;
+    const Py_ssize_t *ends = (const Py_ssize_t *)distinct.key_ends.data;
+    for (Py_ssize_t token = 0; token < distinct.key_ends.size; token++) {
+        Py_ssize_t begin = token ? ends[token - 1] : 0;
+        PyObject *word = PyUnicode_DecodeUTF8(distinct.keys.data + begin, ends[token] - begin,
+                                              "strict");
+        if (word == NULL)
+            goto done;
+        PyList_SET_ITEM(distinct_list, token, word);
+    }
+    result = Py_BuildValue("(NNO)", PyByteArray_FromStringAndSize(ids.data, ids.size * ids.item),
+                           PyByteArray_FromStringAndSize(row_ends.data,
+                                                         row_ends.size * row_ends.item),
+                           distinct_list);
+done:
+    Py_XDECREF(sequence);
+    Py_XDECREF(distinct_list);
+    tokens_free(&tokens);
+    PyMem_Free(distinct.keys.data);
+    PyMem_Free(distinct.key_ends.data);
+    PyMem_Free(distinct.slots);
+    PyMem_Free(ids.data);
+    PyMem_Free(row_ends.data);
+    PyMem_Free(last_text.data);
+    return result;
+}
+
 PyDoc_STRVAR(drop_marks_doc,
 "drop_marks(text, marks: bytes) -> str\n\n"
 "text without the code points whose bit is set in marks (bit c % 8 of\n"
@@ -582,6 +723,7 @@ static PyMethodDef methods[] = {
     {"word_ngrams", word_ngrams, METH_VARARGS, word_ngrams_doc},
     {"vocabulary_table", vocabulary_table, METH_VARARGS, vocabulary_table_doc},
     {"count_ngrams", count_ngrams, METH_VARARGS, count_ngrams_doc},
+    {"token_ids", token_ids, METH_VARARGS, token_ids_doc},
     {"drop_marks", drop_marks, METH_VARARGS, drop_marks_doc},
     {"murmurhash3_32", murmurhash, METH_VARARGS, murmurhash_doc},
     {NULL, NULL, 0, NULL},

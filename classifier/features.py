@@ -34,7 +34,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.pipeline import make_pipeline
 
-from .words import HashedWords
+from .words import HashedWords, token_ids
 
 # About 150 of the most frequent English function words. Running prose is
 # full of them; menus, tags and headlines are not. Kept short on purpose:
@@ -395,22 +395,36 @@ class TitleOverlap(_StatelessTransformer):
         self.n_first = n_first
 
     def transform(self, X):
-        word_sets = [frozenset(_WORD.findall(text.lower())) for text in X["text"].tolist()]
+        n = len(X)
+        # Each line's distinct lower-cased words, as numbers.
+        words, sizes, distinct = token_ids([text.lower() for text in X["text"].tolist()],
+                                           distinct_per_text=True)
+        word_ends = np.cumsum(sizes)
+        word_starts = word_ends - sizes
+        # in_head[w] == mark: word w is in the head line being compared (a
+        # new mark per head, so the array is never cleared).
+        in_head = np.zeros(len(distinct), dtype=np.int64)
+        mark = 0
         bounds = page_bounds(X["page"])
-        shares, covers = [0.0] * len(word_sets), [0.0] * len(word_sets)
-        for start, stop in zip(bounds[:-1], bounds[1:]):
-            heads = [(j, word_sets[j]) for j in range(start, min(start + self.n_first, stop))
-                     if word_sets[j]]
-            for i in range(start, stop):
-                words = word_sets[i]
-                if not words:
+        shares, covers = np.zeros(n), np.zeros(n)
+        for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            page_words = words[word_starts[start]:word_ends[stop - 1]]
+            # Which of the page's lines each of its words belongs to.
+            owner = np.repeat(np.arange(stop - start), sizes[start:stop])
+            page_sizes = sizes[start:stop]
+            for head in range(start, min(start + self.n_first, stop)):
+                if sizes[head] == 0:
                     continue
-                for j, head in heads:
-                    if j != i:
-                        common = len(words & head)
-                        shares[i] = max(shares[i], common / len(words))
-                        covers[i] = max(covers[i], common / len(head))
-        return np.array([shares, covers], dtype=np.float32).T.reshape(len(word_sets), 2)
+                mark += 1
+                in_head[words[word_starts[head]:word_ends[head]]] = mark
+                common = np.bincount(owner[in_head[page_words] == mark], minlength=stop - start)
+                # Lines without words and the head itself keep their values.
+                usable = page_sizes > 0
+                usable[head - start] = False
+                rows = np.flatnonzero(usable) + start
+                shares[rows] = np.maximum(shares[rows], common[usable] / page_sizes[usable])
+                covers[rows] = np.maximum(covers[rows], common[usable] / sizes[head])
+        return np.column_stack([shares, covers]).astype(np.float32)
 
 
 def line_word_counts(texts: list[str]) -> np.ndarray:

@@ -182,6 +182,49 @@ def test_line_shape_equals_per_line_definition(texts):
     assert_shape_matches_reference(texts)
 
 
+def reference_title_overlap(pages: list[list[str]], n_first: int = 3) -> np.ndarray:
+    """TitleOverlap line by line: word sets and their intersections."""
+    rows = []
+    for texts in pages:
+        word_sets = [frozenset(re.findall(r"\w+", text.lower())) for text in texts]
+        heads = [(j, words) for j, words in enumerate(word_sets[:n_first]) if words]
+        for i, words in enumerate(word_sets):
+            share = cover = 0.0
+            for j, head in heads:
+                if words and j != i:
+                    share = max(share, len(words & head) / len(words))
+                    cover = max(cover, len(words & head) / len(head))
+            rows.append([share, cover])
+    return np.array(rows, dtype=np.float32).reshape(-1, 2)
+
+
+def assert_title_overlap_matches_reference(pages, n_first=3):
+    X = pd.DataFrame({"text": [text for texts in pages for text in texts],
+                      "page": [number for number, texts in enumerate(pages) for _ in texts]})
+    from classifier.features import TitleOverlap
+
+    got = TitleOverlap(n_first=n_first).fit_transform(X)
+    np.testing.assert_array_equal(got, reference_title_overlap(pages, n_first))
+
+
+def test_title_overlap_equals_per_line_definition_on_awkward_pages():
+    assert_title_overlap_matches_reference([
+        ["Xi leaves Russia", "", "xi LEAVES", "Russia Russia xi", "other"],
+        ["one"], ["", "", "", "words here"], [],
+        ["Ὀδυσσεύς ΣΑΣ", "σας ὀδυσσεύς", "İstanbul K", "i̇stanbul k"],
+    ])
+    assert_title_overlap_matches_reference([["a b", "b c", "c d", "a"]], n_first=1)
+    assert_title_overlap_matches_reference([])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet="aAbB xyΣσς_1İı\x00é", max_size=12), max_size=6),
+                max_size=4),
+       st.integers(min_value=0, max_value=4))
+def test_title_overlap_equals_per_line_definition(pages, n_first):
+    assert_title_overlap_matches_reference(pages, n_first)
+
+
 def test_distinct_rows_equals_transforming_every_row():
     from sklearn.feature_extraction.text import HashingVectorizer
 

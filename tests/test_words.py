@@ -2,6 +2,8 @@
 HashedWords those of HashingVectorizer, WordTfidfVectorizer those of
 TfidfVectorizer."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -165,3 +167,42 @@ def assert_same_matrix(ours, theirs):
     np.testing.assert_array_equal(ours.indptr, theirs.indptr)
     np.testing.assert_array_equal(ours.indices, theirs.indices)
     np.testing.assert_array_equal(ours.data, theirs.data)
+
+
+def assert_token_ids_are_the_words(texts):
+    for distinct_per_text in (False, True):
+        expected = [re.findall(r"\w+", text) for text in texts]
+        if distinct_per_text:
+            expected = [list(dict.fromkeys(tokens)) for tokens in expected]
+        ids, counts, distinct = words.token_ids(texts, distinct_per_text)
+        assert counts.tolist() == [len(tokens) for tokens in expected]
+        assert [distinct[i] for i in ids.tolist()] == [w for tokens in expected for w in tokens]
+        assert len(set(distinct)) == len(distinct)  # one number per distinct word
+
+
+def test_token_ids_number_the_words_of_awkward_texts():
+    assert_token_ids_are_the_words(AWKWARD)
+    assert_token_ids_are_the_words([])
+    # Many distinct words: the C table grows several times.
+    assert_token_ids_are_the_words([" ".join(f"w{i}x{j}" for j in range(50)) for i in range(400)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(text, max_size=8))
+def test_token_ids_number_the_words_of_any_texts(texts):
+    assert_token_ids_are_the_words(texts)
+
+
+@pytest.mark.parametrize("distinct_per_text", [False, True])
+def test_token_ids_fallback_numbers_them_the_same(monkeypatch, distinct_per_text):
+    texts = AWKWARD + ["a b a c b", "c a"]
+    compiled = words.token_ids(texts, distinct_per_text)
+    monkeypatch.setattr(words, "_words", None)
+    fallback = words.token_ids(texts, distinct_per_text)
+    assert [part.tolist() for part in fallback[:2]] == [part.tolist() for part in compiled[:2]]
+    assert fallback[2] == compiled[2]
+
+
+def test_token_ids_refuse_what_is_not_text():
+    with pytest.raises(TypeError, match="must be str, not int"):
+        words.token_ids(["fine", 3])
