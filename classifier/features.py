@@ -158,34 +158,40 @@ class LineShape(_StatelessTransformer):
         out[:, 4] = chars["capitalised"] / per_word
         out[:, 5] = chars["digits"] / per_char
         out[:, 6] = punctuation / per_char
+        out[:, 7] = _function_words(texts) / per_word
         joined, starts = _joined(texts)
-        out[:, 7] = _function_words(joined, n_words) / per_word
         out[:, 12] = [math.log1p(value) for value in _sentence_breaks(joined, starts).tolist()]
         out[:, 18] = chars["quotes"] > 0
-        # The rest are per-line string tests; cheap exact pre-checks skip the
-        # costly patterns on most lines: every date has a digit, every
-        # separator one of a few characters, every URL one of a few
-        # literals (_may_hold_url).
-        has_digit = (chars["digits"] > 0).tolist()
-        has_separator = (chars["separators"] > 0).tolist()
-        tests = []
-        for text, digit, separator in zip(texts, has_digit, has_separator):
-            sentence = text.rstrip(_SENTENCE_CLOSERS)
-            lowered = text.lower()
-            tests.append((
-                bool(sentence) and sentence[-1] in _SENTENCE_ENDERS,
-                text.endswith(":"),
-                _BULLET.match(text) is not None,
-                separator and _SEPARATOR.search(text) is not None,
-                text.count(","),
-                digit and _DATE.search(text) is not None,
-                _has_legal_phrase(lowered),
-                _may_hold_url(text, lowered) and _URL.search(text) is not None,
-                _LABEL_PREFIX.match(text) is not None,
-                text.endswith(")") and _NUMBER_IN_PARENS.search(text) is not None,
-            ))
-        if tests:
-            out[:, _PER_LINE_TESTS] = np.array(tests, dtype=np.float64)
+        # The rest are per-line string tests. A regular expression runs
+        # only on the lines an exact, cheaper test cannot rule out (every
+        # date has a digit, every separator one of a few characters, ...):
+        # a pattern call per line, or a Python loop doing them all, cost
+        # most of this step.
+        last = [text[-1:] for text in texts]
+        out[:, 8] = [text.rstrip(_SENTENCE_CLOSERS)[-1:] in _SENTENCE_END_SET for text in texts]
+        out[:, 9] = [char == ":" for char in last]
+        out[:, 13] = np.fromiter((text.count(",") for text in texts), dtype=np.int64, count=n)
+        lowered = [text.lower() for text in texts]
+        lowered_joined, lowered_starts = _joined(lowered)
+        out[:, 15] = _texts_holding(lowered_joined, lowered_starts, _LEGAL_PHRASES)
+        # A match of _URL holds "://", "@", or "www." or ".com" in any case
+        # (no character case-folds to w, c, o or m but their own capitals).
+        may_hold_url = (_texts_holding(joined, starts, ("://", "@"))
+                        | _texts_holding(lowered_joined, lowered_starts, ("www.", ".com")))
+        candidates = {
+            # After strip() a bullet is the first character (or a digit):
+            # never a letter.
+            10: (_BULLET.match, [i for i, text in enumerate(texts) if text[:1]
+                                 and not text[0].isalpha()]),
+            11: (_SEPARATOR.search, np.flatnonzero(chars["separators"] > 0).tolist()),
+            14: (_DATE.search, np.flatnonzero(chars["digits"] > 0).tolist()),
+            16: (_URL.search, np.flatnonzero(may_hold_url).tolist()),
+            # "Label: value": the colon comes within the first 21 characters.
+            17: (_LABEL_PREFIX.match, [i for i, text in enumerate(texts) if ":" in text[:22]]),
+            19: (_NUMBER_IN_PARENS.search, [i for i, char in enumerate(last) if char == ")"]),
+        }
+        for column, (test, lines) in candidates.items():
+            out[[i for i in lines if test(texts[i]) is not None], column] = 1.0
         out[:, 13] = np.where(n_words > 0, out[:, 13], 0.0) / per_word
         out = out.astype(np.float32)
         # The same line twice in a page (teasers, repeated menus) is chrome.
@@ -197,19 +203,22 @@ class LineShape(_StatelessTransformer):
         return out
 
 
-# Columns of LineShape filled by its per-line string tests, in their order.
-_PER_LINE_TESTS = [8, 9, 10, 11, 13, 14, 15, 16, 17, 19]
+_SENTENCE_END_SET = frozenset(_SENTENCE_ENDERS)
 
 
-def _has_legal_phrase(lowered: str) -> bool:
-    return any(phrase in lowered for phrase in _LEGAL_PHRASES)
-
-
-def _may_hold_url(text: str, lowered: str) -> bool:
-    """A necessary condition for _URL, much cheaper on long lines: each of
-    its alternatives holds "://", "www.", ".com" or "@" (no character
-    case-folds to w, c, o or m but their own capitals)."""
-    return "://" in text or "@" in text or "www." in lowered or ".com" in lowered
+def _texts_holding(joined: str, starts: np.ndarray, needles) -> np.ndarray:
+    """For each of the texts joined by ``_joined``: whether it holds one of
+    ``needles`` (strings without NUL, so that none spans two texts). One
+    ``str.find`` scan of the joined text per needle."""
+    positions = []
+    for needle in needles:
+        at = joined.find(needle)
+        while at >= 0:
+            positions.append(at)
+            at = joined.find(needle, at + 1)
+    holding = np.zeros(len(starts), dtype=bool)
+    holding[np.searchsorted(starts, positions, side="right") - 1] = True
+    return holding
 
 
 # Bit flags of a character. _IS_WORD is what the regex \w matches
@@ -298,14 +307,14 @@ def _joined(texts: list[str]) -> tuple[str, np.ndarray]:
     return "\0".join(texts), np.cumsum(sizes) - sizes
 
 
-def _function_words(joined: str, n_words: np.ndarray) -> np.ndarray:
-    """Function words per text, from one tokenisation of the joined texts."""
-    tokens = _WORD.findall(joined)
-    is_function = np.fromiter(map(_FUNCTION_WORDS.__contains__, map(str.lower, tokens)),
-                              dtype=np.bool_, count=len(tokens))
-    # The tokens come text by text, n_words of each.
-    owner = np.repeat(np.arange(len(n_words)), n_words)
-    return np.bincount(owner[is_function], minlength=len(n_words))
+def _function_words(texts: list[str]) -> np.ndarray:
+    """Function words per text: each distinct word is lower-cased and looked
+    up once (words numbered in C, :func:`classifier.words.token_ids`)."""
+    ids, counts, distinct = token_ids(texts)
+    is_function = np.fromiter(map(_FUNCTION_WORDS.__contains__, map(str.lower, distinct)),
+                              dtype=np.bool_, count=len(distinct))
+    owner = np.repeat(np.arange(len(texts)), counts)
+    return np.bincount(owner[is_function[ids]], minlength=len(texts))
 
 
 def _sentence_breaks(joined: str, starts: np.ndarray) -> np.ndarray:
