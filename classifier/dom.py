@@ -26,6 +26,8 @@ these extra columns, made by :func:`dom_line_table`:
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import HashingVectorizer
@@ -226,6 +228,17 @@ def _path_flags(paths: list) -> np.ndarray:
     return np.array(rows, dtype=np.float32).reshape(len(paths), len(_ANCESTOR_GROUPS))
 
 
+@functools.lru_cache(maxsize=2 ** 14)  # a few MB at most
+def _word_mask(word: str) -> int:
+    """Bit i set when ``word`` holds a key of the i-th of ``_KEYWORD_GROUPS``.
+
+    Kept across calls: sites share most class/id words ("content", "nav",
+    "wrapper"), and testing each word against every group's keys again on
+    every page was ~7 % of the HTML path."""
+    return sum(1 << bit for bit, group in enumerate(_KEYWORD_GROUPS.values())
+               if group.search(word))
+
+
 def attribute_flags(attribute_strings: list) -> np.ndarray:
     """Per string of class/id words, whether it holds a key of each of
     ``_KEYWORD_GROUPS`` (the same answers as ``_KeywordGroup.search``).
@@ -237,16 +250,10 @@ def attribute_flags(attribute_strings: list) -> np.ndarray:
     test: no key holds a space, and every space breaks words for the short
     keys too.
     """
-    groups = list(_KEYWORD_GROUPS.values())
-    word_masks = {}
     masks = np.zeros(len(attribute_strings), dtype=np.int64)
     for row, attributes in enumerate(attribute_strings):
         mask = 0
         for word in attributes.split():
-            word_mask = word_masks.get(word)
-            if word_mask is None:
-                word_mask = sum(1 << bit for bit, group in enumerate(groups) if group.search(word))
-                word_masks[word] = word_mask
-            mask |= word_mask
+            mask |= _word_mask(word)
         masks[row] = mask
-    return ((masks[:, None] >> np.arange(len(groups))) & 1).astype(np.float32)
+    return ((masks[:, None] >> np.arange(len(_KEYWORD_GROUPS))) & 1).astype(np.float32)
