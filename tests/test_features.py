@@ -243,3 +243,14 @@ def test_distinct_rows_equals_transforming_every_row():
     hashing = HashingVectorizer(n_features=2 ** 10, token_pattern=r"\S+", binary=True)
     once = DistinctRows(hashing).fit(documents)
     assert (once.transform(documents) != hashing.transform(documents)).nnz == 0
+
+
+META_PIECES = ["Jane", " says", "SAID", ":", " ", "\t", "reply", "Report abuse", "12", " likes",
+               "at ", "4:15", " pm", "ſays", "wrote", "—", "!", "x", "\n", "Edit"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(META_PIECES), max_size=8).map("".join)
+       | st.text(alphabet="aAtT sSyY:1245pm\n—_", max_size=20))
+def test_comment_meta_a_part_at_a_time_equals_the_whole_pattern(text):
+    assert features.is_comment_meta(text) == (features._COMMENT_META.search(text) is not None)
