@@ -591,30 +591,46 @@ class NeighbourWindow(TransformerMixin, BaseEstimator):
 
 
 def neighbour_window(values: np.ndarray, bounds: np.ndarray, offsets, window_sizes) -> np.ndarray:
-    """Shifted copies and windowed means of ``values`` within each page."""
+    """Shifted copies and windowed means of ``values`` within each page.
+
+    Columns: for each offset, the values on the line that far away (0 when
+    it is on another page or beyond the table) and a 0/1 "exists" column;
+    then, for each window size, the mean over the centred window clipped to
+    the page (rounded to float32). The dtype is that of ``values``
+    promoted with float32.
+    """
     n, k = values.shape
     page = page_index(bounds)
-    position = np.arange(n)
-    blocks = []
+    width = len(offsets) * (k + 1) + len(window_sizes) * k
+    # One output array written in place, and shifts as slices: boolean-mask
+    # copies per offset and an hstack of the blocks cost more than the
+    # values themselves.
+    out = np.zeros((n, width), dtype=np.result_type(values.dtype, np.float32))
+    column = 0
     for offset in offsets:
-        source = position + offset
-        valid = (source >= 0) & (source < n)
-        valid[valid] = page[source[valid]] == page[valid]
-        shifted = np.zeros_like(values)
-        shifted[valid] = values[source[valid]]
-        blocks += [shifted, valid[:, None].astype(np.float32)]
+        # Row i takes row i + offset: rows [lo, hi) from [lo + offset, hi + offset).
+        lo, hi = max(0, -offset), min(n, n - offset)
+        if lo < hi:
+            same_page = page[lo:hi] == page[lo + offset:hi + offset]
+            out[lo:hi, column:column + k] = values[lo + offset:hi + offset]
+            out[lo:hi, column:column + k][~same_page] = 0
+            out[lo:hi, column + k] = same_page
+        column += k + 1
     if window_sizes:
         # Windowed means via per-page cumulative sums: O(n) for any window.
         cumulative = np.zeros((n + 1, k), dtype=np.float64)
         np.cumsum(values, axis=0, out=cumulative[1:])
+        position = np.arange(n)
         page_start = bounds[:-1][page]
         page_stop = bounds[1:][page]
         for size in window_sizes:
             half = size // 2
             lo = np.maximum(position - half, page_start)
             hi = np.minimum(position + half + 1, page_stop)
-            blocks.append(((cumulative[hi] - cumulative[lo]) / (hi - lo)[:, None]).astype(np.float32))
-    return np.hstack(blocks) if blocks else np.zeros((n, 0), dtype=np.float32)
+            out[:, column:column + k] = ((cumulative[hi] - cumulative[lo])
+                                         / (hi - lo)[:, None]).astype(np.float32)
+            column += k
+    return out
 
 
 class TextColumn(_StatelessTransformer):

@@ -234,6 +234,45 @@ def test_title_overlap_equals_per_line_definition(pages, n_first):
     assert_title_overlap_matches_reference(pages, n_first)
 
 
+def reference_neighbour_window(values, bounds, offsets, window_sizes):
+    """neighbour_window line by line, offset by offset."""
+    n, k = values.shape
+    page = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+    blocks = []
+    for offset in offsets:
+        shifted = np.zeros_like(values)
+        exists = np.zeros((n, 1), dtype=np.float32)
+        for i in range(n):
+            if 0 <= i + offset < n and page[i + offset] == page[i]:
+                shifted[i], exists[i] = values[i + offset], 1
+        blocks += [shifted, exists]
+    for size in window_sizes:
+        means = np.zeros((n, k), dtype=np.float32)
+        for i in range(n):
+            lo = max(i - size // 2, bounds[page[i]])
+            hi = min(i + size // 2 + 1, bounds[page[i] + 1])
+            means[i] = values[lo:hi].astype(np.float64).sum(axis=0) / (hi - lo)
+        blocks.append(means)
+    return np.hstack(blocks) if blocks else np.zeros((n, 0))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=5), st.integers(1, 3),
+       st.lists(st.integers(-7, 7), max_size=4), st.lists(st.integers(1, 12), max_size=2),
+       st.sampled_from([np.float32, np.float64]), st.integers(0, 2 ** 32 - 1))
+def test_neighbour_window_equals_line_by_line_definition(page_sizes, k, offsets, windows,
+                                                          dtype, seed):
+    values = np.random.default_rng(seed).normal(size=(sum(page_sizes), k)).astype(dtype)
+    bounds = np.concatenate([[0], np.cumsum(page_sizes)])
+    got = neighbour_window(values, bounds, tuple(offsets), tuple(windows))
+    expected = reference_neighbour_window(values, bounds, offsets, windows)
+    assert got.dtype == np.result_type(dtype, np.float32)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    # Shifted values are copies: exactly equal.
+    width = len(offsets) * (k + 1)
+    np.testing.assert_array_equal(got[:, :width], expected[:, :width])
+
+
 def test_distinct_rows_equals_transforming_every_row():
     from sklearn.feature_extraction.text import HashingVectorizer
 
