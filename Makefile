@@ -15,7 +15,8 @@ EXAMPLE := examples/000_9194ea2d3ca4e63b.txt
 
 .PHONY: run test install models eval eval-lines eval-topics fuzz bench bench-extraction bench-throughput bench-templates bench-topics bench-topic-sources clean
 
-$(VENV)/.installed: pyproject.toml setup.py classifier/_trees.c classifier/_words.c
+$(VENV)/.installed: pyproject.toml setup.py classifier/_trees.c classifier/_words.c \
+		classifier/_lines.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'

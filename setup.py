@@ -1,8 +1,9 @@
 """The compiled parts of the package; everything else is in pyproject.toml.
 
 ``classifier._trees`` scores the line model's trees (classifier/trees.py),
-``classifier._words`` computes both models' word features (classifier/words.py).
-Both are optional: where no C compiler is found the install still succeeds
+``classifier._words`` computes both models' word features (classifier/words.py),
+``classifier._lines`` the character statistics of lines (classifier/features.py).
+All are optional: where no C compiler is found the install still succeeds
 and scikit-learn does their work (same results, slower; ``COMPILED`` in
 each wrapper module tells which). Declared here rather than in
 pyproject.toml, where setuptools still calls ext-modules experimental.
@@ -13,4 +14,5 @@ from setuptools import Extension, setup
 setup(ext_modules=[
     Extension("classifier._trees", sources=["classifier/_trees.c"], optional=True),
     Extension("classifier._words", sources=["classifier/_words.c"], optional=True),
+    Extension("classifier._lines", sources=["classifier/_lines.c"], optional=True),
 ])

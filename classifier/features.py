@@ -36,6 +36,14 @@ from sklearn.pipeline import make_pipeline
 
 from .words import HashedWords, token_ids
 
+try:
+    from . import _lines
+except ImportError:  # built without a C compiler: numpy and Python count
+    _lines = None
+
+#: Whether the compiled line statistics are available.
+COMPILED = _lines is not None
+
 # About 150 of the most frequent English function words. Running prose is
 # full of them; menus, tags and headlines are not. Kept short on purpose:
 # it measures "is this a sentence", not topic.
@@ -146,8 +154,7 @@ class LineShape(_StatelessTransformer):
         # Ratios are 0 for a line without words / characters / letters.
         per_word = np.maximum(n_words, 1)
         per_char = np.maximum(n_chars, 1)
-        spaces = np.fromiter((text.count(" ") for text in texts), dtype=np.int64, count=n)
-        punctuation = n_chars - chars["letters"] - chars["digits"] - spaces
+        punctuation = n_chars - chars["letters"] - chars["digits"] - chars["spaces"]
         out = np.zeros((n, len(self.feature_names_)), dtype=np.float64)
         out[:, 0] = [math.log1p(value) for value in n_chars.tolist()]
         out[:, 1] = [math.log1p(value) for value in n_words.tolist()]
@@ -162,15 +169,13 @@ class LineShape(_StatelessTransformer):
         joined, starts = _joined(texts)
         out[:, 12] = [math.log1p(value) for value in _sentence_breaks(joined, starts).tolist()]
         out[:, 18] = chars["quotes"] > 0
-        # The rest are per-line string tests. A regular expression runs
-        # only on the lines an exact, cheaper test cannot rule out (every
-        # date has a digit, every separator one of a few characters, ...):
-        # a pattern call per line, or a Python loop doing them all, cost
-        # most of this step.
-        last = [text[-1:] for text in texts]
-        out[:, 8] = [text.rstrip(_SENTENCE_CLOSERS)[-1:] in _SENTENCE_END_SET for text in texts]
-        out[:, 9] = [char == ":" for char in last]
-        out[:, 13] = np.fromiter((text.count(",") for text in texts), dtype=np.int64, count=n)
+        out[:, 8] = chars["ends_sentence"]
+        out[:, 9] = chars["last_is_colon"]
+        out[:, 13] = chars["commas"]
+        # The rest are pattern tests. A regular expression runs only on the
+        # lines an exact, cheaper test cannot rule out (every date has a
+        # digit, every separator one of a few characters, ...): a pattern
+        # call per line cost most of this step.
         lowered = [text.lower() for text in texts]
         lowered_joined, lowered_starts = _joined(lowered)
         out[:, 15] = _texts_holding(lowered_joined, lowered_starts, _LEGAL_PHRASES)
@@ -181,17 +186,17 @@ class LineShape(_StatelessTransformer):
         candidates = {
             # After strip() a bullet is the first character (or a digit):
             # never a letter.
-            10: (_BULLET.match, [i for i, text in enumerate(texts) if text[:1]
-                                 and not text[0].isalpha()]),
-            11: (_SEPARATOR.search, np.flatnonzero(chars["separators"] > 0).tolist()),
-            14: (_DATE.search, np.flatnonzero(chars["digits"] > 0).tolist()),
-            16: (_URL.search, np.flatnonzero(may_hold_url).tolist()),
+            10: (_BULLET.match, (n_chars > 0) & (chars["starts_with_letter"] == 0)),
+            11: (_SEPARATOR.search, chars["separators"] > 0),
+            14: (_DATE.search, chars["digits"] > 0),
+            16: (_URL.search, may_hold_url),
             # "Label: value": the colon comes within the first 21 characters.
-            17: (_LABEL_PREFIX.match, [i for i, text in enumerate(texts) if ":" in text[:22]]),
-            19: (_NUMBER_IN_PARENS.search, [i for i, char in enumerate(last) if char == ")"]),
+            17: (_LABEL_PREFIX.match, chars["colon_near_start"] > 0),
+            19: (_NUMBER_IN_PARENS.search, chars["last_is_paren"] > 0),
         }
-        for column, (test, lines) in candidates.items():
-            out[[i for i in lines if test(texts[i]) is not None], column] = 1.0
+        for column, (test, may_match) in candidates.items():
+            out[[i for i in np.flatnonzero(may_match).tolist() if test(texts[i]) is not None],
+                column] = 1.0
         out[:, 13] = np.where(n_words > 0, out[:, 13], 0.0) / per_word
         out = out.astype(np.float32)
         # The same line twice in a page (teasers, repeated menus) is chrome.
@@ -201,9 +206,6 @@ class LineShape(_StatelessTransformer):
         out[:, -1] = np.log(np.fromiter((counts[key] for key in keys), dtype=np.float32,
                                         count=len(keys)))
         return out
-
-
-_SENTENCE_END_SET = frozenset(_SENTENCE_ENDERS)
 
 
 def _texts_holding(joined: str, starts: np.ndarray, needles) -> np.ndarray:
@@ -247,15 +249,57 @@ def _bmp_classes() -> np.ndarray:
     return _BMP_CLASSES
 
 
-def character_counts(texts: list[str], only=None) -> dict:
-    """Per text: characters, letters, upper-case letters, digits, quote and
-    separator marks, words (runs of \\w, as ``re.findall(r"\\w+")`` finds
-    them), their characters, and words starting with a capital; with
-    ``only`` (names), just those counts and ``chars``.
+#: What character_counts gives per text, in the order _lines.c writes them:
+#: characters, letters, upper-case characters, digits, word characters
+#: (\\w), quote and separator marks, words (runs of \\w, as
+#: ``re.findall(r"\\w+")`` finds them), words starting with an upper-case
+#: character, spaces, commas; and 0/1 string tests: ends a sentence (one of
+#: _SENTENCE_ENDERS, then any _SENTENCE_CLOSERS), last character ":", last
+#: character ")", first character a letter, a ":" in the first 22 characters.
+LINE_STATISTICS = ("chars", "letters", "uppers", "digits", "word_chars", "quotes", "separators",
+                   "words", "capitalised", "spaces", "commas", "ends_sentence", "last_is_colon",
+                   "last_is_paren", "starts_with_letter", "colon_near_start")
+_STRING_TESTS = LINE_STATISTICS[9:]
 
-    One numpy pass over the code points of all texts: a Python loop over
-    characters, or a regex call per line, cost a third of prediction.
+
+def character_counts(texts: list[str], only=None) -> dict:
+    """The :data:`LINE_STATISTICS` of each text (name -> int64 array); with
+    ``only`` (names), just those and ``chars``.
+
+    Compiled (classifier/_lines.c), one pass per text; without it, one
+    numpy pass over the code points of all texts and a Python loop per
+    string test. (A Python loop over characters, or a regex call per line,
+    cost a third of prediction.) Same numbers either way.
     """
+    if _lines is not None:
+        rows = np.frombuffer(_lines.line_statistics(texts, _QUOTE_CHARS, _SEPARATOR_CHARS,
+                                                    _SENTENCE_ENDERS, _SENTENCE_CLOSERS),
+                             dtype=np.int64).reshape(-1, len(LINE_STATISTICS))
+        return {name: rows[:, column] for column, name in enumerate(LINE_STATISTICS)
+                if only is None or name in only or name == "chars"}
+    counts = _numpy_character_counts(texts, only)
+    for name in _STRING_TESTS:
+        if only is None or name in only:
+            counts[name] = np.fromiter(map(_STRING_TEST_OF[name], texts), dtype=np.int64,
+                                       count=len(texts))
+    return {name: counts[name] for name in LINE_STATISTICS if name in counts}
+
+
+# The string tests of LINE_STATISTICS, one text at a time (texts already
+# stripped where it matters: LineShape strips them).
+_STRING_TEST_OF = {
+    "spaces": lambda text: text.count(" "),
+    "commas": lambda text: text.count(","),
+    "ends_sentence": lambda text: (text.rstrip(_SENTENCE_CLOSERS)[-1:] or "\0") in _SENTENCE_ENDERS,
+    "last_is_colon": lambda text: text.endswith(":"),
+    "last_is_paren": lambda text: text.endswith(")"),
+    "starts_with_letter": lambda text: text[:1].isalpha(),
+    "colon_near_start": lambda text: ":" in text[:22],
+}
+
+
+def _numpy_character_counts(texts: list[str], only=None) -> dict:
+    """character_counts' counts (up to ``capitalised``) in numpy."""
     n = len(texts)
     lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=n)
     codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -303,7 +347,7 @@ def _joined(texts: list[str]) -> tuple[str, np.ndarray]:
     """The texts joined by NUL, and where each starts. No pattern used on it
     matches NUL, so no match spans two texts (a NUL inside a text splits
     matches just as it does there)."""
-    sizes = np.fromiter((len(text) + 1 for text in texts), dtype=np.int64, count=len(texts))
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
     return "\0".join(texts), np.cumsum(sizes) - sizes
 
 

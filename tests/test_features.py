@@ -273,6 +273,44 @@ def test_neighbour_window_equals_line_by_line_definition(page_sizes, k, offsets,
     np.testing.assert_array_equal(got[:, :width], expected[:, :width])
 
 
+def test_the_development_install_has_the_compiled_line_statistics():
+    assert features.COMPILED
+
+
+def assert_compiled_statistics_equal_python(texts, monkeypatch):
+    compiled = features.character_counts(texts)
+    with monkeypatch.context() as patch:
+        patch.setattr(features, "_lines", None)
+        python = features.character_counts(texts)
+        only = features.character_counts(texts, only=("words", "commas"))
+    assert list(compiled) == list(features.LINE_STATISTICS) == list(python)
+    for name in features.LINE_STATISTICS:
+        assert compiled[name].tolist() == python[name].tolist(), name
+    assert set(only) == {"chars", "words", "commas"}
+    assert only["words"].tolist() == compiled["words"].tolist()
+
+
+def test_compiled_line_statistics_equal_python_on_awkward_texts(monkeypatch):
+    from test_words import AWKWARD
+
+    # (The colon at index 21 counts as near the start, at 22 not.)
+    assert_compiled_statistics_equal_python(
+        AWKWARD + ["", "a:", "x)", "Ⓐ b", "end.”)", ".", "ÀB ſ _x", "0123456789012345678901:",
+                   "012345678901234567890:"], monkeypatch)
+    assert_compiled_statistics_equal_python([], monkeypatch)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(exclude_categories=()), max_size=40)
+                | st.lists(st.sampled_from(SHAPE_PIECES), max_size=10).map("".join),
+                max_size=8))
+def test_compiled_line_statistics_equal_python(texts):
+    import pytest
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert_compiled_statistics_equal_python(texts, monkeypatch)
+
+
 def test_distinct_rows_equals_transforming_every_row():
     from sklearn.feature_extraction.text import HashingVectorizer
 

@@ -1,4 +1,4 @@
-"""The shipped models, and the compiled tree scorer, must be found after a
+"""The shipped models, and the compiled parts, must be found after a
 normal, non-editable install."""
 
 import json
@@ -23,6 +23,7 @@ def test_wheel_ships_the_models_inside_the_package(tmp_path):
         assert f"classifier/_models/{entry['file']}" in names
     assert "training/__main__.py" in names
     assert not any(name.startswith(("tests/", "models/")) for name in names)
-    # The compiled tree scorer (classifier/trees.py), built for this Python.
-    assert any(name.startswith("classifier/_trees.") and name.endswith((".so", ".pyd"))
-               for name in names)
+    # The compiled parts (tree scorer, words, line statistics), built for this Python.
+    for module in ("_trees", "_words", "_lines"):
+        assert any(name.startswith(f"classifier/{module}.") and name.endswith((".so", ".pyd"))
+                   for name in names), module
