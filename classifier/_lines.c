@@ -24,8 +24,28 @@
 enum {
     CHARS, LETTERS, UPPERS, DIGITS, WORD_CHARS, QUOTES, SEPARATORS, WORDS, CAPITALISED,
     SPACES, COMMAS, ENDS_SENTENCE, LAST_IS_COLON, LAST_IS_PAREN, STARTS_WITH_LETTER,
-    COLON_NEAR_START, N_STATISTICS
+    COLON_NEAR_START, DIGIT_THEN_MARK, MONTH_NAME, N_STATISTICS
 };
+
+/* Three-letter month names, as three lower-case ASCII letters packed in an int. */
+#define PACK(a, b, c) (((a) << 16) | ((b) << 8) | (c))
+static const int32_t MONTHS[] = {
+    PACK('j', 'a', 'n'), PACK('f', 'e', 'b'), PACK('m', 'a', 'r'), PACK('a', 'p', 'r'),
+    PACK('m', 'a', 'y'), PACK('j', 'u', 'n'), PACK('j', 'u', 'l'), PACK('a', 'u', 'g'),
+    PACK('s', 'e', 'p'), PACK('o', 'c', 't'), PACK('n', 'o', 'v'), PACK('d', 'e', 'c'),
+};
+
+/* A character as month names are matched: A-Z lower-cased, U+017F (long
+ * s, which a case-insensitive "s" matches in Python's re) as "s"; any
+ * other character as 0 (not an ASCII letter). */
+static inline int month_letter(Py_UCS4 ch)
+{
+    if (ch >= 'a' && ch <= 'z')
+        return (int)ch;
+    if (ch >= 'A' && ch <= 'Z')
+        return (int)(ch - 'A' + 'a');
+    return ch == 0x17f ? 's' : 0;
+}
 
 /* How far into a line a colon counts as "near the start" (text[:22]). */
 #define NEAR_START 22
@@ -46,7 +66,8 @@ static int holds(PyObject *set, Py_UCS4 ch)
 static inline int is_word(Py_UCS4 ch) { return Py_UNICODE_ISALNUM(ch) || ch == '_'; }
 
 /* A character's classes, as bits. */
-enum { IS_ALPHA = 1, IS_UPPER = 2, IS_DIGIT = 4, IS_WORD = 8, IS_QUOTE = 16, IS_SEPARATOR = 32 };
+enum { IS_ALPHA = 1, IS_UPPER = 2, IS_DIGIT = 4, IS_WORD = 8, IS_QUOTE = 16, IS_SEPARATOR = 32,
+       IS_DECIMAL = 64 };
 
 typedef struct {
     PyObject *quotes, *separators, *enders, *closers;
@@ -62,7 +83,8 @@ static unsigned char classes_of(const classes_t *c, Py_UCS4 ch)
                            | (Py_UNICODE_ISDIGIT(ch) ? IS_DIGIT : 0)
                            | (is_word(ch) ? IS_WORD : 0)
                            | (holds(c->quotes, ch) ? IS_QUOTE : 0)
-                           | (holds(c->separators, ch) ? IS_SEPARATOR : 0));
+                           | (holds(c->separators, ch) ? IS_SEPARATOR : 0)
+                           | (Py_UNICODE_ISDECIMAL(ch) ? IS_DECIMAL : 0));
 }
 
 /* The table of the first 256 code points, made by the same tests (the
@@ -76,7 +98,8 @@ static void classes_init(classes_t *c)
                                         | (Py_UNICODE_ISDIGIT(ch) ? IS_DIGIT : 0)
                                         | (is_word(ch) ? IS_WORD : 0)
                                         | (holds(c->quotes, ch) ? IS_QUOTE : 0)
-                                        | (holds(c->separators, ch) ? IS_SEPARATOR : 0));
+                                        | (holds(c->separators, ch) ? IS_SEPARATOR : 0)
+                                        | (Py_UNICODE_ISDECIMAL(ch) ? IS_DECIMAL : 0));
     }
 }
 
@@ -85,7 +108,8 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
-    int previous_is_word = 0;
+    int previous_is_word = 0, previous_is_decimal = 0;
+    int32_t last_three = 0;  /* the last three month letters, packed */
     memset(row, 0, N_STATISTICS * sizeof(int64_t));
     row[CHARS] = length;
     for (Py_ssize_t i = 0; i < length; i++) {
@@ -107,6 +131,15 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
         row[COMMAS] += ch == ',';
         if (ch == ':' && i < NEAR_START)
             row[COLON_NEAR_START] = 1;
+        if (previous_is_decimal && (ch == '-' || ch == '/' || ch == ':'))
+            row[DIGIT_THEN_MARK] = 1;
+        previous_is_decimal = (classes & IS_DECIMAL) != 0;
+        int letter = month_letter(ch);
+        last_three = letter ? ((last_three << 8) | letter) & 0xffffff : 0;
+        if (letter && !row[MONTH_NAME] && last_three >= 0x10000) {
+            for (size_t m = 0; m < sizeof(MONTHS) / sizeof(MONTHS[0]); m++)
+                row[MONTH_NAME] |= last_three == MONTHS[m];
+        }
     }
     if (length == 0)
         return;
@@ -129,7 +162,9 @@ PyDoc_STRVAR(line_statistics_doc,
 "characters, words, words starting with an upper-case character, spaces,\n"
 "commas, ends a sentence (the text without trailing closers ends with an\n"
 "ender), ends with ':', ends with ')', starts with a letter, has a ':' in\n"
-"its first 22 characters. Row after row, as one bytearray.");
+"its first 22 characters, has a decimal digit followed by '-', '/' or ':',\n"
+"has a three-letter month name (A-Z in any case, long s as s). Row after\n"
+"row, as one bytearray.");
 
 static PyObject *
 line_statistics(PyObject *self, PyObject *args)

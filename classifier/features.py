@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from collections import Counter
 
 import numpy as np
@@ -188,7 +189,10 @@ class LineShape(_StatelessTransformer):
             # never a letter.
             10: (_BULLET.match, (n_chars > 0) & (chars["starts_with_letter"] == 0)),
             11: (_SEPARATOR.search, chars["separators"] > 0),
-            14: (_DATE.search, chars["digits"] > 0),
+            # Every date holds a digit, and a month name or a digit followed
+            # by "-", "/" or ":".
+            14: (_DATE.search, (chars["digits"] > 0)
+                 & ((chars["month_name"] > 0) | (chars["digit_then_mark"] > 0))),
             16: (_URL.search, may_hold_url),
             # "Label: value": the colon comes within the first 21 characters.
             17: (_LABEL_PREFIX.match, chars["colon_near_start"] > 0),
@@ -255,10 +259,13 @@ def _bmp_classes() -> np.ndarray:
 #: ``re.findall(r"\\w+")`` finds them), words starting with an upper-case
 #: character, spaces, commas; and 0/1 string tests: ends a sentence (one of
 #: _SENTENCE_ENDERS, then any _SENTENCE_CLOSERS), last character ":", last
-#: character ")", first character a letter, a ":" in the first 22 characters.
+#: character ")", first character a letter, a ":" in the first 22 characters,
+#: a decimal digit then "-", "/" or ":", a three-letter month name (A-Z in
+#: any case, and "ſ" as "s": what _DATE's IGNORECASE matches).
 LINE_STATISTICS = ("chars", "letters", "uppers", "digits", "word_chars", "quotes", "separators",
                    "words", "capitalised", "spaces", "commas", "ends_sentence", "last_is_colon",
-                   "last_is_paren", "starts_with_letter", "colon_near_start")
+                   "last_is_paren", "starts_with_letter", "colon_near_start", "digit_then_mark",
+                   "month_name")
 _STRING_TESTS = LINE_STATISTICS[9:]
 
 
@@ -295,7 +302,13 @@ _STRING_TEST_OF = {
     "last_is_paren": lambda text: text.endswith(")"),
     "starts_with_letter": lambda text: text[:1].isalpha(),
     "colon_near_start": lambda text: ":" in text[:22],
+    "digit_then_mark": lambda text: _DIGIT_THEN_MARK.search(text) is not None,
+    "month_name": lambda text: any(month in text.translate(_MONTH_LETTERS)
+                                   for month in _MONTH_NAMES),
 }
+_DIGIT_THEN_MARK = re.compile(r"\d[-/:]")
+_MONTH_NAMES = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+_MONTH_LETTERS = str.maketrans(string.ascii_uppercase + "ſ", string.ascii_lowercase + "s")
 
 
 def _numpy_character_counts(texts: list[str], only=None) -> dict:

@@ -176,6 +176,8 @@ def test_line_shape_equals_per_line_definition_on_real_shapes():
         "İstanbul ſtraße K", "a\x00b c\x00 d", "tab\there", "___ 42 _x_", "", " ",
         "Ends with ellipsis…", "Question?'", "tail ) ", "Ⅻ ½ ٣ numbers", ",", "Ⓐ Ⓑ", "-- ,",
         "HTTP://X.COM", "WWW.SITE.ORG", "me@host.net", "x.Com y",
+        # Dates found by a month name alone (no "-", "/" or ":" after a digit).
+        "Posted Jan 5 by x", "ſept 12", "3 DEC 2020", "١٢ may",
     ])
 
 
@@ -296,7 +298,8 @@ def test_compiled_line_statistics_equal_python_on_awkward_texts(monkeypatch):
     # (The colon at index 21 counts as near the start, at 22 not.)
     assert_compiled_statistics_equal_python(
         AWKWARD + ["", "a:", "x)", "Ⓐ b", "end.”)", ".", "ÀB ſ _x", "0123456789012345678901:",
-                   "012345678901234567890:"], monkeypatch)
+                   "012345678901234567890:", "ſep", "xJANx", "ja-n", "Ja n", "1-", "١/", "²:",
+                   "aUG", "Oct", "no v"], monkeypatch)
     assert_compiled_statistics_equal_python([], monkeypatch)
 
 
