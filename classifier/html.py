@@ -171,19 +171,24 @@ def decode_html(html: bytes | str) -> str:
 
 def _parse(text: str):
     """Parse a page with libxml2's recovering HTML parser; None if there is nothing."""
-    # Control characters other than tab/newline make libxml2 stop early.
-    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", " ", text)
-    # An XML declaration in a str makes lxml refuse it; it carries nothing we need.
+    # An XML declaration carries nothing we need (and in a str lxml refuses it).
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
     if not text.strip():
         return None
+    # Given as UTF-8 bytes (decode_html leaves no lone surrogates), with
+    # control characters other than tab/newline/CR, which make libxml2 stop
+    # early, turned into spaces by one bytes.translate: the same tree as
+    # from the str after a regex substitution, in ~0.7 instead of ~1.0 ms
+    # per shared page. (In UTF-8 those bytes are never part of another
+    # character.)
+    data = text.encode("utf-8").translate(_CONTROLS_TO_SPACES)
     # huge_tree lifts libxml2's nesting limit from 256 to 2048 levels.
     # The plain etree parser, not lxml.html's: lxml.html looks up a Python
     # element class for every node, which cost a tenth of the conversion.
     parser = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True,
-                                   huge_tree=True)
+                                   huge_tree=True, encoding="utf-8")
     try:
-        root = lxml.etree.fromstring(text, parser=parser)
+        root = lxml.etree.fromstring(data, parser=parser)
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
         return None
     if root is None:
@@ -191,8 +196,13 @@ def _parse(text: str):
     if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
         # Nested deeper than libxml2 allows: it stopped reading there and
         # would silently lose the rest of the page. Rebuild it flat instead.
-        return _flat_document(text)
+        return _flat_document(_CONTROL_CHARACTERS.sub(" ", text))
     return root
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROLS_TO_SPACES = bytes(32 if code < 32 and code not in (9, 10, 13) else code
+                            for code in range(256))
 
 
 # [^<>] (not [^>]): an unclosed "<a x" must not make each tag scan to the end.

@@ -101,6 +101,15 @@ def test_deeply_nested_markup_keeps_all_text(depth):
     assert html_to_lines(html) == ["before", "deep & text", "after"]
 
 
+@pytest.mark.parametrize("depth", [10, 5000])
+def test_control_characters_become_spaces_at_any_depth(depth):
+    # Shallow pages are parsed from bytes, too deep ones rebuilt flat from
+    # the text: control characters (which stop libxml2) become spaces in both.
+    html = ("<p>be\x00fore</p>" + "<div>" * depth + "deep\x01\x1ftext\ttab" + "</div>" * depth
+            + "<p>after\x0b</p>")
+    assert html_to_lines(html) == ["be fore", "deep text tab", "after"]
+
+
 def test_decode_rejects_other_types():
     with pytest.raises(InputError):
         decode_html(12)
