@@ -209,3 +209,20 @@ def test_html_model_refuses_labelled_line_files(tmp_path, capsys):
         from training.lines import model_input
 
         model_input(pd.read_csv(lines), "html")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["p", "li", "td", "h1"]),
+                          st.lists(st.sampled_from(["div", "nav", "ul", "article"]), max_size=6)
+                          .map(" ".join),
+                          st.lists(st.sampled_from(["menu", "nav", "12", "x", "content", "0",
+                                                    "a1", "²"]), max_size=8).map(" ".join)),
+                max_size=6))
+def test_dom_tokens_are_the_sorted_distinct_tokens(rows):
+    table = pd.DataFrame(rows or [("p", "", "")], columns=["tag", "path", "attributes"])
+    for column in ("text", "page", "link_chars", "depth"):
+        table[column] = "x" if column == "text" else 0
+    expected = [" ".join([f"tag={tag}"] + sorted({f"in={t}" for t in path.split()})
+                         + sorted({f"class={w}" for w in attributes.split() if not w.isdigit()}))
+                for tag, path, attributes in zip(table["tag"], table["path"], table["attributes"])]
+    assert DomTokens().transform(table) == expected
