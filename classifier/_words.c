@@ -91,8 +91,8 @@ static int reserve(buffer_t *b, Py_ssize_t more)
     return 0;
 }
 
-/* Appends code point ch to b (items of one byte) as UTF-8. Tokens hold only
- * \w characters, never surrogates, so every code point has an encoding. */
+/* Appends code point ch to b (items of one byte) as UTF-8 (not a surrogate:
+ * tokenize refuses them). */
 static int append_utf8(buffer_t *b, Py_UCS4 ch)
 {
     if (reserve(b, 4) < 0)
@@ -147,8 +147,17 @@ static void tokens_free(tokens_t *tokens)
     PyMem_Free(tokens->ends.data);
 }
 
-/* The text's tokens: runs of \w of at least min_length characters. */
-static int tokenize(PyObject *text, Py_ssize_t min_length, tokens_t *tokens)
+/* Whether ch belongs in a token: a \w character, or with nonspace any
+ * character but whitespace (the \S of token pattern r"\S+"). */
+static inline int in_token(Py_UCS4 ch, int nonspace)
+{
+    return nonspace ? !Py_UNICODE_ISSPACE(ch) : is_word(ch);
+}
+
+/* The text's tokens: runs of \w (with nonspace: of non-whitespace) of at
+ * least min_length characters. A lone surrogate in a token is a
+ * ValueError: it has no UTF-8 form to hash (scikit-learn fails on it too). */
+static int tokenize(PyObject *text, Py_ssize_t min_length, int nonspace, tokens_t *tokens)
 {
     buffer_t *words = &tokens->words, *starts = &tokens->starts, *ends = &tokens->ends;
     int kind = PyUnicode_KIND(text);
@@ -157,12 +166,12 @@ static int tokenize(PyObject *text, Py_ssize_t min_length, tokens_t *tokens)
     words->size = starts->size = ends->size = 0;
     Py_ssize_t i = 0;
     while (i < length) {
-        if (!is_word(PyUnicode_READ(kind, data, i))) {
+        if (!in_token(PyUnicode_READ(kind, data, i), nonspace)) {
             i++;
             continue;
         }
         Py_ssize_t run_end = i + 1;
-        while (run_end < length && is_word(PyUnicode_READ(kind, data, run_end)))
+        while (run_end < length && in_token(PyUnicode_READ(kind, data, run_end), nonspace))
             run_end++;
         if (run_end - i < min_length) {  /* too short to be a token */
             i = run_end;
@@ -177,7 +186,12 @@ static int tokenize(PyObject *text, Py_ssize_t min_length, tokens_t *tokens)
             return -1;
         ((Py_ssize_t *)starts->data)[starts->size++] = words->size;
         for (; i < run_end; i++) {
-            if (append_utf8(words, PyUnicode_READ(kind, data, i)) < 0)
+            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+            if (ch >= 0xd800 && ch <= 0xdfff) {
+                PyErr_SetString(PyExc_ValueError, "a token holds a lone surrogate");
+                return -1;
+            }
+            if (append_utf8(words, ch) < 0)
                 return -1;
         }
         ((Py_ssize_t *)ends->data)[ends->size++] = words->size;
@@ -206,24 +220,26 @@ static PyObject *bytearrays(const buffer_t *a, const buffer_t *b, const buffer_t
 }
 
 PyDoc_STRVAR(hashed_ngrams_doc,
-"hashed_ngrams(texts, n_features, min_n, max_n, lowercase, alternate_sign)\n"
+"hashed_ngrams(texts, n_features, min_n, max_n, lowercase, alternate_sign,\n"
+"              nonspace=False)\n"
 "-> (columns, row_ends, values)\n\n"
 "Each text's word n-grams hashed to columns, as bytearrays of int32 column\n"
 "indices, int64 end offsets of each text's entries, and float64 values\n"
-"(1, or -1 for a negative hash with alternate_sign); duplicates not summed.");
+"(1, or -1 for a negative hash with alternate_sign); duplicates not summed.\n"
+"Tokens are runs of \\w, or with nonspace runs of non-whitespace (r\"\\S+\").");
 
 static PyObject *
 hashed_ngrams(PyObject *self, PyObject *args)
 {
     PyObject *texts, *result = NULL, *lower_name = NULL;
     Py_ssize_t n_features, min_n, max_n;
-    int lowercase, alternate_sign;
+    int lowercase, alternate_sign, nonspace = 0;
     tokens_t tokens = NO_TOKENS;
     buffer_t columns = {NULL, 0, 0, sizeof(int32_t)}, values = {NULL, 0, 0, sizeof(double)},
              row_ends = {NULL, 0, 0, sizeof(int64_t)};
 
-    if (!PyArg_ParseTuple(args, "Onnnpp", &texts, &n_features, &min_n, &max_n, &lowercase,
-                          &alternate_sign))
+    if (!PyArg_ParseTuple(args, "Onnnpp|p", &texts, &n_features, &min_n, &max_n, &lowercase,
+                          &alternate_sign, &nonspace))
         return NULL;
     if (n_features < 1 || n_features > INT32_MAX || min_n < 1 || max_n < min_n) {
         PyErr_SetString(PyExc_ValueError, "need 1 <= n_features <= 2**31 - 1 and "
@@ -247,7 +263,7 @@ hashed_ngrams(PyObject *self, PyObject *args)
                                       : Py_NewRef(text);
         if (lowered == NULL)
             goto done;
-        int failed = tokenize(lowered, 1, &tokens);
+        int failed = tokenize(lowered, 1, nonspace, &tokens);
         Py_DECREF(lowered);
         if (failed < 0)
             goto done;
@@ -299,7 +315,7 @@ word_ngrams(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "need 1 <= min_n <= max_n and min_length >= 1");
         return NULL;
     }
-    if (tokenize(text, min_length, &tokens) < 0)
+    if (tokenize(text, min_length, 0, &tokens) < 0)
         goto done;
     const Py_ssize_t *start = (const Py_ssize_t *)tokens.starts.data;
     const Py_ssize_t *end = (const Py_ssize_t *)tokens.ends.data;
@@ -482,7 +498,7 @@ count_ngrams(PyObject *self, PyObject *args)
         goto done;
     for (Py_ssize_t t = 0; t < n_texts; t++) {
         PyObject *text = text_at(sequence, t);
-        if (text == NULL || tokenize(text, min_length, &tokens) < 0)
+        if (text == NULL || tokenize(text, min_length, 0, &tokens) < 0)
             goto done;
         const Py_ssize_t *start = (const Py_ssize_t *)tokens.starts.data;
         const Py_ssize_t *end = (const Py_ssize_t *)tokens.ends.data;
@@ -614,7 +630,7 @@ token_ids(PyObject *self, PyObject *args)
         goto done;
     for (Py_ssize_t t = 0; t < n_texts; t++) {
         PyObject *text = text_at(sequence, t);
-        if (text == NULL || tokenize(text, 1, &tokens) < 0)
+        if (text == NULL || tokenize(text, 1, 0, &tokens) < 0)
             goto done;
         const Py_ssize_t *start = (const Py_ssize_t *)tokens.starts.data;
         const Py_ssize_t *end = (const Py_ssize_t *)tokens.ends.data;

@@ -35,7 +35,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.pipeline import make_pipeline
 
-from .words import HashedWords, token_ids
+from .words import HashedWords, hashing_transform, token_ids
 
 try:
     from . import _lines
@@ -717,7 +717,8 @@ class DistinctRows(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         codes, distinct = pd.factorize(pd.Series(X, dtype=object), use_na_sentinel=False)
-        return self.transformer_.transform(list(distinct))[codes]
+        # (A HashingVectorizer's matrix is computed in C where it can be.)
+        return hashing_transform(self.transformer_, list(distinct))[codes]
 
 
 def line_text_vectorizer(n_features: int = 2 ** 18):

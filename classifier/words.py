@@ -30,6 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 try:
     from . import _words
@@ -77,17 +78,19 @@ class HashedWords(TransformerMixin, BaseEstimator):
         self._check_parameters()
         return self
 
-    def transform(self, X) -> sp.csr_matrix:
-        """``X``: a list (or other sequence) of str, one per row."""
+    def transform(self, X, nonspace: bool = False) -> sp.csr_matrix:
+        """``X``: a list (or other sequence) of str, one per row. With
+        ``nonspace``, tokens are runs of non-whitespace (token pattern
+        ``\\S+``; see :func:`hashing_transform`)."""
         self._check_parameters()
         if isinstance(X, (str, bytes)):
             raise ValueError("HashedWords takes a sequence of texts, not one text")
         texts = X if isinstance(X, (list, tuple)) else list(X)
         if _words is None:
-            return self.reference_vectorizer().transform(texts)
+            return self.reference_vectorizer(nonspace).transform(texts)
         min_n, max_n = self.ngram_range
         columns, row_ends, values = _words.hashed_ngrams(
-            texts, self.n_features, min_n, max_n, self.lowercase, self.alternate_sign)
+            texts, self.n_features, min_n, max_n, self.lowercase, self.alternate_sign, nonspace)
         indptr = np.concatenate([[0], np.frombuffer(row_ends, dtype=np.int64)])
         matrix = sp.csr_matrix(
             (np.frombuffer(values, dtype=np.float64), np.frombuffer(columns, dtype=np.int32),
@@ -96,10 +99,11 @@ class HashedWords(TransformerMixin, BaseEstimator):
         matrix.sum_duplicates()  # also sorts each row's columns, as HashingVectorizer does
         return matrix
 
-    def reference_vectorizer(self) -> HashingVectorizer:
+    def reference_vectorizer(self, nonspace: bool = False) -> HashingVectorizer:
         """The scikit-learn vectorizer whose matrix this transformer gives."""
         return HashingVectorizer(n_features=self.n_features, ngram_range=tuple(self.ngram_range),
-                                 lowercase=self.lowercase, token_pattern=WORD_PATTERN,
+                                 lowercase=self.lowercase,
+                                 token_pattern=r"\S+" if nonspace else WORD_PATTERN,
                                  alternate_sign=self.alternate_sign, norm=None)
 
     def _check_parameters(self):
@@ -116,6 +120,45 @@ class HashedWords(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.requires_fit = False
         return tags
+
+
+#: Token patterns of a HashingVectorizer that the compiled hashing
+#: reproduces: runs of \\w, or runs of non-whitespace (the DOM tokens).
+_HASHED_TOKEN_PATTERNS = {WORD_PATTERN: False, r"\S+": True}
+
+
+def hashing_transform(vectorizer, texts: list):
+    """``vectorizer.transform(texts)``, computed in C when ``vectorizer`` is a
+    scikit-learn ``HashingVectorizer`` whose analysis the compiled module
+    reproduces (word or non-space tokens, no preprocessing but
+    lower-casing, float64); the same matrix. Anything else is left to
+    ``vectorizer.transform``.
+
+    A fitted model keeps the vectorizer it was trained with; this computes
+    its matrix faster without changing the model (~3 us per distinct DOM
+    token string of shared pages in scikit-learn's Python analysis).
+    """
+    nonspace = _HASHED_TOKEN_PATTERNS.get(getattr(vectorizer, "token_pattern", None))
+    if (_words is None or not texts or type(vectorizer) is not HashingVectorizer
+            or nonspace is None
+            or vectorizer.input != "content" or vectorizer.analyzer != "word"
+            or vectorizer.preprocessor is not None or vectorizer.tokenizer is not None
+            or vectorizer.stop_words is not None or vectorizer.strip_accents is not None
+            or np.dtype(vectorizer.dtype) != np.float64
+            or not all(isinstance(text, str) for text in texts)):
+        return vectorizer.transform(texts)
+    hashed = HashedWords(n_features=vectorizer.n_features, ngram_range=vectorizer.ngram_range,
+                         lowercase=vectorizer.lowercase,
+                         alternate_sign=vectorizer.alternate_sign)
+    try:
+        matrix = hashed.transform(texts, nonspace=nonspace)
+    except ValueError:  # e.g. a lone surrogate: scikit-learn says what is wrong
+        return vectorizer.transform(texts)
+    if vectorizer.binary:
+        matrix.data.fill(1)
+    if vectorizer.norm is not None:
+        matrix = normalize(matrix, norm=vectorizer.norm, copy=False)
+    return matrix
 
 
 class WordTfidfVectorizer(TfidfVectorizer):

@@ -206,3 +206,47 @@ def test_token_ids_fallback_numbers_them_the_same(monkeypatch, distinct_per_text
 def test_token_ids_refuse_what_is_not_text():
     with pytest.raises(TypeError, match="must be str, not int"):
         words.token_ids(["fine", 3])
+
+
+HASHING_SETTINGS = [
+    dict(token_pattern=r"\S+", lowercase=False, binary=True, norm="l2", alternate_sign=False,
+         n_features=2 ** 16),  # the HTML model's DOM tokens
+    dict(token_pattern=r"\S+", ngram_range=(1, 2), norm="l1", n_features=97),
+    dict(token_pattern=r"(?u)\b\w+\b", norm=None, binary=False, n_features=2 ** 10),
+]
+
+
+@pytest.mark.parametrize("settings_", HASHING_SETTINGS)
+def test_hashing_transform_gives_hashing_vectorizers_matrix(settings_):
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    vectorizer = HashingVectorizer(**settings_)
+    texts = AWKWARD[:6] + AWKWARD[7:] + ["tag=p in=div class=x", "tag=p tag=p", "\x00 a\x00"]
+    assert_same_matrix(words.hashing_transform(vectorizer, texts), vectorizer.transform(texts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40),
+                min_size=1, max_size=8), st.sampled_from(HASHING_SETTINGS))
+def test_hashing_transform_gives_hashing_vectorizers_matrix_on_any_texts(texts, settings_):
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    vectorizer = HashingVectorizer(**settings_)
+    assert_same_matrix(words.hashing_transform(vectorizer, texts), vectorizer.transform(texts))
+
+
+def test_hashing_transform_leaves_other_settings_to_scikit_learn(monkeypatch):
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    calls = []
+    monkeypatch.setattr(HashingVectorizer, "transform",
+                        lambda self, texts: calls.append(self.token_pattern) or "sklearn")
+    for vectorizer in (HashingVectorizer(), HashingVectorizer(token_pattern=r"\S+",
+                                                              stop_words=["a"]),
+                       HashingVectorizer(token_pattern=r"\S+", dtype=np.float32)):
+        assert words.hashing_transform(vectorizer, ["a b"]) == "sklearn"
+    assert words.hashing_transform(HashingVectorizer(token_pattern=r"\S+"), []) == "sklearn"
+    assert len(calls) == 4
+    # A lone surrogate has no UTF-8 form: scikit-learn's own error, not ours.
+    assert words.hashing_transform(HashingVectorizer(token_pattern=r"\S+"),
+                                   ["ok \ud800"]) == "sklearn"
