@@ -5,9 +5,10 @@ one at a time over all rows (a Python call and an OpenMP region per tree),
 which made the trees the line model's biggest step (~16-18 us per line on
 shared pages; 2.3 ms of a 60-line page's 15 ms). ``FlatTrees`` copies the
 fitted trees into one array of compact node records once, and the compiled
-``classifier._trees`` walks a few rows at a time through all of them
-(~7 us per line on shared pages in make bench-throughput's step table,
-2026-11-26 18:41; 0.15 ms for the 60-line page; see _trees.c). The scores are
+``classifier._trees`` walks eight rows at a time through all of them, a
+level at a time without branching on the data (~4.5 us per line of
+shared pages' second-stage inputs, from ~7.3 walking row by row; see
+_trees.c). The scores are
 scikit-learn's to the last bit: same traversal, same order of additions,
 same logistic link (``tests/test_trees.py``).
 
@@ -109,8 +110,11 @@ def _node_records(nodes: np.ndarray, offset: int) -> np.ndarray:
     leaf = nodes["is_leaf"].astype(bool)
     records["value"] = np.where(leaf, nodes["value"], nodes["num_threshold"])
     records["feature"] = np.where(leaf, 0, nodes["feature_idx"])
-    records["left"] = np.where(leaf, 0, nodes["left"] + offset)
-    records["right"] = np.where(leaf, 0, nodes["right"] + offset)
+    # A leaf links to itself: the compiled walk moves every row a level
+    # down at a time, and a row at a leaf stays there.
+    own = np.arange(len(nodes), dtype=np.int64) + offset
+    records["left"] = np.where(leaf, own, nodes["left"] + offset)
+    records["right"] = np.where(leaf, own, nodes["right"] + offset)
     records["missing_left"] = nodes["missing_go_to_left"]
     records["is_leaf"] = leaf
     return records
@@ -118,8 +122,12 @@ def _node_records(nodes: np.ndarray, offset: int) -> np.ndarray:
 
 def _check_nodes(nodes: np.ndarray, roots: np.ndarray, n_features: int) -> None:
     """What the compiled code relies on: every split's children come after
-    it (so a walk ends at a leaf) and inside the array, every split reads a
+    it (so a walk ends at a leaf) and inside the array, every leaf links to
+    itself (rows wait there while others walk on), every split reads a
     column the rows have."""
+    leaves = np.flatnonzero(nodes["is_leaf"] != 0)
+    if (nodes["left"][leaves] != leaves).any() or (nodes["right"][leaves] != leaves).any():
+        raise ValueError("a leaf does not link to itself")
     splits = np.flatnonzero(nodes["is_leaf"] == 0)
     for child in ("left", "right"):
         targets = nodes[child][splits]

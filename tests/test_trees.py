@@ -128,3 +128,8 @@ def test_broken_node_links_are_refused():
     nodes["feature"][split] = N_FEATURES
     with pytest.raises(ValueError, match="outside the model's inputs"):
         trees._check_nodes(nodes, flat.roots, N_FEATURES)
+    nodes = flat.nodes.copy()
+    leaf = int(np.flatnonzero(nodes["is_leaf"] == 1)[0])
+    nodes["right"][leaf] = 0  # a row at this leaf would walk on
+    with pytest.raises(ValueError, match="does not link to itself"):
+        trees._check_nodes(nodes, flat.roots, N_FEATURES)
