@@ -171,6 +171,40 @@ def test_line_tables_hold_the_strings_given_and_score_as_pandas_default_tables(c
         np.testing.assert_array_equal(model.body_proba(table), model.body_proba(arrow))
 
 
+def test_feature_unions_are_joined_as_scikit_learn_joins_them(clf):
+    # union_transform joins the models' FeatureUnions (nested too) itself;
+    # anything it does not reproduce is left to scikit-learn.
+    from sklearn.pipeline import FeatureUnion
+
+    from classifier.dom import dom_line_tables
+    from classifier.features import LineShape, PagePosition, line_table
+    from classifier.html import html_to_blocks
+    from classifier.line_model import union_transform
+
+    html = ("<html><head><title>Vote</title></head><body><nav><a href='/'>Home</a></nav>"
+            "<p>The minister said the vote was a record for the party.</p></body></html>")
+    text_table = line_table({"text": [line for line in PAGE.splitlines() if line.strip()],
+                             "page": 0})
+    html_table = line_table(dom_line_tables([html_to_blocks(html)] * 2))
+    for model, table in ((clf.line_model, text_table), (clf.html_model, html_table)):
+        for union in (model.text_features_, model.layout_features_):
+            ours, theirs = union_transform(union, table), union.transform(table)
+            assert type(ours) is type(theirs) and ours.dtype == theirs.dtype
+            if hasattr(ours, "toarray"):
+                assert (ours != theirs).nnz == 0 and ours.format == theirs.format
+            else:
+                np.testing.assert_array_equal(ours, theirs)
+    weighted = FeatureUnion([("shape", LineShape()), ("position", PagePosition())],
+                            transformer_weights={"shape": 2.0}).fit(text_table)
+    np.testing.assert_array_equal(union_transform(weighted, text_table),
+                                  weighted.transform(text_table))
+    as_pandas = FeatureUnion([("shape", LineShape())]).set_output(transform="pandas")
+    assert isinstance(union_transform(as_pandas.fit(text_table), text_table), pd.DataFrame)
+    dropped = FeatureUnion([("shape", "drop"), ("position", PagePosition())]).fit(text_table)
+    np.testing.assert_array_equal(union_transform(dropped, text_table),
+                                  dropped.transform(text_table))
+
+
 def test_scikit_learn_scores_the_trees_as_the_compiled_scorer_in_any_block_size(
         clf, monkeypatch):
     # Without classifier._trees (an install without a C compiler) the second
