@@ -14,6 +14,7 @@ from .html import html_to_blocks, not_html_reason
 from .limits import Limits
 from .line_model import BODY, BOILERPLATE
 from .page import Line, Page
+from .pipelines import pipeline_proba
 from .templates import adjust_scores, sibling_shares
 from .topic_model import top_topics
 from .store import (HTML_MODEL, LINE_MODEL, TOPIC_MODEL, default_models_dir, load_model,
@@ -211,7 +212,7 @@ class Classifier:
         wanted = [i for i, body in enumerate(bodies) if body.strip()]
         if not wanted:
             return results
-        probabilities = self.topic_model.predict_proba([bodies[i] for i in wanted])
+        probabilities = pipeline_proba(self.topic_model, [bodies[i] for i in wanted])
         classes = [str(c) for c in self.topic_model.classes_]
         if getattr(self.topic_model, "multilabel", False):
             chosen = self.topic_model.indicators(probabilities)

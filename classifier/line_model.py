@@ -25,20 +25,19 @@ from contextlib import contextmanager
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
-from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils._set_output import _get_output_config
 
 from .dom import DomLayout, dom_text_vectorizer
 from .features import (
     LineShape, MainTextRun, NeighbourWindow, PagePosition, SectionMarkers, TitleOverlap,
     densest_run, line_text_vectorizer, neighbour_window, page_bounds,
 )
+from .pipelines import union_transform
 from .trees import flat_trees
 
 BODY, BOILERPLATE = "body", "boilerplate"
@@ -264,44 +263,6 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
     def _second_stage_inputs(self, layout, scores, bounds):
         return np.hstack([layout, score_context(scores, bounds, self.score_offsets,
                                                 self.score_windows)])
-
-
-def union_transform(features, X):
-    """``features.transform(X)``, with plain ``FeatureUnion`` s (nested ones
-    too) joined here rather than by scikit-learn.
-
-    FeatureUnion.transform dispatches each part through joblib and checks
-    metadata routing and output containers on every call: ~0.1 ms per union
-    per call, ~0.5-1 ms of a one-page predict(). A union with no
-    n_jobs, weights, "passthrough" parts, pandas output or routing is
-    joined the same way here (sparse parts: scipy's hstack to CSR; dense:
-    concatenation); anything else is left to scikit-learn.
-    """
-    if not _plain_union(features):
-        return features.transform(X)
-    blocks = [union_transform(part, X) for _, part in features.transformer_list
-              if not (isinstance(part, str) and part == "drop")]
-    if not blocks:
-        return features.transform(X)  # scikit-learn's empty result
-    for block, (name, _) in zip(blocks, features.transformer_list):
-        if getattr(block, "ndim", 2) != 2:
-            return features.transform(X)  # scikit-learn says what is wrong
-    if any(sp.issparse(block) for block in blocks):
-        return sp.hstack(blocks).tocsr()
-    return np.concatenate(blocks, axis=1)
-
-
-def _plain_union(features) -> bool:
-    if type(features) is not FeatureUnion:
-        return False
-    if features.n_jobs not in (None, 1) or features.transformer_weights:
-        return False
-    if any(isinstance(part, str) and part == "passthrough"
-           for _, part in features.transformer_list):
-        return False
-    if _get_output_config("transform", features)["dense"] != "default":
-        return False
-    return not get_config().get("enable_metadata_routing", False)
 
 
 def _is_binary_logistic(model) -> bool:

@@ -179,7 +179,7 @@ def test_feature_unions_are_joined_as_scikit_learn_joins_them(clf):
     from classifier.dom import dom_line_tables
     from classifier.features import LineShape, PagePosition, line_table
     from classifier.html import html_to_blocks
-    from classifier.line_model import union_transform
+    from classifier.pipelines import union_transform
 
     html = ("<html><head><title>Vote</title></head><body><nav><a href='/'>Home</a></nav>"
             "<p>The minister said the vote was a record for the party.</p></body></html>")
@@ -203,6 +203,17 @@ def test_feature_unions_are_joined_as_scikit_learn_joins_them(clf):
     dropped = FeatureUnion([("shape", "drop"), ("position", PagePosition())]).fit(text_table)
     np.testing.assert_array_equal(union_transform(dropped, text_table),
                                   dropped.transform(text_table))
+
+
+def test_topic_pipeline_is_run_as_scikit_learn_runs_it(clf):
+    from sklearn.pipeline import Pipeline
+
+    from classifier.pipelines import pipeline_proba
+
+    assert type(clf.topic_model) is Pipeline
+    bodies = [PAGE, "The match ended in a draw after extra time.", "x"]
+    np.testing.assert_array_equal(pipeline_proba(clf.topic_model, bodies),
+                                  clf.topic_model.predict_proba(bodies))
 
 
 def test_scikit_learn_scores_the_trees_as_the_compiled_scorer_in_any_block_size(
