@@ -495,7 +495,8 @@ from classifier import _preload, features, topic_model, trees, words
 from classifier.batch import _worker_classifier
 print(json.dumps({"loaded": _worker_classifier.cache_info().currsize,
                   "frozen": gc.get_freeze_count() > 10_000,
-                  "built on first use": [features._BMP_CLASSES is not None,
+                  # (The character table is only built without the compiled _lines.)
+                  "built on first use": [features.COMPILED or features._BMP_CLASSES is not None,
                                          topic_model._proper_noun.cache_info().currsize,
                                          len(trees._flattened) > 0,
                                          words.combining_marks.cache_info().currsize,
