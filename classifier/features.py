@@ -60,7 +60,6 @@ were what when where which while who whom why will with would you your yours
 yourself yourselves one two would could may might must shall its it's that's
 """.split())
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 # A line ends a sentence when it ends with one of these, then any closing marks.
 _SENTENCE_ENDERS = ".!?…"
 _SENTENCE_CLOSERS = "\"'”’)]"
