@@ -27,24 +27,23 @@ enum {
     COLON_NEAR_START, DIGIT_THEN_MARK, MONTH_NAME, N_STATISTICS
 };
 
-/* Three-letter month names, as three lower-case ASCII letters packed in an int. */
-#define PACK(a, b, c) (((a) << 16) | ((b) << 8) | (c))
-static const int32_t MONTHS[] = {
-    PACK('j', 'a', 'n'), PACK('f', 'e', 'b'), PACK('m', 'a', 'r'), PACK('a', 'p', 'r'),
-    PACK('m', 'a', 'y'), PACK('j', 'u', 'n'), PACK('j', 'u', 'l'), PACK('a', 'u', 'g'),
-    PACK('s', 'e', 'p'), PACK('o', 'c', 't'), PACK('n', 'o', 'v'), PACK('d', 'e', 'c'),
+/* Three-letter month names; is_month[a][b][c] for letters a, b, c (0-25),
+ * filled by the module's init. */
+static const char *const MONTHS[] = {
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 };
+static unsigned char is_month[26][26][26];
 
-/* A character as month names are matched: A-Z lower-cased, U+017F (long
- * s, which a case-insensitive "s" matches in Python's re) as "s"; any
- * other character as 0 (not an ASCII letter). */
+/* A character as month names are matched: A-Z and a-z as 0-25, U+017F
+ * (long s, which a case-insensitive "s" matches in Python's re) as "s";
+ * any other character as -1. */
 static inline int month_letter(Py_UCS4 ch)
 {
     if (ch >= 'a' && ch <= 'z')
-        return (int)ch;
+        return (int)(ch - 'a');
     if (ch >= 'A' && ch <= 'Z')
-        return (int)(ch - 'A' + 'a');
-    return ch == 0x17f ? 's' : 0;
+        return (int)(ch - 'A');
+    return ch == 0x17f ? 's' - 'a' : -1;
 }
 
 /* How far into a line a colon counts as "near the start" (text[:22]). */
@@ -74,10 +73,9 @@ typedef struct {
     unsigned char latin1[256];  /* the classes of the first 256 code points */
 } classes_t;
 
-static unsigned char classes_of(const classes_t *c, Py_UCS4 ch)
+/* A character's classes by the tests themselves. */
+static unsigned char tested_classes(const classes_t *c, Py_UCS4 ch)
 {
-    if (ch < 256)
-        return c->latin1[ch];
     return (unsigned char)((Py_UNICODE_ISALPHA(ch) ? IS_ALPHA : 0)
                            | (Py_UNICODE_ISUPPER(ch) ? IS_UPPER : 0)
                            | (Py_UNICODE_ISDIGIT(ch) ? IS_DIGIT : 0)
@@ -87,20 +85,18 @@ static unsigned char classes_of(const classes_t *c, Py_UCS4 ch)
                            | (Py_UNICODE_ISDECIMAL(ch) ? IS_DECIMAL : 0));
 }
 
-/* The table of the first 256 code points, made by the same tests (the
- * Unicode database lookups behind the macros cost more than the rest of
- * a character's work; most text is in this range). */
+/* The first 256 code points' classes are looked up in a table made by the
+ * same tests (the Unicode database lookups behind the macros cost more
+ * than the rest of a character's work; most text is in this range). */
 static void classes_init(classes_t *c)
 {
-    for (Py_UCS4 ch = 0; ch < 256; ch++) {
-        c->latin1[ch] = (unsigned char)((Py_UNICODE_ISALPHA(ch) ? IS_ALPHA : 0)
-                                        | (Py_UNICODE_ISUPPER(ch) ? IS_UPPER : 0)
-                                        | (Py_UNICODE_ISDIGIT(ch) ? IS_DIGIT : 0)
-                                        | (is_word(ch) ? IS_WORD : 0)
-                                        | (holds(c->quotes, ch) ? IS_QUOTE : 0)
-                                        | (holds(c->separators, ch) ? IS_SEPARATOR : 0)
-                                        | (Py_UNICODE_ISDECIMAL(ch) ? IS_DECIMAL : 0));
-    }
+    for (Py_UCS4 ch = 0; ch < 256; ch++)
+        c->latin1[ch] = tested_classes(c, ch);
+}
+
+static inline unsigned char classes_of(const classes_t *c, Py_UCS4 ch)
+{
+    return ch < 256 ? c->latin1[ch] : tested_classes(c, ch);
 }
 
 static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
@@ -109,7 +105,7 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
     int previous_is_word = 0, previous_is_decimal = 0;
-    int32_t last_three = 0;  /* the last three month letters, packed */
+    int letter_2_back = -1, letter_1_back = -1;  /* as month_letter gives them */
     memset(row, 0, N_STATISTICS * sizeof(int64_t));
     row[CHARS] = length;
     for (Py_ssize_t i = 0; i < length; i++) {
@@ -135,11 +131,10 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
             row[DIGIT_THEN_MARK] = 1;
         previous_is_decimal = (classes & IS_DECIMAL) != 0;
         int letter = month_letter(ch);
-        last_three = letter ? ((last_three << 8) | letter) & 0xffffff : 0;
-        if (letter && !row[MONTH_NAME] && last_three >= 0x10000) {
-            for (size_t m = 0; m < sizeof(MONTHS) / sizeof(MONTHS[0]); m++)
-                row[MONTH_NAME] |= last_three == MONTHS[m];
-        }
+        if (letter >= 0 && letter_2_back >= 0 && is_month[letter_2_back][letter_1_back][letter])
+            row[MONTH_NAME] = 1;
+        letter_2_back = letter >= 0 ? letter_1_back : -1;
+        letter_1_back = letter;
     }
     if (length == 0)
         return;
@@ -210,4 +205,9 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC
-PyInit__lines(void) { return PyModule_Create(&module); }
+PyInit__lines(void)
+{
+    for (size_t m = 0; m < sizeof(MONTHS) / sizeof(MONTHS[0]); m++)
+        is_month[MONTHS[m][0] - 'a'][MONTHS[m][1] - 'a'][MONTHS[m][2] - 'a'] = 1;
+    return PyModule_Create(&module);
+}

@@ -333,8 +333,8 @@ def html_to_blocks(html: bytes | str) -> list[Block]:
     # in_pre, depth), ancestors ending with that element's tag; None for a
     # dropped element. An element's tail belongs to its parent's flow, so
     # it is handled at the element's end, in the context it was opened in.
-    # (This loop runs for every element of every page: locals, and the
-    # builder's cheap cases inline, save about a third of its time.)
+    # (This loop runs for every element of every page: the builder's cheap
+    # cases are inline, and whitespace opening a block is not kept.)
     contexts = [((), (), False, False, 0)]
     builder.owner = ("body", (), (), 0)
     parts = builder.parts  # flush() empties it in place
