@@ -9,9 +9,10 @@
  * Tokens: r"(?u)\b\w+\b" (min_length 1) or scikit-learn's default
  * r"(?u)\b\w\w+\b" (min_length 2) are the maximal runs of \w characters
  * of at least min_length characters; for str patterns \w is
- * Py_UNICODE_ISALNUM or "_" (as in CPython's _sre). An n-gram is its tokens
- * joined by one space, in scikit-learn's order (all unigrams, then all
- * bigrams, ...).
+ * Py_UNICODE_ISALNUM or "_" (as in CPython's _sre). hashed_ngrams can also
+ * take r"\S+": maximal runs of characters that are not Py_UNICODE_ISSPACE
+ * (\s for str patterns). An n-gram is its tokens joined by one space, in
+ * scikit-learn's order (all unigrams, then all bigrams, ...).
  *
  * word_ngrams returns the n-gram strings (the analyzer of a word
  * TfidfVectorizer after its preprocessing). hashed_ngrams reproduces,
@@ -24,7 +25,10 @@
  *    algorithm's published description;
  *  - column = |h| mod n_features (h = -2**31 as scikit-learn maps it);
  *    value 1, or the sign of h with alternate_sign.
- * tests/test_words.py compares the result with HashingVectorizer's.
+ * token_ids numbers each text's \w tokens through a hash table of the
+ * distinct ones (their strings made once each).
+ * tests/test_words.py compares the results with scikit-learn's and
+ * Python's.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

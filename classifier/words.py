@@ -14,8 +14,12 @@ analysis (accent stripping, tokens and their n-grams) and counting run in
 ``classifier._words``: the topic model's vectorizers. Same vocabulary, same
 matrices.
 
-Without the compiled module (installed without a C compiler) both use
-scikit-learn's own code: same matrices, slower.
+``hashing_transform`` gives a fitted ``HashingVectorizer``'s matrix the
+same way when its settings allow (the HTML model's DOM tokens), and
+``token_ids`` numbers the words of texts (title overlap, function words).
+
+Without the compiled module (installed without a C compiler) they use
+scikit-learn's or plain Python code: same results, slower.
 """
 
 from __future__ import annotations
@@ -287,7 +291,8 @@ def token_ids(texts: list[str], distinct_per_text: bool = False
     text after text (int64); how many tokens each text has; and the
     distinct tokens, ``distinct[k]`` being number k, numbered in order of
     first appearance. In C one Python string is made per distinct token,
-    not per token (a findall of a page's lines made ~25 per line).
+    not per token (shared pages' lines hold ~10 words each, and repeat
+    most of them).
     """
     if _words is not None:
         ids, row_ends, distinct = _words.token_ids(texts, distinct_per_text)
