@@ -352,36 +352,128 @@ static int compare_indices(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* A vocabulary as an open-addressing hash table over the UTF-8 bytes of its
- * keys, so that counting needs no Python string per n-gram (making the
- * strings and looking them up in the dict took ~60 % of the counting).
- * Entry e: key bytes keys[key_ends[e-1]:key_ends[e]] (from 0 for e = 0),
- * column columns[e]; slots hold entry numbers or -1, their count a power of
- * two at least twice the entries; a key's first slot is its MurmurHash3
- * masked to the table, then the following ones in turn. */
+/* A set of byte strings as an open-addressing hash table, so that words
+ * are looked up without a Python string per word (for the vocabulary,
+ * making the strings and looking them up in the dict took ~60 % of the
+ * counting). Entry e: key bytes keys[key_ends[e-1]:key_ends[e]] (from 0 for
+ * e = 0), with a vocabulary column columns[e]; slots hold entry numbers or
+ * -1, their count a power of two at least twice the entries; a key's first
+ * slot is its MurmurHash3 masked to the table, then the following ones in
+ * turn. count_ngrams reads one made by vocabulary_table from Python
+ * buffers; token_ids grows one (keyset_t). */
 typedef struct {
     const char *keys;
     const int32_t *key_ends, *columns, *slots;
     Py_ssize_t n_entries, n_slots, keys_length;
 } table_t;
 
-/* The key's column, or -1 when it is not in the table (or the table is
- * inconsistent there: an entry or key range outside the arrays). */
-static Py_ssize_t table_find(const table_t *table, const char *key, Py_ssize_t length)
+static inline Py_ssize_t key_start(const int32_t *key_ends, Py_ssize_t entry)
+{
+    return entry ? key_ends[entry - 1] : 0;
+}
+
+/* The key's entry, or -1 when it is not in the table, with *empty set to
+ * the empty slot where it would go (left as is if there is none, or the
+ * table is inconsistent there: an entry or key range outside the arrays). */
+static Py_ssize_t table_probe(const table_t *table, const char *key, Py_ssize_t length,
+                              size_t *empty)
 {
     size_t mask = (size_t)table->n_slots - 1;
     size_t slot = (uint32_t)murmurhash3_32((const unsigned char *)key, length) & mask;
     for (Py_ssize_t probes = 0; probes < table->n_slots; probes++) {
         int32_t entry = table->slots[slot];
-        if (entry < 0 || entry >= table->n_entries)
+        if (entry < 0) {
+            *empty = slot;
             return -1;
-        Py_ssize_t begin = entry ? table->key_ends[entry - 1] : 0, end = table->key_ends[entry];
+        }
+        if (entry >= table->n_entries)
+            return -1;
+        Py_ssize_t begin = key_start(table->key_ends, entry), end = table->key_ends[entry];
         if (end - begin == length && begin >= 0 && end <= table->keys_length
             && memcmp(table->keys + begin, key, (size_t)length) == 0)
-            return (Py_ssize_t)table->columns[entry];
+            return entry;
         slot = (slot + 1) & mask;
     }
     return -1;
+}
+
+/* The key's column, or -1 when it is not in the table. */
+static Py_ssize_t table_find(const table_t *table, const char *key, Py_ssize_t length)
+{
+    size_t empty;
+    Py_ssize_t entry = table_probe(table, key, length, &empty);
+    return entry < 0 ? -1 : (Py_ssize_t)table->columns[entry];
+}
+
+/* A table being built: keys (bytes), key_ends and slots (int32). */
+typedef struct { buffer_t keys, key_ends, slots; } keyset_t;
+
+#define NO_KEYS {{NULL, 0, 0, 1}, {NULL, 0, 0, sizeof(int32_t)}, {NULL, 0, 0, sizeof(int32_t)}}
+
+static table_t keyset_table(const keyset_t *set)
+{
+    return (table_t){set->keys.data, (const int32_t *)set->key_ends.data, NULL,
+                     (const int32_t *)set->slots.data, set->key_ends.size, set->slots.size,
+                     set->keys.size};
+}
+
+static void keyset_free(keyset_t *set)
+{
+    PyMem_Free(set->keys.data);
+    PyMem_Free(set->key_ends.data);
+    PyMem_Free(set->slots.data);
+}
+
+/* Gives the table at least min_slots slots (a power of two, 1,024 or
+ * more), its entries placed again. */
+static int keyset_grow(keyset_t *set, Py_ssize_t min_slots)
+{
+    Py_ssize_t n_slots = 1024;
+    while (n_slots < min_slots)
+        n_slots *= 2;
+    if (n_slots > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "too many distinct words for the table");
+        return -1;
+    }
+    set->slots.size = 0;
+    if (reserve(&set->slots, n_slots) < 0)
+        return -1;
+    memset(set->slots.data, 0xff, (size_t)n_slots * sizeof(int32_t));  /* every slot -1 */
+    set->slots.size = n_slots;
+    table_t table = keyset_table(set);
+    int32_t *slots = (int32_t *)set->slots.data;
+    for (Py_ssize_t entry = 0; entry < table.n_entries; entry++) {
+        Py_ssize_t begin = key_start(table.key_ends, entry);
+        size_t empty;
+        table_probe(&table, table.keys + begin, table.key_ends[entry] - begin, &empty);
+        slots[empty] = (int32_t)entry;
+    }
+    return 0;
+}
+
+/* The key's entry, added if new; -1 on error. */
+static Py_ssize_t keyset_add(keyset_t *set, const char *key, Py_ssize_t length)
+{
+    if (2 * (set->key_ends.size + 1) > set->slots.size
+        && keyset_grow(set, 2 * set->slots.size) < 0)
+        return -1;
+    table_t table = keyset_table(set);
+    size_t empty;
+    Py_ssize_t entry = table_probe(&table, key, length, &empty);
+    if (entry >= 0)
+        return entry;
+    entry = set->key_ends.size;
+    if (set->keys.size + length > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "too many distinct words for the table");
+        return -1;
+    }
+    if (reserve(&set->keys, length) < 0 || reserve(&set->key_ends, 1) < 0)
+        return -1;
+    memcpy(set->keys.data + set->keys.size, key, (size_t)length);
+    set->keys.size += length;
+    ((int32_t *)set->key_ends.data)[set->key_ends.size++] = (int32_t)set->keys.size;
+    ((int32_t *)set->slots.data)[empty] = (int32_t)entry;
+    return entry;
 }
 
 PyDoc_STRVAR(vocabulary_table_doc,
@@ -393,28 +485,14 @@ static PyObject *
 vocabulary_table(PyObject *self, PyObject *args)
 {
     PyObject *vocabulary, *key, *value, *result = NULL;
-    buffer_t keys = {NULL, 0, 0, 1}, key_ends = {NULL, 0, 0, sizeof(int32_t)},
-             columns = {NULL, 0, 0, sizeof(int32_t)};
-    int32_t *slots = NULL;
+    keyset_t set = NO_KEYS;
+    buffer_t columns = {NULL, 0, 0, sizeof(int32_t)};
 
     if (!PyArg_ParseTuple(args, "O!", &PyDict_Type, &vocabulary))
         return NULL;
-    Py_ssize_t n_entries = PyDict_Size(vocabulary), n_slots = 1, position = 0;
-    while (n_slots < 2 * n_entries + 1)
-        n_slots *= 2;
-    if (reserve(&key_ends, n_entries) < 0 || reserve(&columns, n_entries) < 0)
+    Py_ssize_t n_entries = PyDict_Size(vocabulary), position = 0;
+    if (keyset_grow(&set, 2 * n_entries + 1) < 0 || reserve(&columns, n_entries) < 0)
         goto done;
-    if (n_slots > INT32_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "vocabulary too large for the table");
-        goto done;
-    }
-    slots = PyMem_Malloc((size_t)n_slots * sizeof(int32_t));
-    if (slots == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    memset(slots, 0xff, (size_t)n_slots * sizeof(int32_t));  /* every slot -1 */
-    table_t table = {NULL, NULL, NULL, slots, 0, n_slots, 0};
     while (PyDict_Next(vocabulary, &position, &key, &value)) {
         Py_ssize_t length;
         const char *utf8 = PyUnicode_Check(key) ? PyUnicode_AsUTF8AndSize(key, &length) : NULL;
@@ -426,35 +504,24 @@ vocabulary_table(PyObject *self, PyObject *args)
         Py_ssize_t column = PyLong_AsSsize_t(value);
         if (column == -1 && PyErr_Occurred())
             goto done;
-        if (column < 0 || column > INT32_MAX || keys.size + length > INT32_MAX) {
+        if (column < 0 || column > INT32_MAX) {
             PyErr_SetString(PyExc_ValueError, "a vocabulary index is negative, or the "
                                               "vocabulary too large for the table");
             goto done;
         }
-        if (reserve(&keys, length) < 0)
+        /* Dict keys are distinct: entry e is the e-th key, column e its column. */
+        if (keyset_add(&set, utf8, length) < 0)
             goto done;
-        memcpy(keys.data + keys.size, utf8, (size_t)length);
-        keys.size += length;
-        Py_ssize_t entry = key_ends.size;
-        ((int32_t *)key_ends.data)[key_ends.size++] = (int32_t)keys.size;
         ((int32_t *)columns.data)[columns.size++] = (int32_t)column;
-        /* Dict keys are distinct, so the first free slot is the key's. */
-        size_t mask = (size_t)n_slots - 1;
-        size_t slot = (uint32_t)murmurhash3_32((const unsigned char *)utf8, length) & mask;
-        while (table.slots[slot] >= 0)
-            slot = (slot + 1) & mask;
-        slots[slot] = (int32_t)entry;
     }
     result = Py_BuildValue(
-        "(NNNN)", PyByteArray_FromStringAndSize(keys.data, keys.size),
-        PyByteArray_FromStringAndSize(key_ends.data, key_ends.size * key_ends.item),
+        "(NNNN)", PyByteArray_FromStringAndSize(set.keys.data, set.keys.size),
+        PyByteArray_FromStringAndSize(set.key_ends.data, set.key_ends.size * set.key_ends.item),
         PyByteArray_FromStringAndSize(columns.data, columns.size * columns.item),
-        PyByteArray_FromStringAndSize((const char *)slots, n_slots * (Py_ssize_t)sizeof(int32_t)));
+        PyByteArray_FromStringAndSize(set.slots.data, set.slots.size * set.slots.item));
 done:
-    PyMem_Free(keys.data);
-    PyMem_Free(key_ends.data);
+    keyset_free(&set);
     PyMem_Free(columns.data);
-    PyMem_Free(slots);
     return result;
 }
 
@@ -548,62 +615,6 @@ done:
     return result;
 }
 
-/* Distinct tokens met so far: an open-addressing hash table over their
- * UTF-8 bytes (keys one after another in keys, token d's bytes from
- * key_ends[d-1] to key_ends[d]); slots hold token numbers or -1, their
- * count a power of two kept at least twice the tokens. */
-typedef struct { buffer_t keys, key_ends; Py_ssize_t *slots; Py_ssize_t n_slots; } distinct_t;
-
-static int distinct_grow(distinct_t *d)
-{
-    Py_ssize_t n_slots = d->n_slots ? 2 * d->n_slots : 1024;
-    Py_ssize_t *slots = PyMem_Malloc((size_t)n_slots * sizeof(Py_ssize_t));
-    if (slots == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    memset(slots, 0xff, (size_t)n_slots * sizeof(Py_ssize_t));  /* every slot -1 */
-    const Py_ssize_t *ends = (const Py_ssize_t *)d->key_ends.data;
-    for (Py_ssize_t token = 0; token < d->key_ends.size; token++) {
-        Py_ssize_t begin = token ? ends[token - 1] : 0;
-        size_t slot = (uint32_t)murmurhash3_32((const unsigned char *)d->keys.data + begin,
-                                               ends[token] - begin) & (size_t)(n_slots - 1);
-        while (slots[slot] >= 0)
-            slot = (slot + 1) & (size_t)(n_slots - 1);
-        slots[slot] = token;
-    }
-    PyMem_Free(d->slots);
-    d->slots = slots;
-    d->n_slots = n_slots;
-    return 0;
-}
-
-/* The number of the token with these bytes, added if new; -1 on error. */
-static Py_ssize_t distinct_id(distinct_t *d, const char *key, Py_ssize_t length)
-{
-    if (2 * (d->key_ends.size + 1) > d->n_slots && distinct_grow(d) < 0)
-        return -1;
-    size_t mask = (size_t)d->n_slots - 1;
-    size_t slot = (uint32_t)murmurhash3_32((const unsigned char *)key, length) & mask;
-    const Py_ssize_t *ends = (const Py_ssize_t *)d->key_ends.data;
-    for (;; slot = (slot + 1) & mask) {
-        Py_ssize_t token = d->slots[slot];
-        if (token < 0)
-            break;
-        Py_ssize_t begin = token ? ends[token - 1] : 0;
-        if (ends[token] - begin == length && memcmp(d->keys.data + begin, key, (size_t)length) == 0)
-            return token;
-    }
-    Py_ssize_t token = d->key_ends.size;
-    if (reserve(&d->keys, length) < 0 || reserve(&d->key_ends, 1) < 0)
-        return -1;
-    memcpy(d->keys.data + d->keys.size, key, (size_t)length);
-    d->keys.size += length;
-    ((Py_ssize_t *)d->key_ends.data)[d->key_ends.size++] = d->keys.size;
-    d->slots[slot] = token;
-    return token;
-}
-
 PyDoc_STRVAR(token_ids_doc,
 "token_ids(texts, distinct_per_text) -> (ids, row_ends, distinct)\n\n"
 "Each text's tokens (maximal runs of \\w, as re.findall(r\"\\w+\") finds them)\n"
@@ -618,7 +629,7 @@ token_ids(PyObject *self, PyObject *args)
 {
     PyObject *texts, *result = NULL, *sequence = NULL, *distinct_list = NULL;
     tokens_t tokens = NO_TOKENS;
-    distinct_t distinct = {{NULL, 0, 0, 1}, {NULL, 0, 0, sizeof(Py_ssize_t)}, NULL, 0};
+    keyset_t distinct = NO_KEYS;
     buffer_t ids = {NULL, 0, 0, sizeof(int64_t)}, row_ends = {NULL, 0, 0, sizeof(int64_t)};
     /* The last text each token number was met in (with distinct_per_text). */
     buffer_t last_text = {NULL, 0, 0, sizeof(Py_ssize_t)};
@@ -642,7 +653,7 @@ token_ids(PyObject *self, PyObject *args)
         if (reserve(&ids, n_tokens) < 0)
             goto done;
         for (Py_ssize_t i = 0; i < n_tokens; i++) {
-            Py_ssize_t id = distinct_id(&distinct, tokens.words.data + start[i], end[i] - start[i]);
+            Py_ssize_t id = keyset_add(&distinct, tokens.words.data + start[i], end[i] - start[i]);
             if (id < 0)
                 goto done;
             if (distinct_per_text) {
@@ -663,9 +674,9 @@ token_ids(PyObject *self, PyObject *args)
     distinct_list = PyList_New(distinct.key_ends.size);
     if (distinct_list == NULL)
         goto done;
-    const Py_ssize_t *ends = (const Py_ssize_t *)distinct.key_ends.data;
+    const int32_t *ends = (const int32_t *)distinct.key_ends.data;
     for (Py_ssize_t token = 0; token < distinct.key_ends.size; token++) {
-        Py_ssize_t begin = token ? ends[token - 1] : 0;
+        Py_ssize_t begin = key_start(ends, token);
         PyObject *word = PyUnicode_DecodeUTF8(distinct.keys.data + begin, ends[token] - begin,
                                               "strict");
         if (word == NULL)
@@ -680,9 +691,7 @@ done:
     Py_XDECREF(sequence);
     Py_XDECREF(distinct_list);
     tokens_free(&tokens);
-    PyMem_Free(distinct.keys.data);
-    PyMem_Free(distinct.key_ends.data);
-    PyMem_Free(distinct.slots);
+    keyset_free(&distinct);
     PyMem_Free(ids.data);
     PyMem_Free(row_ends.data);
     PyMem_Free(last_text.data);
