@@ -37,7 +37,7 @@ from .features import (
     LineShape, MainTextRun, NeighbourWindow, PagePosition, SectionMarkers, TitleOverlap,
     densest_run, line_text_vectorizer, neighbour_window, page_bounds,
 )
-from .pipelines import union_transform
+from .pipelines import run_transform
 from .trees import flat_trees
 
 BODY, BOILERPLATE = "body", "boilerplate"
@@ -191,8 +191,8 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def _body_proba(self, X, bounds: np.ndarray) -> np.ndarray:
-        text = union_transform(self.text_features_, X)
-        layout = union_transform(self.layout_features_, X).astype(np.float32)
+        text = run_transform(self.text_features_, X)
+        layout = run_transform(self.layout_features_, X).astype(np.float32)
         first = self._first_stage_proba(text, layout)
         second_inputs = self._second_stage_inputs(layout, first, bounds)
         return self._second_stage_proba(second_inputs)
@@ -230,7 +230,7 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
     def _scaled_layout(self, layout):
         # Clipped z-scores: a rare extreme value (a 3,000-word line) must not
         # dominate a linear model's decision.
-        return np.clip(self.scaler_.transform(layout), -5.0, 5.0)
+        return np.clip(run_transform(self.scaler_, layout), -5.0, 5.0)
 
     def _first_stage_inputs(self, text, layout):
         return sp.hstack([text, _dense_to_csr(self._scaled_layout(layout))], format="csr")

@@ -269,7 +269,9 @@ class NaiveBayesSVM(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X) -> np.ndarray:
         check_is_fitted(self, "coef_")
-        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False)
+        if not _checked_features(X, self.coef_.shape[1]):
+            X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32),
+                              reset=False)
         # One product per topic with its contiguous weight row: X @ coef_.T
         # made scipy copy the whole transposed weight matrix on every call
         # (~0.6 ms per warm predict() with the shipped model). Same sums.
@@ -293,6 +295,14 @@ class NaiveBayesSVM(ClassifierMixin, BaseEstimator):
     @property
     def _binary(self) -> bool:
         return not self.multilabel_ and len(self.classes_) == 2
+
+
+def _checked_features(X, n_features: int) -> bool:
+    """Whether ``X`` is already what ``validate_data`` would pass on unchanged
+    for ``decision_function``: a finite float CSR matrix of ``n_features``
+    columns (the TF-IDF step's output). Its checks cost ~0.08 ms a call."""
+    return (type(X) is sparse.csr_matrix and X.dtype in (np.float64, np.float32)
+            and X.shape[0] > 0 and X.shape[1] == n_features and np.isfinite(X.data).all())
 
 
 class MultiLabelTopicModel(ClassifierMixin, BaseEstimator):

@@ -33,8 +33,11 @@ from functools import cache
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
+from sklearn.utils.validation import check_is_fitted
+
+from .pipelines import tfidf_transform
 
 try:
     from . import _words
@@ -210,6 +213,14 @@ class WordTfidfVectorizer(TfidfVectorizer):
             return word_ngrams(preprocess(decode(document)), min_n, max_n, min_length)
 
         return analyze
+
+    def transform(self, raw_documents):
+        # scikit-learn's steps (counts, then its TF-IDF transformer on them
+        # in place), the TF-IDF weights by pipelines.tfidf_transform, which
+        # skips the per-call input validation (~0.25 ms a call).
+        check_is_fitted(self, msg="The TF-IDF vectorizer is not fitted")
+        counts = CountVectorizer.transform(self, raw_documents)
+        return tfidf_transform(self._tfidf, counts, copy=False)
 
     def _count_vocab(self, raw_documents, fixed_vocab):
         # scikit-learn's own counting (a private method, whose contract is
