@@ -34,7 +34,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.pipeline import make_pipeline
 
-from .features import DistinctRows, _StatelessTransformer, page_bounds
+from .features import DistinctRows, _StatelessTransformer, page_bounds, text_lengths
 from .html import ATTRIBUTE_WORD_BREAK
 
 DOM_COLUMNS = ["tag", "path", "attributes", "link_chars", "depth"]
@@ -200,7 +200,7 @@ class DomLayout(_StatelessTransformer):
         _require_dom_columns(X)
         n = len(X)
         out = np.zeros((n, len(self.feature_names_)), dtype=np.float32)
-        chars = X["text"].str.len().to_numpy(dtype=np.float32)
+        chars = text_lengths(X, np.float32)
         links = X["link_chars"].to_numpy(dtype=np.float32)
         depth = X["depth"].to_numpy(dtype=np.float32)
         out[:, 0] = links / np.maximum(chars, 1.0)

@@ -23,6 +23,7 @@ import threading
 from contextlib import contextmanager
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -311,9 +312,19 @@ def page_runs(X):
     run, the run's rows re-indexed from 0 and its page bounds
     (``page_bounds``) with them."""
     bounds = page_bounds(X["page"])
-    for start, stop in _runs_of_pages(bounds, ROWS_PER_PASS):
+    runs = list(_runs_of_pages(bounds, ROWS_PER_PASS))
+    if len(runs) == 1 and _indexed_from_zero(X):  # the usual case: no copy
+        yield X, bounds
+        return
+    for start, stop in runs:
         yield (X.iloc[start:stop].reset_index(drop=True),
                bounds[(bounds >= start) & (bounds <= stop)] - start)
+
+
+def _indexed_from_zero(X) -> bool:
+    """Whether ``X``'s rows are indexed 0, 1, … as ``reset_index`` makes them."""
+    index = X.index
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
 
 def _runs_of_pages(bounds: np.ndarray, max_rows: int):

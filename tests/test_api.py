@@ -96,6 +96,20 @@ def test_big_batches_are_scored_in_runs_of_whole_pages(clf, monkeypatch):
     assert len(passes) > 3 and sum(passes) == len(texts) and passes[-1] == 1
 
 
+def test_a_line_table_scores_the_same_whatever_its_row_index(clf):
+    # A table indexed 0, 1, ... is scored as given; any other index is
+    # re-indexed first (page_runs); the scores are the same.
+    from classifier.features import line_table
+
+    texts = [line for line in PAGE.splitlines() if line.strip()]
+    table = line_table({"text": texts, "page": np.zeros(len(texts), dtype=np.int64)})
+    expected = clf.line_model.body_proba(table)
+    for index in (pd.RangeIndex(5, 5 + len(texts)), pd.Index(range(len(texts)))[::-1],
+                  pd.Index([f"line {i}" for i in range(len(texts))])):
+        np.testing.assert_array_equal(clf.line_model.body_proba(table.set_axis(index)),
+                                      expected)
+
+
 def _passes_of_three(monkeypatch) -> list:
     """Make passes 3 pages long; the returned list fills with each pass's
     page numbers."""
