@@ -279,6 +279,20 @@ def test_the_development_install_has_the_compiled_line_statistics():
     assert features.COMPILED
 
 
+def test_line_statistics_are_given_again_only_for_the_same_texts():
+    texts = ["Two words", "three more words"]
+    first = features.character_counts(texts)
+    assert first["words"].tolist() == [2, 3]
+    # The same strings in another list: the kept rows, unchangeable.
+    again = features.character_counts(list(texts))
+    assert again["words"].base is first["words"].base
+    assert not again["words"].flags.writeable
+    texts[1] = "one"  # the list the rows were counted from, changed since
+    assert features.character_counts(texts)["words"].tolist() == [2, 1]
+    assert features.character_counts(["Two words"])["words"].tolist() == [2]
+    assert features.character_counts(np.array(["a b c"], dtype=object))["words"].tolist() == [3]
+
+
 def assert_compiled_statistics_equal_python(texts, monkeypatch):
     compiled = features.character_counts(texts)
     with monkeypatch.context() as patch:
