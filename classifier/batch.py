@@ -52,6 +52,7 @@ from .limits import Limits
 from .progress import progress_bar
 from .sites import site_of
 from .sources import Record, Unreadable, locate_inputs, read_entry
+from .text import replace_surrogates
 
 if TYPE_CHECKING:
     from .api import Classifier
@@ -395,7 +396,7 @@ def _one(predict, content):
 def page_row(record: Record, page) -> dict:
     result = page.to_dict()
     score = page.topic_scores.get(page.topic) if page.topic is not None else None
-    return {"id": record.id, "source": record.source, "url": record.url,
+    return {**_names_of(record.id, record.source, record.url),
             "topic": result["topic"], "topic_score": None if score is None else round(score, 6),
             "topics": result["topics"], "topic_scores": result["topic_scores"],
             "body": result["body"],
@@ -403,7 +404,19 @@ def page_row(record: Record, page) -> dict:
 
 
 def _error_row(item: Unreadable) -> dict:
-    return {"id": item.id, "source": item.source, "reason": item.reason}
+    return {**_names_of(item.id, item.source), "reason": item.reason}
+
+
+def _names_of(page_id: str, source: str, *url) -> dict:
+    """A row's ``id``, ``source`` (and ``url``) as text any encoder takes:
+    lone surrogates (a JSON ``"\\ud800"`` escape, a file name that is not
+    valid UTF-8) become U+FFFD, as in the pages' text, where they made the
+    whole shard fail to write."""
+    names = {"id": page_id, "source": source}
+    if url:
+        names["url"] = url[0]
+    return {key: replace_surrogates(value) if isinstance(value, str) else value
+            for key, value in names.items()}
 
 
 FRAME_COLUMNS = ("topic", "topic_score", "topics", "body", "lines", "error")

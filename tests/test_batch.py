@@ -228,6 +228,27 @@ def test_parquet_output_holds_the_same_rows(trained_models, page_inputs, tmp_pat
 
 
 @pytest.mark.parametrize("output_format", ["jsonl", "parquet"])
+def test_ids_and_names_that_are_not_valid_unicode_are_written(trained_models, tmp_path,
+                                                             output_format):
+    # A JSON "\\udc80" escape in an id or url, and a file name that is not
+    # UTF-8 (read as a lone surrogate), made the whole shard fail to write.
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / os.fsdecode(b"page\xff.txt")).write_text("A page line of its own text.\n")
+    (folder / os.fsdecode(b"bad\xfe.pdf")).write_bytes(b"%PDF-1.4")
+    jsonl = tmp_path / "pages.jsonl"
+    jsonl.write_text('{"id": "j\\udc80", "text": "One line.", "url": "http://a.example/\\ud800"}\n'
+                     '{"id": "fine", "text": "Another line."}\n')
+    summary = run_batch([folder, jsonl], tmp_path / "out", output_format=output_format,
+                        **_models(trained_models))
+    rows, errors = read_output(tmp_path / "out")
+    assert sorted(row["id"] for row in rows) == ["fine", "j\ufffd", "page\ufffd.txt"]
+    assert [row["url"] for row in rows if row["id"] == "j\ufffd"] == ["http://a.example/\ufffd"]
+    assert [error["id"] for error in errors] == ["bad\ufffd.pdf"]
+    assert summary["pages"] == 3 and summary["unreadable"] == 1
+
+
+@pytest.mark.parametrize("output_format", ["jsonl", "parquet"])
 def test_a_shard_is_classified_and_written_a_group_of_pages_at_a_time(
         trained_models, tmp_path, monkeypatch, output_format):
     folder = tmp_path / "in"
