@@ -46,6 +46,8 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import orjson  # a row's UTF-8 JSON in one C call, ~10x the json module (pyproject.toml)
+
 from .errors import ClassifierError, InputError
 from .files import atomic_write, remove_temporaries
 from .limits import Limits
@@ -493,8 +495,8 @@ def _row_writer(path, output_format: str):
         with pq.ParquetWriter(path, schema) as writer:
             yield write
         return
-    with open(path, "w", encoding="utf-8") as handle:
-        yield lambda rows: handle.writelines(json.dumps(row, ensure_ascii=False) + "\n"
+    with open(path, "wb") as handle:
+        yield lambda rows: handle.writelines(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE)
                                              for row in rows)
 
 
