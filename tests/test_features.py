@@ -279,6 +279,13 @@ def test_the_development_install_has_the_compiled_line_statistics():
     assert features.COMPILED
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 10_000), max_size=30))
+def test_log_counts_are_math_log1p_of_each(counts):
+    values = np.array(counts + [0, 4095, 4096, 2 ** 40], dtype=np.int64)
+    assert features.log1p_of_counts(values).tolist() == [math.log1p(v) for v in values.tolist()]
+
+
 def test_line_statistics_are_given_again_only_for_the_same_texts():
     texts = ["Two words", "three more words"]
     first = features.character_counts(texts)
