@@ -16,7 +16,7 @@ EXAMPLE := examples/000_9194ea2d3ca4e63b.txt
 .PHONY: run test install models eval eval-lines eval-topics fuzz bench bench-extraction bench-throughput bench-templates bench-topics bench-topic-sources clean
 
 $(VENV)/.installed: pyproject.toml setup.py classifier/_trees.c classifier/_words.c \
-		classifier/_lines.c
+		classifier/_lines.c classifier/_html.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'

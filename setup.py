@@ -2,7 +2,8 @@
 
 ``classifier._trees`` scores the line model's trees (classifier/trees.py),
 ``classifier._words`` computes both models' word features (classifier/words.py),
-``classifier._lines`` the character statistics of lines (classifier/features.py).
+``classifier._lines`` the character statistics of lines (classifier/features.py),
+``classifier._html`` the walk of the HTML conversion (classifier/html.py).
 All are optional: where no C compiler is found the install still succeeds
 and scikit-learn does their work (same results, slower; ``COMPILED`` in
 each wrapper module tells which). Declared here rather than in
@@ -11,8 +12,23 @@ pyproject.toml, where setuptools still calls ext-modules experimental.
 
 from setuptools import Extension, setup
 
+
+def lxml_includes() -> list[str]:
+    """The C headers lxml installs (libxml2's among them): _html.c reads the
+    nodes of the trees lxml parses. Without lxml at build time the module is
+    not built."""
+    try:
+        import lxml
+    except ImportError:
+        return []
+    return lxml.get_include()
+
+
+html_includes = lxml_includes()
 setup(ext_modules=[
     Extension("classifier._trees", sources=["classifier/_trees.c"], optional=True),
     Extension("classifier._words", sources=["classifier/_words.c"], optional=True),
     Extension("classifier._lines", sources=["classifier/_lines.c"], optional=True),
+    *([Extension("classifier._html", sources=["classifier/_html.c"],
+                 include_dirs=html_includes, optional=True)] if html_includes else []),
 ])

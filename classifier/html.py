@@ -31,6 +31,17 @@ import lxml.etree
 from .errors import InputError
 from .text import replace_surrogates
 
+try:
+    from . import _html
+except ImportError:  # built without a C compiler: the Python walk
+    _html = None
+
+#: Whether the compiled walk is used: built, and for the libxml2 that lxml
+#: parses with (it reads libxml2's nodes, laid out as that version's headers
+#: say).
+COMPILED = (_html is not None
+            and _html.LIBXML_VERSION == int("%d%02d%02d" % lxml.etree.LIBXML_COMPILED_VERSION))
+
 # Elements whose content is never visible text.
 _DROPPED_TAGS = frozenset(
     """script style noscript template head title meta link svg math iframe
@@ -326,6 +337,10 @@ def html_to_blocks(html: bytes | str) -> list[Block]:
         builder.blocks.append(Block(text=title_text, tag="title", ancestors=("html", "head")))
     body = root.find("body")
     start = body if body is not None else root
+    rows = _compiled_walk(start)
+    if rows is not None:
+        builder.blocks.extend(Block(*row) for row in rows)
+        return builder.blocks
     # lxml's iterwalk visits the tree without recursion (deeply nested pages
     # must not overflow the stack) and in C: a Python stack of elements to
     # visit cost a third more. contexts[-1] is the context of the element
@@ -376,6 +391,19 @@ def html_to_blocks(html: bytes | str) -> list[Block]:
         contexts.append((ancestors + (tag,), words, in_link, in_pre, depth + 1))
     builder.flush()
     return _drop_closing_owner_tags(builder.blocks)
+
+
+def _compiled_walk(start) -> list | None:
+    """The walk below in C (classifier/_html.c): the blocks as tuples of
+    Block's fields, or None where the Python walk must run (no compiled
+    module, another libxml2 than the one it was built for, or a tree it
+    does not reproduce: a comment, an entity, a namespaced element...)."""
+    if not COMPILED or not isinstance(start, lxml.etree._Element):
+        return None
+    try:
+        return _html.walk(start, _BLOCK_TAGS, _DROPPED_TAGS)
+    except ValueError:  # _html.Unsupported (or text that is not UTF-8)
+        return None
 
 
 def _text(text, in_pre: bool, builder: _BlockBuilder) -> str:

@@ -113,3 +113,124 @@ def test_control_characters_become_spaces_at_any_depth(depth):
 def test_decode_rejects_other_types():
     with pytest.raises(InputError):
         decode_html(12)
+
+
+# ---- the compiled walk (classifier/_html.c) gives the Python walk's blocks ----
+
+import string  # noqa: E402
+
+import lxml.etree  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from classifier import html as html_module  # noqa: E402
+
+
+def block_fields(blocks):
+    return [(b.text, b.tag, b.ancestors, b.attribute_words, b.link_chars, b.depth, b.extra)
+            for b in blocks]
+
+
+def assert_walks_agree(page, monkeypatch, compiled_expected=True):
+    compiled = block_fields(html_to_blocks(page))
+    with monkeypatch.context() as patch:
+        patch.setattr(html_module, "COMPILED", False)
+        python = block_fields(html_to_blocks(page))
+    assert compiled == python
+    root = html_module._parse(html_module.decode_html(page))
+    if compiled_expected and root is not None:
+        body = root.find("body")
+        assert html_module._compiled_walk(body if body is not None else root) is not None
+
+
+AWKWARD_PAGES = [
+    "<html><head><title> The  title </title></head><body><p>One <b>bold</b> word.</p>"
+    "<div class='Main-Story K' id='İd'>Text<div>inner</div>tail of inner<p>para</p>"
+    " after</div>tail of div</body>after body</html>",
+    "<ul class=nav><li>one<li> <a href=/>two   three</a> <li><p>in p</p>after p</ul>",
+    "<pre>line one\nline two\n<a href=x>link\nnext</a> tail\n\nend</pre><p>after</p>",
+    "<p>a<br>b<br><br>c</p><p>\xa0\u2028 \u3000</p><div>x\x85y\u00a0z</div>",
+    "<div class=''>empty class</div><div class>no value</div><div id='a&amp;b c_d9'>amp</div>",
+    "<div class='a' class='b'>first of two</div><DIV CLASS='UPPER'>upper tags</DIV>",
+    "<p>x<script>var a = '<p>';</script>after script<style>p{}</style>after style</p>",
+    "<p>words <select><option>opt</option></select> tail</p><caf\xe9>accented tag</caf\xe9>",
+    "<div class='" + "w" * 300 + " " + "X" * 600 + "'>long class words</div>",
+    "<a href=1>link one</a><a>link two</a> plain <span><a> inner  link </a></span>",
+    "<table><tr><td>c1<td>c2<tr><th>h</table><dl><dt>t<dd>d</dl>",
+    "<svg:rect>namespaced prefix</svg:rect><math><mi>x</mi></math>tail of math",
+    "<body><p>one</p><!-- comment --><?php echo 1; ?><p>two</p></body>",
+    "text before any tag<p>then a paragraph</p>and after",
+    "<li>list item outside a list</li><li><ul><li>nested</li></ul>after nested</li>",
+]
+
+
+@pytest.mark.parametrize("page", AWKWARD_PAGES)
+def test_the_compiled_walk_gives_the_python_walks_blocks(page, monkeypatch):
+    assert html_module.COMPILED
+    assert_walks_agree(page, monkeypatch)
+    assert_walks_agree(page.encode("utf-8"), monkeypatch)
+
+
+@pytest.mark.parametrize("depth", [10, 3000])
+def test_the_compiled_walk_reads_deep_and_flattened_pages(depth, monkeypatch):
+    page = "<p>before</p>" + "<div class=d>" * depth + "deep" + "</div>" * depth + "<p>after</p>"
+    assert_walks_agree(page, monkeypatch)
+
+
+def test_trees_the_compiled_walk_does_not_reproduce_go_to_the_python_walk(monkeypatch):
+    # A comment, an entity reference or a namespaced element: only lxml's
+    # own API puts them in a tree here, and the Python walk reads those.
+    with_comment = lxml.etree.fromstring("<body><p>a<!-- c -->b</p></body>")
+    entity = lxml.etree.fromstring("<body><p>a</p></body>")
+    entity[0].append(lxml.etree.Entity("amp"))
+    namespaced = lxml.etree.fromstring("<body xmlns:x='urn:x'><x:p>a</x:p></body>")
+    for tree in (with_comment, entity, namespaced):
+        assert html_module._compiled_walk(tree) is None
+    assert html_module._compiled_walk("not an element") is None
+
+
+def test_the_only_characters_lowered_to_attribute_word_characters_are_known_ones():
+    # _html.c maps A-Z, a-z, 0-9, U+0130 (lowers to "i" and a combining dot)
+    # and U+212A (Kelvin sign, lowers to "k"); str.lower gives [a-z0-9] for
+    # no other code point.
+    word_characters = set(string.ascii_lowercase + string.digits)
+    known = {chr(c): chr(c).lower() for c in range(128) if chr(c).lower() in word_characters}
+    known.update({"\u0130": "i", "\u212a": "k"})
+    for code in range(0x110000):
+        character = chr(code)
+        kept = "".join(c for c in character.lower() if c in word_characters)
+        assert kept == known.get(character, ""), hex(code)
+
+
+_TAGS = ["p", "div", "li", "pre", "a", "br", "span", "b", "td", "script", "option", "h1",
+         "custom", "UL", "Section"]
+_TEXT = st.lists(st.sampled_from(list("ab İK\n\t\xa0\u2028\u3000.,-") + ["word "]),
+                max_size=12).map("".join)
+
+
+@st.composite
+def html_pages(draw, depth=0):
+    parts = []
+    for _ in range(draw(st.integers(0, 4))):
+        if depth < 4 and draw(st.booleans()):
+            tag = draw(st.sampled_from(_TAGS))
+            attributes = ""
+            for name in draw(st.lists(st.sampled_from(["class", "id", "href"]), max_size=2)):
+                attributes += f' {name}="{draw(_TEXT)}"'
+            parts.append(f"<{tag}{attributes}>{draw(html_pages(depth + 1))}"
+                         + (f"</{tag}>" if draw(st.booleans()) else ""))
+        else:
+            parts.append(draw(_TEXT).replace("<", " ").replace("&", " "))
+    return "".join(parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(html_pages())
+def test_the_compiled_walk_gives_the_python_walks_blocks_on_any_page(page):
+    compiled = block_fields(html_to_blocks(page))
+    saved, html_module.COMPILED = html_module.COMPILED, False
+    try:
+        python = block_fields(html_to_blocks(page))
+    finally:
+        html_module.COMPILED = saved
+    assert compiled == python

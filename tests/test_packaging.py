@@ -23,7 +23,8 @@ def test_wheel_ships_the_models_inside_the_package(tmp_path):
         assert f"classifier/_models/{entry['file']}" in names
     assert "training/__main__.py" in names
     assert not any(name.startswith(("tests/", "models/")) for name in names)
-    # The compiled parts (tree scorer, words, line statistics), built for this Python.
-    for module in ("_trees", "_words", "_lines"):
+    # The compiled parts (tree scorer, words, line statistics, HTML walk),
+    # built for this Python.
+    for module in ("_trees", "_words", "_lines", "_html"):
         assert any(name.startswith(f"classifier/{module}.") and name.endswith((".so", ".pyd"))
                    for name in names), module
