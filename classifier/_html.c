@@ -114,31 +114,17 @@ next_code_point(const unsigned char *s, Py_ssize_t left, Py_UCS4 *point)
     return size;
 }
 
-/* Whether the text is all whitespace (str.isspace: at least one character). */
+/* The characters of the UTF-8 text that are not whitespace (as str.split
+ * and str.isspace see it) and their runs (the words of text.split()); with
+ * first_only, stops at the first such character. -1 if not UTF-8. */
 static int
-all_space(const char *text, Py_ssize_t size)
+count_words(const char *text, Py_ssize_t size, int first_only, Py_ssize_t *characters,
+            Py_ssize_t *words)
 {
     const unsigned char *s = (const unsigned char *)text;
     Py_ssize_t i = 0;
-    while (i < size) {
-        Py_UCS4 point;
-        int step = next_code_point(s + i, size - i, &point);
-        if (step < 0)
-            return unsupported("text that is not UTF-8");
-        if (!Py_UNICODE_ISSPACE(point))
-            return 0;
-        i += step;
-    }
-    return size > 0;
-}
-
-/* len(" ".join(text.split())) */
-static Py_ssize_t
-collapsed_length(const char *text, Py_ssize_t size)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    Py_ssize_t i = 0, characters = 0, words = 0;
     int in_word = 0;
+    *characters = *words = 0;
     while (i < size) {
         Py_UCS4 point;
         int step = next_code_point(s + i, size - i, &point);
@@ -147,13 +133,34 @@ collapsed_length(const char *text, Py_ssize_t size)
         if (Py_UNICODE_ISSPACE(point)) {
             in_word = 0;
         } else {
-            characters++;
-            if (!in_word)
-                words++;
+            ++*characters;
+            *words += !in_word;
             in_word = 1;
+            if (first_only)
+                return 0;
         }
         i += step;
     }
+    return 0;
+}
+
+/* text.isspace(): 1, 0, or -1 if not UTF-8. */
+static int
+all_space(const char *text, Py_ssize_t size)
+{
+    Py_ssize_t characters, words;
+    if (count_words(text, size, 1, &characters, &words) < 0)
+        return -1;
+    return size > 0 && characters == 0;
+}
+
+/* len(" ".join(text.split())), or -1 if not UTF-8. */
+static Py_ssize_t
+collapsed_length(const char *text, Py_ssize_t size)
+{
+    Py_ssize_t characters, words;
+    if (count_words(text, size, 0, &characters, &words) < 0)
+        return -1;
     return characters + (words > 0 ? words - 1 : 0);
 }
 
@@ -435,17 +442,21 @@ flush(walker *w)
     return 0;
 }
 
+/* Whether text is not kept: empty, or whitespace opening a block
+ * (html.py: "if text and (parts or not text.isspace())"); -1 on error. */
+static int
+not_kept(walker *w, const char *text, Py_ssize_t size)
+{
+    return size == 0 ? 1 : w->parts_len == 0 ? all_space(text, size) : 0;
+}
+
 /* html.py's _BlockBuilder.add */
 static int
 add(walker *w, const char *text, Py_ssize_t size, int in_link)
 {
-    if (size == 0)
-        return 0;
-    if (w->parts_len == 0) {
-        int space = all_space(text, size);
-        if (space)
-            return space < 0 ? -1 : 0;
-    }
+    int skip = not_kept(w, text, size);
+    if (skip)
+        return skip < 0 ? -1 : 0;
     if (w->parts_len + size > w->parts_size) {
         Py_ssize_t wanted = (w->parts_len + size) * 2;
         char *grown = PyMem_Realloc(w->parts, wanted);
@@ -471,13 +482,9 @@ add(walker *w, const char *text, Py_ssize_t size, int in_link)
 static int
 add_text(walker *w, const char *text, Py_ssize_t size, int in_link, int in_pre)
 {
-    if (size == 0)
-        return 0;
-    if (w->parts_len == 0) {
-        int space = all_space(text, size);
-        if (space)
-            return space < 0 ? -1 : 0;
-    }
+    int skip = not_kept(w, text, size);
+    if (skip)
+        return skip < 0 ? -1 : 0;
     if (in_pre) {
         /* Inside <pre> each source line is a line of its own. */
         const char *newline;
