@@ -454,15 +454,16 @@ _COMMENT_META_PARTS = (
     r"|\d+\s+(?:likes?|points?|votes?|replies|repl(?:y|ies)))\W*$",
     r"\bat\s+\d{1,2}:\d{2}\s*(?:am|pm)?\b",
 )
-_COMMENT_META = re.compile("|".join(_COMMENT_META_PARTS), re.IGNORECASE)
-# The same test as _COMMENT_META.search, a part at a time (a match of the
+# The parts one at a time, not as one alternation (a match of the
 # alternation is a match of one part): the anchored part is only tried at
 # the start, the timestamp only on lines with a colon; a third cheaper.
 _SAYS, _META_WORD, _POSTED_AT = (re.compile(part, re.IGNORECASE) for part in _COMMENT_META_PARTS)
 
 
 def is_comment_meta(text: str) -> bool:
-    """Whether ``_COMMENT_META`` finds comment-thread furniture in the line."""
+    """Whether one of ``_COMMENT_META_PARTS`` (case-insensitive) finds
+    comment-thread furniture in the line: ``re.search`` of their
+    alternation."""
     return (_META_WORD.match(text) is not None
             or (":" in text and _POSTED_AT.search(text) is not None)
             or _SAYS.search(text) is not None)
@@ -489,9 +490,10 @@ class SectionMarkers(_StatelessTransformer):
         comment = np.zeros(len(texts), dtype=bool)
         links = np.zeros(len(texts), dtype=bool)
         meta = np.zeros(len(texts), dtype=np.float32)
+        heading_sized = np.flatnonzero(n_words <= 6)
         for marks, test, lines in (
-                (comment, _COMMENT_HEADING.match, np.flatnonzero(n_words <= 6)),
-                (links, _LINKS_HEADING.match, np.flatnonzero(n_words <= 6)),
+                (comment, _COMMENT_HEADING.match, heading_sized),
+                (links, _LINKS_HEADING.match, heading_sized),
                 (meta, is_comment_meta, np.flatnonzero(n_words <= 10))):
             marks[[i for i in lines.tolist() if test(texts[i])]] = 1
         bounds = page_bounds(X["page"])
@@ -543,9 +545,10 @@ class TitleOverlap(_StatelessTransformer):
         shares, covers = np.zeros(n), np.zeros(n)
         for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
             page_words = words[word_starts[start]:word_ends[stop - 1]]
-            # Which of the page's lines each of its words belongs to.
-            owner = np.repeat(np.arange(stop - start), sizes[start:stop])
             page_sizes = sizes[start:stop]
+            # Which of the page's lines each of its words belongs to.
+            owner = np.repeat(np.arange(stop - start), page_sizes)
+            has_words = page_sizes > 0
             for head in range(start, min(start + self.n_first, stop)):
                 if sizes[head] == 0:
                     continue
@@ -553,7 +556,7 @@ class TitleOverlap(_StatelessTransformer):
                 in_head[words[word_starts[head]:word_ends[head]]] = mark
                 common = np.bincount(owner[in_head[page_words] == mark], minlength=stop - start)
                 # Lines without words and the head itself keep their values.
-                usable = page_sizes > 0
+                usable = has_words.copy()
                 usable[head - start] = False
                 rows = np.flatnonzero(usable) + start
                 shares[rows] = np.maximum(shares[rows], common[usable] / page_sizes[usable])
