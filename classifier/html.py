@@ -211,9 +211,11 @@ def _parse(text: str):
     return root
 
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_CONTROLS_TO_SPACES = bytes(32 if code < 32 and code not in (9, 10, 13) else code
-                            for code in range(256))
+# Control characters other than tab, line feed and carriage return: as a
+# pattern for text, and as a bytes.translate table turning them into spaces.
+_CONTROL_CODES = frozenset(code for code in range(32) if code not in (9, 10, 13))
+_CONTROL_CHARACTERS = re.compile("[" + "".join(map(chr, sorted(_CONTROL_CODES))) + "]")
+_CONTROLS_TO_SPACES = bytes(32 if code in _CONTROL_CODES else code for code in range(256))
 
 
 # [^<>] (not [^>]): an unclosed "<a x" must not make each tag scan to the end.
@@ -328,19 +330,25 @@ def html_to_blocks(html: bytes | str) -> list[Block]:
     root = _parse(decode_html(html))
     if root is None:
         return []
-    builder = _BlockBuilder()
     title = root.find("head/title")
     if title is None:
         title = root.find(".//title")
     title_text = _collapse_whitespace("".join(title.itertext())) if title is not None else ""
-    if title_text:
-        builder.blocks.append(Block(text=title_text, tag="title", ancestors=("html", "head")))
+    blocks = ([Block(text=title_text, tag="title", ancestors=("html", "head"))]
+              if title_text else [])
     body = root.find("body")
     start = body if body is not None else root
     rows = _compiled_walk(start)
-    if rows is not None:
-        builder.blocks.extend(Block(*row) for row in rows)
-        return builder.blocks
+    if rows is None:
+        return blocks + _python_walk(start)
+    return blocks + [Block(*row) for row in rows]
+
+
+def _python_walk(start) -> list[Block]:
+    """The visible text blocks of the element ``start`` and its subtree
+    (and of its tail), in document order: the definition of the walk, which
+    ``_compiled_walk`` reproduces."""
+    builder = _BlockBuilder()
     # lxml's iterwalk visits the tree without recursion (deeply nested pages
     # must not overflow the stack) and in C: a Python stack of elements to
     # visit cost a third more. contexts[-1] is the context of the element
@@ -394,7 +402,7 @@ def html_to_blocks(html: bytes | str) -> list[Block]:
 
 
 def _compiled_walk(start) -> list | None:
-    """The walk below in C (classifier/_html.c): the blocks as tuples of
+    """``_python_walk`` in C (classifier/_html.c): the blocks as tuples of
     Block's fields, or None where the Python walk must run (no compiled
     module, another libxml2 than the one it was built for, or a tree it
     does not reproduce: a comment, an entity, a namespaced element...)."""
