@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import classifier
 from classifier import InputError
 from classifier.html import html_to_blocks, not_html_reason
+from classifier.text import replace_surrogates
 
 from conftest import watchdog
 
@@ -45,6 +46,17 @@ page_texts = st.lists(_line, max_size=25).flatmap(
 def expected_lines(text: str) -> list[tuple[int, str]]:
     raw = re.split(r"\r\n|\r|\n", text) if text else []
     return [(i, line.strip()) for i, line in enumerate(raw) if line.strip()]
+
+
+@given(text=st.text(alphabet=st.one_of(
+    # Any code point (lone surrogates included; a pair of them is two
+    # lone ones in a str), and the cases that matter most.
+    st.characters(),
+    st.sampled_from(["a", " ", "\ud800", "\udfff", "é", "\U0001F600"]))))
+def test_replace_surrogates_replaces_exactly_the_lone_surrogates(text):
+    expected = re.sub("[\ud800-\udfff]", "\ufffd", text)
+    assert replace_surrogates(text) == expected
+    expected.encode("utf-8")  # any encoder takes the result
 
 
 @given(text=page_texts)
