@@ -8,7 +8,8 @@ line model's unions). Its ``TfidfTransformer`` and ``StandardScaler``
 validate their input with ``check_array`` (dataframe-library probes
 included), ~0.25 ms per call whatever the size: three TF-IDF steps and a
 scaler in every ``predict()``; the topic model's calibrated classifier
-spends ~0.2 ms per call checking its target type and response method.
+spends ~0.2 ms per call checking its target type and response method, and
+its temperature calibrator ~0.1 ms checking the margins.
 
 :func:`run_transform` does the same joins, steps and arithmetic directly
 for plain unions and pipelines (no n_jobs, weights, passthrough parts,
@@ -22,11 +23,12 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
-from sklearn.calibration import CalibratedClassifierCV
+from sklearn.calibration import CalibratedClassifierCV, _TemperatureScaling
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler, normalize
 from sklearn.utils._set_output import _get_output_config
+from sklearn.utils.extmath import softmax
 from sklearn.utils.sparsefuncs_fast import (inplace_csr_row_normalize_l1,
                                             inplace_csr_row_normalize_l2)
 
@@ -132,12 +134,30 @@ def calibrated_proba(model, X) -> np.ndarray:
     margins = estimator.decision_function(X)
     if margins.ndim != 2 or margins.shape[1] != len(calibrated.classes):
         return model.predict_proba(X)
-    proba = calibrated.calibrators[0].predict(margins)
+    proba = temperature_scaled(calibrated.calibrators[0], margins)
     proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
     mean_proba = np.zeros((margins.shape[0], len(model.classes_)))
     mean_proba += proba
     mean_proba /= 1
     return mean_proba
+
+
+def temperature_scaled(calibrator, margins: np.ndarray) -> np.ndarray:
+    """``calibrator.predict(margins)`` of scikit-learn's fitted temperature
+    calibrator, for finite float64 margins of three or more classes: its
+    steps (margins that look like probabilities, in [0, 1] with rows
+    summing to 1, are taken as log-probabilities; then the softmax of the
+    scaled logits) without its input checks (~0.1 ms a call)."""
+    if not (type(calibrator) is _TemperatureScaling and type(margins) is np.ndarray
+            and margins.dtype == np.float64 and margins.ndim == 2 and margins.shape[1] >= 3
+            and margins.shape[0] > 0 and np.isfinite(margins).all()):
+        return calibrator.predict(margins)
+    if (((margins >= 0) & (margins <= 1)).all()
+            and np.isclose(margins.sum(axis=1), 1.0).all()):
+        logits = np.log(margins + 1e-12)
+    else:
+        logits = margins
+    return softmax(calibrator.beta_ * logits)
 
 
 def tfidf_transform(transformer, X, copy: bool = True):

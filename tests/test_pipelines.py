@@ -8,14 +8,14 @@ import scipy.sparse as sp
 import sklearn
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.calibration import CalibratedClassifierCV
+from sklearn.calibration import CalibratedClassifierCV, _TemperatureScaling
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from classifier.pipelines import (calibrated_proba, pipeline_transform, run_transform,
-                                  scaler_transform, tfidf_transform)
+                                  scaler_transform, temperature_scaled, tfidf_transform)
 from classifier.topic_model import NaiveBayesSVM
 
 TFIDF_SETTINGS = [dict(), dict(sublinear_tf=True), dict(norm="l1"), dict(norm=None),
@@ -165,6 +165,21 @@ def test_calibrated_topic_model_probabilities_are_scikit_learns():
     model = CalibratedClassifierCV(NaiveBayesSVM(), method="temperature", cv=3,
                                    ensemble=False).fit(X, y)
     assert_same(calibrated_proba(model, X[:9]), model.predict_proba(X[:9]))
+
+
+@pytest.mark.parametrize("margins", [
+    np.random.default_rng(3).normal(scale=4.0, size=(8, 5)),  # decision values
+    np.random.default_rng(4).dirichlet(np.ones(5), size=8),  # probabilities: read as logs
+    np.eye(5)[[0, 2, 4]],  # probabilities at the edges
+    np.full((2, 3), 1.0 / 3.0),
+])
+def test_temperature_scaling_is_scikit_learns(margins):
+    n_classes = margins.shape[1]
+    y = np.arange(10 * n_classes) % n_classes
+    calibrator = _TemperatureScaling().fit(np.eye(n_classes)[y] * 2.0 + 0.1 * np.sin(y)[:, None], y)
+    assert_same(temperature_scaled(calibrator, margins), calibrator.predict(margins))
+    with pytest.raises(ValueError):  # not finite: left to scikit-learn's check
+        temperature_scaled(calibrator, np.where(margins == margins.max(), np.nan, margins))
 
 
 def test_margins_skip_no_check_scikit_learn_would_make():
