@@ -307,6 +307,23 @@ def test_page_to_dict_is_json_ready(clf):
     assert {"index", "text", "label", "score"} == set(data["lines"][0])
 
 
+def test_a_line_is_a_frozen_dataclass_of_its_four_fields():
+    import dataclasses
+
+    from classifier.page import Line
+
+    line = Line("Headline", "body", 0.75, 2)
+    assert line == Line(text="Headline", label="body", score=0.75, index=2)
+    assert hash(line) == hash(Line("Headline", "body", 0.75, 2))
+    assert dataclasses.asdict(line) == {"text": "Headline", "label": "body", "score": 0.75,
+                                        "index": 2}
+    assert dataclasses.replace(line, score=0.25).score == 0.25 and line.is_body
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        line.label = "boilerplate"
+    with pytest.raises(TypeError):
+        Line("Headline", "body")
+
+
 def test_load_without_topics_labels_the_same_lines(clf, trained_models):
     clean = classifier.load(trained_models, trusted=True, topics=False)
     assert clean.topic_model is None and clean.topics == []
