@@ -83,14 +83,20 @@ def _proper_noun() -> re.Pattern:
     a digit or , ; : (so not the first word of a sentence, a line or a
     quote). Any script: "Putin", "Москва", "Ünal"; "U.S." and "Xi's" are
     one word each. Built on first use: listing the cased letters of
-    Unicode takes ~0.15 s, which an import should not pay."""
-    return re.compile(rf"(?<=[{_character_class(str.islower)}0-9,;:] )"
+    Unicode takes ~0.15 s, which an import should not pay.
+
+    The pattern matches the space before the word too (and the caller puts
+    it back): a pattern that opens with a literal lets the regex engine
+    skip from space to space, where one that opens with the look-behind
+    tried it at every character (0.15 against 0.33 ms per shared page's
+    body; the same words found)."""
+    return re.compile(rf" (?<=[{_character_class(str.islower)}0-9,;:] )"
                       rf"[{_character_class(str.isupper)}][\w'’.-]*")
 
 
 def without_proper_nouns(text: str) -> str:
     """``text`` with its proper nouns (see ``_proper_noun``) taken out."""
-    return _proper_noun().sub("", text)
+    return _proper_noun().sub(" ", text)
 
 
 class _TextStep(TransformerMixin, BaseEstimator):
