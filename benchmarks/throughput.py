@@ -273,9 +273,9 @@ def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
     from threadpoolctl import threadpool_limits
 
     import classifier
-    from classifier.dom import dom_line_tables
+    from classifier.dom import dom_columns
     from classifier.features import line_table
-    from classifier.html import html_to_blocks
+    from classifier.html import html_to_block_rows
     from classifier.line_model import page_runs
     from training.datasets import page_folder_pages
 
@@ -324,9 +324,9 @@ def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
         return {step: round(seconds / len(table) * 1e6, 2) for step, seconds in totals.items()}
 
     with threadpool_limits(1):
-        conversion = best_of_three(lambda: [html_to_blocks(page) for page in pages])
+        conversion = best_of_three(lambda: [html_to_block_rows(page) for page in pages])
         # As predict builds them: Python strings, not pandas' Arrow strings.
-        html_table = line_table(dom_line_tables([html_to_blocks(page) for page in pages]))
+        html_table = line_table(dom_columns([html_to_block_rows(page) for page in pages]))
         text_table = html_table[["text", "page"]]
         bodies = ["\n".join(line.text for line in page.lines if line.is_body)
                   for page in clf.predict_html_many(pages)]

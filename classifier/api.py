@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError, ModelError
-from .dom import dom_line_tables
+from .dom import dom_columns
 from .features import line_table
-from .html import html_to_blocks, not_html_reason
+from .html import html_to_block_rows, not_html_reason
 from .limits import Limits
 from .line_model import BODY, BOILERPLATE
 from .page import Line, Page
@@ -112,26 +112,27 @@ class Classifier:
             if reason:
                 raise InputError(f"{_page_name(number, len(htmls))} is not HTML: {reason}")
         return _in_groups(len(htmls), sites, lambda group, group_sites: self._classify_html(
-            [html_to_blocks(htmls[number]) for number in group], group, len(htmls), group_sites))
+            [html_to_block_rows(htmls[number]) for number in group], group, len(htmls),
+            group_sites))
 
-    def _classify_html(self, pages_blocks: list, numbers: list, total: int,
+    def _classify_html(self, pages_rows: list, numbers: list, total: int,
                        sites=None) -> list[Page]:
         """Pages of one group (``numbers`` of ``total`` pages in the call) from
-        their visible-text blocks."""
-        pages_texts = [[block.text for block in blocks] for blocks in pages_blocks]
+        their visible-text blocks (as ``html_to_block_rows`` gives them)."""
         if self.html_model is None:
-            return self._classify(pages_texts, numbers, total, sites)
-        for number, blocks in zip(numbers, pages_blocks):
-            self.limits.check_line_count(len(blocks), _page_name(number, total))
-        columns = dom_line_tables(pages_blocks)
+            return self._classify([[row[0] for row in rows] for rows in pages_rows], numbers,
+                                  total, sites)
+        for number, rows in zip(numbers, pages_rows):
+            self.limits.check_line_count(len(rows), _page_name(number, total))
+        columns = dom_columns(pages_rows)
         if not columns["text"]:  # no page has any visible text
-            return self._pages(len(pages_blocks), [], [], [], [])
+            return self._pages(len(pages_rows), [], [], [], [])
         texts = columns["text"]
         columns["text"] = self._scored_texts(texts)
         scores = self.html_model.body_proba(line_table(columns))
         scores = self._with_site_templates(texts, columns["page"], sites, scores)
-        indices = [index for blocks in pages_blocks for index in range(len(blocks))]
-        return self._pages(len(pages_blocks), texts, columns["page"], indices, scores)
+        indices = [index for rows in pages_rows for index in range(len(rows))]
+        return self._pages(len(pages_rows), texts, columns["page"], indices, scores)
 
     # -- shared path ------------------------------------------------------
     @staticmethod

@@ -7,7 +7,8 @@ boilerplate signals there are: a paragraph inside ``<div id="comments">``
 or ``<aside class="related">`` is chrome however well written.
 
 A *DOM line table* is a line table (see :mod:`classifier.features`) with
-these extra columns, made by :func:`dom_line_table`:
+these extra columns, made by :func:`dom_line_table` (or
+:func:`dom_columns` from block rows):
 
 * ``tag`` – the block's element (``p``, ``h2``, ``li``, ``td``, ``title``…);
 * ``path`` – its ancestors' tags, space-separated, root first;
@@ -35,7 +36,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.pipeline import make_pipeline
 
 from .features import DistinctRows, _StatelessTransformer, page_bounds, text_lengths
-from .html import ATTRIBUTE_WORD_BREAK
+from .html import ATTRIBUTE_WORD_BREAK, block_rows
 
 DOM_COLUMNS = ["tag", "path", "attributes", "link_chars", "depth"]
 
@@ -81,25 +82,34 @@ _ATTRIBUTE_GROUPS = {
 
 def dom_line_table(blocks, page=0) -> dict:
     """Columns of a DOM line table for one page's blocks (all non-blank)."""
-    return {
-        "text": [block.text for block in blocks],
-        "page": [page] * len(blocks),
-        "tag": [block.tag for block in blocks],
-        "path": [" ".join(block.ancestors) for block in blocks],
-        "attributes": [" ".join(block.attribute_words) for block in blocks],
-        "link_chars": [block.link_chars for block in blocks],
-        "depth": [block.depth for block in blocks],
-    }
+    return dom_columns([block_rows(blocks)], first_page=page)
 
 
 def dom_line_tables(pages_blocks) -> dict:
     """Columns of one DOM line table for several pages' blocks, the pages
     keyed 0, 1, … in order (every column present, empty without blocks)."""
-    columns = {}
-    for page, blocks in enumerate(pages_blocks):
-        for name, values in dom_line_table(blocks, page=page).items():
-            columns.setdefault(name, []).extend(values)
-    return columns or dom_line_table([])
+    return dom_columns([block_rows(blocks) for blocks in pages_blocks])
+
+
+def dom_columns(pages_rows, first_page=0) -> dict:
+    """Columns of one DOM line table for several pages' block rows
+    (:func:`classifier.html.html_to_block_rows`), the pages keyed
+    ``first_page``, ``first_page + 1``, … in order (every column present,
+    empty without rows)."""
+    columns = {name: [] for name in ("text", "page", "tag", "path", "attributes",
+                                     "link_chars", "depth")}
+    for page, rows in enumerate(pages_rows, start=first_page):
+        if not rows:
+            continue
+        texts, tags, ancestors, attribute_words, link_chars, depths = zip(*rows)
+        columns["text"] += texts
+        columns["page"] += [page] * len(rows)
+        columns["tag"] += tags
+        columns["path"] += map(" ".join, ancestors)
+        columns["attributes"] += map(" ".join, attribute_words)
+        columns["link_chars"] += link_chars
+        columns["depth"] += depths
+    return columns
 
 
 def _require_dom_columns(X) -> None:

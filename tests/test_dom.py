@@ -125,6 +125,16 @@ def test_dom_line_tables_number_the_pages_and_keep_every_column():
     assert all(values == [] for values in empty.values())
 
 
+def test_prediction_s_block_rows_make_the_same_table_as_blocks():
+    from classifier.dom import dom_columns, dom_line_tables
+    from classifier.html import html_to_block_rows
+
+    pages = [synthetic_page(11)[0], "<p></p>", PAGE, synthetic_page(12)[0]]
+    rows = [html_to_block_rows(page) for page in pages]
+    assert dom_columns(rows) == dom_line_tables([html_to_blocks(page) for page in pages])
+    assert dom_columns(rows[2:3], first_page=5) == dom_line_table(html_to_blocks(PAGE), page=5)
+
+
 def test_dom_features_need_dom_columns():
     with pytest.raises(ValueError, match="DOM line table"):
         DomLayout().transform(pd.DataFrame({"text": ["x"], "page": [0]}))
