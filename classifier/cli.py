@@ -136,7 +136,8 @@ def _batch(args) -> int:
                             shard_size=args.shard_size, workers=args.workers,
                             scheduler=args.scheduler, models=args.models,
                             trusted=args.trust_models, progress=not args.quiet,
-                            site_templates=args.site_templates, topics=args.topics)
+                            site_templates=args.site_templates, topics=args.topics,
+                            freeze_loaded=True)  # this process exists for the run
     except ClassifierError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
