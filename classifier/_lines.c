@@ -24,7 +24,7 @@
 enum {
     CHARS, LETTERS, UPPERS, DIGITS, WORD_CHARS, QUOTES, SEPARATORS, WORDS, CAPITALISED,
     SPACES, COMMAS, ENDS_SENTENCE, LAST_IS_COLON, LAST_IS_PAREN, STARTS_WITH_LETTER,
-    COLON_NEAR_START, DIGIT_THEN_MARK, MONTH_NAME, N_STATISTICS
+    COLON_NEAR_START, DIGIT_THEN_MARK, MONTH_NAME, FUNCTION_WORDS, N_STATISTICS
 };
 
 /* Three-letter month names; is_month[a][b][c] for letters a, b, c (0-25),
@@ -44,6 +44,73 @@ static inline int month_letter(Py_UCS4 ch)
     if (ch >= 'A' && ch <= 'Z')
         return (int)(ch - 'A');
     return ch == 0x17f ? 's' - 'a' : -1;
+}
+
+/* The function words (classifier/features.py, _FUNCTION_WORDS): lower-case
+ * ASCII words, given to each call as one space-separated str, kept here in
+ * an open-addressing set (at most MAX_FUNCTION_WORDS words of at most
+ * FUNCTION_WORD_LENGTH letters; a longer word is never one). A word of a
+ * line is one when its str.lower() is: for a word of ASCII characters that
+ * is its ASCII lower case; the only other code point that lower-cases to
+ * ASCII is U+212A, the Kelvin sign ("k"), read as "k" here
+ * (tests/test_features.py checks every code point). */
+#define FUNCTION_WORD_LENGTH 15
+#define MAX_FUNCTION_WORDS 512
+#define FUNCTION_WORD_SLOTS 1024  /* a power of two, twice the words at least */
+
+typedef struct {
+    char words[FUNCTION_WORD_SLOTS][FUNCTION_WORD_LENGTH + 1];  /* "" for an empty slot */
+} word_set_t;
+
+static size_t word_slot(const char *word, size_t length)
+{
+    size_t hash = 5381;  /* djb2 */
+    for (size_t i = 0; i < length; i++)
+        hash = hash * 33 + (unsigned char)word[i];
+    return hash & (FUNCTION_WORD_SLOTS - 1);
+}
+
+static int word_set_holds(const word_set_t *set, const char *word, size_t length)
+{
+    for (size_t slot = word_slot(word, length);; slot = (slot + 1) & (FUNCTION_WORD_SLOTS - 1)) {
+        const char *entry = set->words[slot];
+        if (entry[0] == 0)
+            return 0;
+        if (strlen(entry) == length && memcmp(entry, word, length) == 0)
+            return 1;
+    }
+}
+
+/* The set of the space-separated words of an ASCII str; -1 with an error
+ * set for anything else (a word too long, too many words, not ASCII). */
+static int word_set_init(word_set_t *set, PyObject *words)
+{
+    memset(set, 0, sizeof(*set));
+    if (!PyUnicode_IS_ASCII(words)) {
+        PyErr_SetString(PyExc_ValueError, "function words must be ASCII");
+        return -1;
+    }
+    const char *text = (const char *)PyUnicode_DATA(words);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(words), count = 0;
+    for (Py_ssize_t i = 0; i < length;) {
+        while (i < length && text[i] == ' ')
+            i++;
+        Py_ssize_t start = i;
+        while (i < length && text[i] != ' ')
+            i++;
+        size_t size = (size_t)(i - start);
+        if (size == 0 || (size <= FUNCTION_WORD_LENGTH && word_set_holds(set, text + start, size)))
+            continue;
+        if (size > FUNCTION_WORD_LENGTH || ++count > MAX_FUNCTION_WORDS) {
+            PyErr_SetString(PyExc_ValueError, "too many function words, or one too long");
+            return -1;
+        }
+        size_t slot = word_slot(text + start, size);
+        while (set->words[slot][0] != 0)
+            slot = (slot + 1) & (FUNCTION_WORD_SLOTS - 1);
+        memcpy(set->words[slot], text + start, size);
+    }
+    return 0;
 }
 
 /* How far into a line a colon counts as "near the start" (text[:22]). */
@@ -71,6 +138,7 @@ enum { IS_ALPHA = 1, IS_UPPER = 2, IS_DIGIT = 4, IS_WORD = 8, IS_QUOTE = 16, IS_
 typedef struct {
     PyObject *quotes, *separators, *enders, *closers;
     unsigned char latin1[256];  /* the classes of the first 256 code points */
+    word_set_t function_words;
 } classes_t;
 
 /* A character's classes by the tests themselves. */
@@ -106,21 +174,41 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
     int previous_is_word = 0, previous_is_decimal = 0;
     int letter_2_back = -1, letter_1_back = -1;  /* as month_letter gives them */
+    int word_start_2_back = 0, word_start_1_back = 0;  /* a word started there */
+    /* The current word's lower case while it can be a function word
+     * (word_length -1 once it cannot: too long, or not lower-cased to ASCII). */
+    char word_lower[FUNCTION_WORD_LENGTH];
+    Py_ssize_t word_length = 0;
     memset(row, 0, N_STATISTICS * sizeof(int64_t));
     row[CHARS] = length;
-    for (Py_ssize_t i = 0; i < length; i++) {
-        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        unsigned char classes = classes_of(c, ch);
+    for (Py_ssize_t i = 0; i <= length; i++) {
+        /* A step past the end (no character, no classes) ends the last word. */
+        Py_UCS4 ch = i < length ? PyUnicode_READ(kind, data, i) : 0;
+        unsigned char classes = i < length ? classes_of(c, ch) : 0;
         int word = (classes & IS_WORD) != 0, upper = (classes & IS_UPPER) != 0;
+        if (!word && previous_is_word && word_length > 0
+            && word_set_holds(&c->function_words, word_lower, (size_t)word_length))
+            row[FUNCTION_WORDS]++;
+        if (i == length)
+            break;
         row[LETTERS] += (classes & IS_ALPHA) != 0;
         row[UPPERS] += upper;
         row[DIGITS] += (classes & IS_DIGIT) != 0;
         row[WORD_CHARS] += word;
         row[QUOTES] += (classes & IS_QUOTE) != 0;
         row[SEPARATORS] += (classes & IS_SEPARATOR) != 0;
-        if (word && !previous_is_word) {
+        int word_start = word && !previous_is_word;
+        if (word_start) {
             row[WORDS]++;
             row[CAPITALISED] += upper;
+            word_length = 0;
+        }
+        if (word && word_length >= 0) {
+            Py_UCS4 lower = ch == 0x212a ? 'k' : (ch >= 'A' && ch <= 'Z') ? ch + ('a' - 'A') : ch;
+            if (word_length < FUNCTION_WORD_LENGTH && lower < 128)
+                word_lower[word_length++] = (char)lower;
+            else
+                word_length = -1;
         }
         previous_is_word = word;
         row[SPACES] += ch == ' ';
@@ -131,10 +219,13 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
             row[DIGIT_THEN_MARK] = 1;
         previous_is_decimal = (classes & IS_DECIMAL) != 0;
         int letter = month_letter(ch);
-        if (letter >= 0 && letter_2_back >= 0 && is_month[letter_2_back][letter_1_back][letter])
+        if (letter >= 0 && letter_2_back >= 0 && word_start_2_back
+            && is_month[letter_2_back][letter_1_back][letter])
             row[MONTH_NAME] = 1;
         letter_2_back = letter >= 0 ? letter_1_back : -1;
         letter_1_back = letter;
+        word_start_2_back = word_start_1_back;
+        word_start_1_back = word_start;
     }
     if (length == 0)
         return;
@@ -151,23 +242,27 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
 
 PyDoc_STRVAR(line_statistics_doc,
 "line_statistics(texts, quote_chars, separator_chars, sentence_enders,\n"
-"                sentence_closers) -> bytearray\n\n"
+"                sentence_closers, function_words) -> bytearray\n\n"
 "Per text, int64 statistics in this order: characters, letters, upper-case\n"
 "characters, digits, word characters, quote characters, separator\n"
 "characters, words, words starting with an upper-case character, spaces,\n"
 "commas, ends a sentence (the text without trailing closers ends with an\n"
 "ender), ends with ':', ends with ')', starts with a letter, has a ':' in\n"
 "its first 22 characters, has a decimal digit followed by '-', '/' or ':',\n"
-"has a three-letter month name (A-Z in any case, long s as s). Row after\n"
-"row, as one bytearray.");
+"has a three-letter month name that starts a word (A-Z in any case, long s\n"
+"as s), function words (words whose str.lower() is one of the space-separated\n"
+"function_words). Row after row, as one bytearray.");
 
 static PyObject *
 line_statistics(PyObject *self, PyObject *args)
 {
-    PyObject *texts;
-    classes_t classes;
-    if (!PyArg_ParseTuple(args, "OUUUU", &texts, &classes.quotes, &classes.separators,
-                          &classes.enders, &classes.closers))
+    PyObject *texts, *function_words;
+    /* Static, not on the stack (the word set is 16 KB); the GIL is held. */
+    static classes_t classes;
+    if (!PyArg_ParseTuple(args, "OUUUUU", &texts, &classes.quotes, &classes.separators,
+                          &classes.enders, &classes.closers, &function_words))
+        return NULL;
+    if (word_set_init(&classes.function_words, function_words) < 0)
         return NULL;
     classes_init(&classes);
     PyObject *sequence = PySequence_Fast(texts, "texts must be a sequence of str");

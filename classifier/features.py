@@ -35,7 +35,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.pipeline import make_pipeline
 
-from .words import HashedWords, hashing_transform, token_ids
+from .words import WORD_RUN, HashedWords, hashing_transform, token_ids
 
 try:
     from . import _lines
@@ -173,7 +173,7 @@ class LineShape(_StatelessTransformer):
         out[:, 4] = chars["capitalised"] / per_word
         out[:, 5] = chars["digits"] / per_char
         out[:, 6] = punctuation / per_char
-        out[:, 7] = _function_words(texts) / per_word
+        out[:, 7] = chars["function_words"] / per_word
         joined, starts = _joined(texts)
         out[:, 12] = log1p_of_counts(_sentence_breaks(joined, starts))
         out[:, 18] = chars["quotes"] > 0
@@ -184,8 +184,7 @@ class LineShape(_StatelessTransformer):
         # lines an exact, cheaper test cannot rule out (every date has a
         # digit, every separator one of a few characters, ...): a pattern
         # call per line cost most of this step.
-        lowered = [text.lower() for text in texts]
-        lowered_joined, lowered_starts = _joined(lowered)
+        lowered_joined, lowered_starts = _lowered(joined, starts, texts)
         out[:, 15] = _texts_holding(lowered_joined, lowered_starts, _LEGAL_PHRASES)
         # A match of _URL holds "://", "@", or "www." or ".com" in any case
         # (no character case-folds to w, c, o or m but their own capitals).
@@ -196,8 +195,8 @@ class LineShape(_StatelessTransformer):
             # never a letter.
             10: (_BULLET.match, (n_chars > 0) & (chars["starts_with_letter"] == 0)),
             11: (_SEPARATOR.search, chars["separators"] > 0),
-            # Every date holds a digit, and a month name or a digit followed
-            # by "-", "/" or ":".
+            # Every date holds a digit, and a month name starting a word or
+            # a digit followed by "-", "/" or ":".
             14: (_DATE.search, (chars["digits"] > 0)
                  & ((chars["month_name"] > 0) | (chars["digit_then_mark"] > 0))),
             16: (_URL.search, may_hold_url),
@@ -211,11 +210,15 @@ class LineShape(_StatelessTransformer):
         out[:, 13] = np.where(n_words > 0, out[:, 13], 0.0) / per_word
         out = out.astype(np.float32)
         # The same line twice in a page (teasers, repeated menus) is chrome.
-        # (A Counter, not a pandas groupby: same counts, a tenth of the time.)
-        keys = list(zip(X["page"].tolist(), raw_texts))
-        counts = Counter(keys)
-        out[:, -1] = np.log(np.fromiter(map(counts.__getitem__, keys), dtype=np.float32,
-                                        count=len(keys)))
+        # (A Counter per page, not a pandas groupby: same counts, a tenth of
+        # the time; and not one Counter of (page, text) keys, which built
+        # and hashed a tuple per line.)
+        repeats = np.empty(n, dtype=np.float32)
+        bounds = page_bounds(X["page"])
+        for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            page_texts = raw_texts[start:stop]
+            repeats[start:stop] = list(map(Counter(page_texts).__getitem__, page_texts))
+        out[:, -1] = np.log(repeats)
         return out
 
 
@@ -283,15 +286,16 @@ def _bmp_classes() -> np.ndarray:
 #: characters, letters, upper-case characters, digits, word characters
 #: (\\w), quote and separator marks, words (runs of \\w, as
 #: ``re.findall(r"\\w+")`` finds them), words starting with an upper-case
-#: character, spaces, commas; and 0/1 string tests: ends a sentence (one of
+#: character, spaces, commas; 0/1 string tests: ends a sentence (one of
 #: _SENTENCE_ENDERS, then any _SENTENCE_CLOSERS), last character ":", last
 #: character ")", first character a letter, a ":" in the first 22 characters,
-#: a decimal digit then "-", "/" or ":", a three-letter month name (A-Z in
-#: any case, and "ſ" as "s": what _DATE's IGNORECASE matches).
+#: a decimal digit then "-", "/" or ":", a three-letter month name that
+#: starts a word (A-Z in any case, and "ſ" as "s": what _DATE's ``\\b`` and
+#: IGNORECASE match); and the words that lower-cased are _FUNCTION_WORDS.
 LINE_STATISTICS = ("chars", "letters", "uppers", "digits", "word_chars", "quotes", "separators",
                    "words", "capitalised", "spaces", "commas", "ends_sentence", "last_is_colon",
                    "last_is_paren", "starts_with_letter", "colon_near_start", "digit_then_mark",
-                   "month_name")
+                   "month_name", "function_words")
 _STRING_TESTS = LINE_STATISTICS[9:]
 
 
@@ -335,7 +339,8 @@ def _compiled_statistics(texts: list[str]) -> np.ndarray:
             and counted == texts):
         return rows
     rows = np.frombuffer(_lines.line_statistics(texts, _QUOTE_CHARS, _SEPARATOR_CHARS,
-                                                _SENTENCE_ENDERS, _SENTENCE_CLOSERS),
+                                                _SENTENCE_ENDERS, _SENTENCE_CLOSERS,
+                                                _FUNCTION_WORDS_TEXT),
                          dtype=np.int64).reshape(-1, len(LINE_STATISTICS))
     rows.flags.writeable = False  # shared by the callers: none may change it
     _last_counted = (list(texts), rows)
@@ -353,12 +358,16 @@ _STRING_TEST_OF = {
     "starts_with_letter": lambda text: text[:1].isalpha(),
     "colon_near_start": lambda text: ":" in text[:22],
     "digit_then_mark": lambda text: _DIGIT_THEN_MARK.search(text) is not None,
-    "month_name": lambda text: any(month in text.translate(_MONTH_LETTERS)
-                                   for month in _MONTH_NAMES),
+    "month_name": lambda text: _MONTH_AT_WORD_START.search(text.translate(_MONTH_LETTERS))
+    is not None,
+    "function_words": lambda text: sum(word.lower() in _FUNCTION_WORDS
+                                       for word in WORD_RUN.findall(text)),
 }
 _DIGIT_THEN_MARK = re.compile(r"\d[-/:]")
-_MONTH_NAMES = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+_MONTH_AT_WORD_START = re.compile(r"(?<!\w)(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
+# (Turns no word character into a non-word one or back.)
 _MONTH_LETTERS = str.maketrans(string.ascii_uppercase + "ſ", string.ascii_lowercase + "s")
+_FUNCTION_WORDS_TEXT = " ".join(sorted(_FUNCTION_WORDS))
 
 
 def _numpy_character_counts(texts: list[str], only=None) -> dict:
@@ -406,22 +415,25 @@ def _numpy_character_counts(texts: list[str], only=None) -> dict:
     return counts
 
 
+def _lowered(joined: str, starts: np.ndarray, texts: list[str]) -> tuple[str, np.ndarray]:
+    """``_joined`` of the texts lower-cased, from their joined text: one
+    ``str.lower`` call, not one per text. Lower-casing looks across
+    characters only for a final sigma, and never past a NUL (neither cased
+    nor case-ignorable), so the joined lower-cased text is the lower-cased
+    texts joined. Where lower-casing changed lengths (U+0130 "İ" becomes two
+    characters) the texts' starts moved: those texts are joined anew."""
+    lowered = joined.lower()
+    if len(lowered) == len(joined):
+        return lowered, starts
+    return _joined([text.lower() for text in texts])
+
+
 def _joined(texts: list[str]) -> tuple[str, np.ndarray]:
     """The texts joined by NUL, and where each starts. No pattern used on it
     matches NUL, so no match spans two texts (a NUL inside a text splits
     matches just as it does there)."""
     sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
     return "\0".join(texts), np.cumsum(sizes) - sizes
-
-
-def _function_words(texts: list[str]) -> np.ndarray:
-    """Function words per text: each distinct word is lower-cased and looked
-    up once (words numbered in C, :func:`classifier.words.token_ids`)."""
-    ids, counts, distinct = token_ids(texts)
-    is_function = np.fromiter(map(_FUNCTION_WORDS.__contains__, map(str.lower, distinct)),
-                              dtype=np.bool_, count=len(distinct))
-    owner = np.repeat(np.arange(len(texts)), counts)
-    return np.bincount(owner[is_function[ids]], minlength=len(texts))
 
 
 def _sentence_breaks(joined: str, starts: np.ndarray) -> np.ndarray:

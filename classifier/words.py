@@ -289,7 +289,8 @@ def combining_marks() -> bytes:
     return bytes(marks)
 
 
-_WORD_RUN = re.compile(r"\w+")
+#: A word as the line features count them: a run of regex \w characters.
+WORD_RUN = re.compile(r"\w+")
 
 
 def token_ids(texts: list[str], distinct_per_text: bool = False
@@ -313,7 +314,7 @@ def token_ids(texts: list[str], distinct_per_text: bool = False
     numbers: dict = {}
     ids, counts = [], []
     for text in texts:
-        tokens = _WORD_RUN.findall(text)
+        tokens = WORD_RUN.findall(text)
         if distinct_per_text:
             tokens = list(dict.fromkeys(tokens))
         ids += [numbers.setdefault(token, len(numbers)) for token in tokens]

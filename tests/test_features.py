@@ -150,7 +150,11 @@ def reference_shape(text: str) -> list:
 
 SHAPE_PIECES = ["www.", ".COM", "://", "@", "(C)", "©", "Copyright", "terms of", "All Rights",
                 "Jan", "ſep", "DEC", "5", "12:30", "2024-01-02", "1/2/24", ":", ")", "(3)", " ",
-                "\t", "- ", "1. ", "•", "»", "|", " / ", "Label", "ok", "x", ".", "?\"", "K"]
+                "\t", "- ", "1. ", "•", "»", "|", " / ", "Label", "ok", "x", ".", "?\"", "K",
+                # Lower-cased into two characters, or by its context.
+                "İ", "ΑΣ", "Σ",
+                # Function words, and what can look like them.
+                "the", "About", "ABOUT", "_", "\u212a", "ourselves"]
 
 
 def assert_shape_matches_reference(texts):
@@ -158,6 +162,16 @@ def assert_shape_matches_reference(texts):
     got = LineShape().fit(X).transform(X)[:, :-1]  # repeats_in_page: per page, below
     expected = np.array([reference_shape(text) for text in texts], dtype=np.float32)
     np.testing.assert_array_equal(got, expected.reshape(got.shape))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["Home", "Home ", "News", "- More", "", "İ"]),
+                         min_size=1, max_size=6), max_size=5))
+def test_repeats_in_page_counts_the_same_text_within_its_page(pages):
+    X = table({f"p{number}": texts for number, texts in enumerate(pages)})
+    got = LineShape().fit(X).transform(X)[:, -1]
+    expected = [np.log(texts.count(text)) for texts in pages for text in texts]
+    np.testing.assert_array_equal(got, np.array(expected, dtype=np.float32))
 
 
 def test_line_shape_handles_empty_texts_anywhere():
@@ -313,6 +327,14 @@ def assert_compiled_statistics_equal_python(texts, monkeypatch):
     assert only["words"].tolist() == compiled["words"].tolist()
 
 
+def test_the_only_code_point_past_ascii_lower_cased_to_ascii_is_the_kelvin_sign():
+    # _lines.c reads a word as a function word by its ASCII lower case, and
+    # U+212A as "k": str.lower() gives ASCII for no other code point.
+    lowered_to_ascii = [code for code in range(128, 0x110000) if chr(code).lower().isascii()]
+    assert lowered_to_ascii == [0x212A] and "\u212a".lower() == "k"
+    assert all(word.isascii() and word == word.lower() for word in features._FUNCTION_WORDS)
+
+
 def test_compiled_line_statistics_equal_python_on_awkward_texts(monkeypatch):
     from test_words import AWKWARD
 
@@ -320,7 +342,11 @@ def test_compiled_line_statistics_equal_python_on_awkward_texts(monkeypatch):
     assert_compiled_statistics_equal_python(
         AWKWARD + ["", "a:", "x)", "Ⓐ b", "end.”)", ".", "ÀB ſ _x", "0123456789012345678901:",
                    "012345678901234567890:", "ſep", "xJANx", "ja-n", "Ja n", "1-", "١/", "²:",
-                   "aUG", "Oct", "no v"], monkeypatch)
+                   "aUG", "Oct", "no v", "-jan", "_jan", "1jan", "éjan", "ſſep", " mAy", "Ⓐjan",
+                   # Function words: any case, the Kelvin sign as "k", never a part of a word.
+                   "The THE tHe", "theirs,their", "it's", "abouts", "_the the_", "İt it",
+                   "ourselves1 yourselves", "\u212aust", "a\u212a", "x" * 20 + " the"],
+        monkeypatch)
     assert_compiled_statistics_equal_python([], monkeypatch)
 
 
