@@ -481,6 +481,50 @@ def is_comment_meta(text: str) -> bool:
             or _SAYS.search(text) is not None)
 
 
+def comment_meta_lines(texts: list[str], lines: np.ndarray, counts: dict) -> np.ndarray:
+    """For each text, whether it is one of ``lines`` (indices) and
+    ``is_comment_meta``, given the texts' ``character_counts`` (``words``,
+    ``digit_then_mark``): each part runs only on the lines an exact,
+    cheaper test cannot rule out. The line ``_META_WORD`` matches is that
+    word (or "report abuse", or a number and a word) between non-word
+    characters: two words at most. What ``_POSTED_AT`` finds holds a
+    decimal digit then ":". What ``_SAYS`` finds ends the line, but for
+    whitespace and one colon (``_may_end_with_says``)."""
+    marks = np.zeros(len(texts), dtype=bool)
+    for test, may_match in (
+            (_META_WORD.match, lines[counts["words"][lines] <= 2].tolist()),
+            (_POSTED_AT.search, lines[counts["digit_then_mark"][lines] > 0].tolist()),
+            (_SAYS.search, (i for i in lines.tolist() if _may_end_with_says(texts[i])))):
+        found = [i for i in may_match if test(texts[i]) is not None]
+        marks[found] = True
+    return marks
+
+
+_SAYS_WORDS = ("says", "said", "wrote", "writes")
+# What a case-insensitive pattern takes for these words' letters besides
+# A-Z: long s for "s", dotless and dotted I for "i" (tests/test_features.py
+# checks every code point).
+_SAYS_LETTERS = str.maketrans(string.ascii_uppercase + "\u017f\u0131\u0130",
+                              string.ascii_lowercase + "sii")
+
+
+def _may_end_with_says(text: str) -> bool:
+    """Whether the text, without its trailing whitespace and at most one
+    colon between, ends with one of ``_SAYS_WORDS`` in any case: true of
+    every text ``_SAYS`` finds something in."""
+    tail = text.rstrip()
+    if tail.endswith(":"):
+        tail = tail[:-1].rstrip()
+    # (The last character first: one set lookup rules out most lines.)
+    return tail[-1:] in _SAYS_LAST_LETTERS and tail[-6:].translate(_SAYS_LETTERS).endswith(
+        _SAYS_WORDS)
+
+
+_SAYS_LAST_LETTERS = frozenset(
+    character for character in string.ascii_letters + "\u017f\u0131\u0130"
+    if character.translate(_SAYS_LETTERS) in {word[-1] for word in _SAYS_WORDS})
+
+
 class SectionMarkers(_StatelessTransformer):
     """Distance to the nearest comment-section or link-list heading above,
     and how dense comment-thread furniture is around the line.
@@ -496,18 +540,16 @@ class SectionMarkers(_StatelessTransformer):
 
     def transform(self, X):
         texts = X["text"].tolist()
-        n_words = line_word_counts(texts)
+        counts = character_counts(texts, only=("words", "digit_then_mark"))
+        n_words = counts["words"]
         # The patterns run on the short lines only (lines of 6 words or
         # fewer for headings, 10 for comment furniture), most lines not.
         comment = np.zeros(len(texts), dtype=bool)
         links = np.zeros(len(texts), dtype=bool)
-        meta = np.zeros(len(texts), dtype=np.float32)
-        heading_sized = np.flatnonzero(n_words <= 6)
-        for marks, test, lines in (
-                (comment, _COMMENT_HEADING.match, heading_sized),
-                (links, _LINKS_HEADING.match, heading_sized),
-                (meta, is_comment_meta, np.flatnonzero(n_words <= 10))):
-            marks[[i for i in lines.tolist() if test(texts[i])]] = 1
+        heading_sized = np.flatnonzero(n_words <= 6).tolist()
+        for marks, test in ((comment, _COMMENT_HEADING.match), (links, _LINKS_HEADING.match)):
+            marks[[i for i in heading_sized if test(texts[i])]] = True
+        meta = comment_meta_lines(texts, np.flatnonzero(n_words <= 10), counts).astype(np.float32)
         bounds = page_bounds(X["page"])
         out = np.zeros((len(texts), len(self.feature_names_)), dtype=np.float32)
         out[:, 6] = meta

@@ -373,7 +373,9 @@ def test_distinct_rows_equals_transforming_every_row():
 
 
 META_PIECES = ["Jane", " says", "SAID", ":", " ", "\t", "reply", "Report abuse", "12", " likes",
-               "at ", "4:15", " pm", "ſays", "wrote", "—", "!", "x", "\n", "Edit"]
+               "at ", "4:15", " pm", "ſays", "wrote", "—", "!", "x", "\n", "Edit",
+               # What a case-insensitive "s" or "i" also matches; other digits.
+               "ſaid", "wrıtes", "WRİTES", "writeſ", "\u212a", "٣:٤٥", "\u2003", "3 replies"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -382,3 +384,22 @@ META_PIECES = ["Jane", " says", "SAID", ":", " ", "\t", "reply", "Report abuse",
 def test_comment_meta_a_part_at_a_time_equals_the_whole_pattern(text):
     whole = re.compile("|".join(features._COMMENT_META_PARTS), re.IGNORECASE)
     assert features.is_comment_meta(text) == (whole.search(text) is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(META_PIECES), max_size=8).map("".join)
+                | st.text(alphabet="aAtT sSyYıİſ:1245pm\n—_", max_size=20), max_size=6))
+def test_comment_meta_lines_are_the_lines_is_comment_meta_finds(texts):
+    counts = features.character_counts(texts)
+    some = np.arange(0, len(texts), 2)  # every other line
+    expected = [features.is_comment_meta(text) and i % 2 == 0 for i, text in enumerate(texts)]
+    assert features.comment_meta_lines(texts, some, counts).tolist() == expected
+
+
+def test_the_says_test_maps_every_character_a_case_insensitive_pattern_takes_for_its_letters():
+    letters = "".join(sorted(set("".join(features._SAYS_WORDS))))
+    any_case = re.compile(f"[{letters}]", re.IGNORECASE)
+    taken = {chr(code) for code in range(0x110000) if any_case.fullmatch(chr(code))}
+    mapped = {character for character in taken
+              if character.translate(features._SAYS_LETTERS) in letters}
+    assert mapped == taken
