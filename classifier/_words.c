@@ -346,10 +346,45 @@ done:
     return result;
 }
 
-static int compare_indices(const void *a, const void *b)
+/* Sorts n indices in [0, 2**32) in ascending order, with scratch space for
+ * n more: a least-significant-digit radix sort, 11 bits a pass, as many
+ * passes as the largest index needs (two for a vocabulary below 4 million
+ * columns). qsort, with a function call per comparison, was most of the
+ * time count_ngrams spent on a page's body once the lookups were made. */
+#define RADIX_BITS 11
+static void sort_indices(Py_ssize_t *indices, Py_ssize_t *scratch, Py_ssize_t n)
 {
-    Py_ssize_t x = *(const Py_ssize_t *)a, y = *(const Py_ssize_t *)b;
-    return (x > y) - (x < y);
+    if (n < 32) {  /* insertion sort */
+        for (Py_ssize_t i = 1; i < n; i++) {
+            Py_ssize_t value = indices[i], j = i;
+            for (; j > 0 && indices[j - 1] > value; j--)
+                indices[j] = indices[j - 1];
+            indices[j] = value;
+        }
+        return;
+    }
+    Py_ssize_t largest = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        largest = indices[i] > largest ? indices[i] : largest;
+    Py_ssize_t *from = indices, *to = scratch;
+    for (int shift = 0; shift == 0 || (largest >> shift) > 0; shift += RADIX_BITS) {
+        Py_ssize_t counts[1 << RADIX_BITS] = {0};
+        for (Py_ssize_t i = 0; i < n; i++)
+            counts[(from[i] >> shift) & ((1 << RADIX_BITS) - 1)]++;
+        Py_ssize_t total = 0;
+        for (int digit = 0; digit < (1 << RADIX_BITS); digit++) {
+            Py_ssize_t count = counts[digit];
+            counts[digit] = total;
+            total += count;
+        }
+        for (Py_ssize_t i = 0; i < n; i++)
+            to[counts[(from[i] >> shift) & ((1 << RADIX_BITS) - 1)]++] = from[i];
+        Py_ssize_t *swap = from;
+        from = to;
+        to = swap;
+    }
+    if (from != indices)
+        memcpy(indices, from, (size_t)n * sizeof(Py_ssize_t));
 }
 
 /* A set of byte strings as an open-addressing hash table, so that words
@@ -375,11 +410,11 @@ static inline Py_ssize_t key_start(const int32_t *key_ends, Py_ssize_t entry)
 /* The key's entry, or -1 when it is not in the table, with *empty set to
  * the empty slot where it would go (left as is if there is none, or the
  * table is inconsistent there: an entry or key range outside the arrays). */
-static Py_ssize_t table_probe(const table_t *table, const char *key, Py_ssize_t length,
-                              size_t *empty)
+static Py_ssize_t table_probe_from(const table_t *table, const char *key, Py_ssize_t length,
+                                   uint32_t hash, size_t *empty)
 {
     size_t mask = (size_t)table->n_slots - 1;
-    size_t slot = (uint32_t)murmurhash3_32((const unsigned char *)key, length) & mask;
+    size_t slot = hash & mask;
     for (Py_ssize_t probes = 0; probes < table->n_slots; probes++) {
         int32_t entry = table->slots[slot];
         if (entry < 0) {
@@ -397,13 +432,24 @@ static Py_ssize_t table_probe(const table_t *table, const char *key, Py_ssize_t 
     return -1;
 }
 
-/* The key's column, or -1 when it is not in the table. */
-static Py_ssize_t table_find(const table_t *table, const char *key, Py_ssize_t length)
+static inline uint32_t key_hash(const char *key, Py_ssize_t length)
 {
-    size_t empty;
-    Py_ssize_t entry = table_probe(table, key, length, &empty);
-    return entry < 0 ? -1 : (Py_ssize_t)table->columns[entry];
+    return (uint32_t)murmurhash3_32((const unsigned char *)key, length);
 }
+
+static Py_ssize_t table_probe(const table_t *table, const char *key, Py_ssize_t length,
+                              size_t *empty)
+{
+    return table_probe_from(table, key, length, key_hash(key, length), empty);
+}
+
+/* Lookups ahead whose slots count_ngrams asks the CPU to fetch (see there). */
+#define LOOKAHEAD 16
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(address) __builtin_prefetch(address)
+#else
+#define PREFETCH(address) ((void)0)
+#endif
 
 /* A table being built: keys (bytes), key_ends and slots (int32). */
 typedef struct { buffer_t keys, key_ends, slots; } keyset_t;
@@ -578,16 +624,49 @@ count_ngrams(PyObject *self, PyObject *args)
         for (Py_ssize_t n = min_n; n <= max_n && n <= n_tokens; n++) {
             if (reserve(&found, n_tokens) < 0)
                 goto done;
-            for (Py_ssize_t i = 0; i + n <= n_tokens; i++) {
-                Py_ssize_t column = table_find(&table, tokens.words.data + start[i],
-                                               end[i + n - 1] - start[i]);
-                if (column >= 0)
-                    ((Py_ssize_t *)found.data)[found.size++] = column;
+            /* A vocabulary table is megabytes, and each lookup reads a slot,
+             * then the entry's key end, key and column, each a likely cache
+             * miss: the slot of the lookup LOOKAHEAD n-grams ahead is
+             * fetched while this one is made (hashes kept in a ring), and
+             * that of LOOKAHEAD / 2 ahead has its entry's key end and
+             * column fetched. */
+            const char *words = tokens.words.data;
+            Py_ssize_t n_lookups = n_tokens - n + 1;
+            uint32_t ring[LOOKAHEAD];
+            const size_t mask = (size_t)table.n_slots - 1;
+            for (Py_ssize_t i = 0; i < n_lookups && i < LOOKAHEAD; i++) {
+                ring[i] = key_hash(words + start[i], end[i + n - 1] - start[i]);
+                PREFETCH(table.slots + (ring[i] & mask));
+            }
+            for (Py_ssize_t i = 0; i < n_lookups; i++) {
+                uint32_t hash = ring[i % LOOKAHEAD];
+                Py_ssize_t ahead = i + LOOKAHEAD;
+                if (ahead < n_lookups) {
+                    uint32_t later = key_hash(words + start[ahead], end[ahead + n - 1] - start[ahead]);
+                    ring[ahead % LOOKAHEAD] = later;
+                    PREFETCH(table.slots + (later & mask));
+                }
+                Py_ssize_t half = i + LOOKAHEAD / 2;
+                if (half < n_lookups) {
+                    int32_t entry = table.slots[ring[half % LOOKAHEAD] & mask];
+                    if (entry >= 0 && entry < table.n_entries) {
+                        PREFETCH(table.key_ends + entry);
+                        PREFETCH(table.columns + entry);
+                    }
+                }
+                size_t empty;
+                Py_ssize_t entry = table_probe_from(&table, words + start[i],
+                                                    end[i + n - 1] - start[i], hash, &empty);
+                if (entry >= 0)
+                    ((Py_ssize_t *)found.data)[found.size++] = (Py_ssize_t)table.columns[entry];
             }
         }
         /* Distinct columns in ascending order with their counts. */
         Py_ssize_t *indices = (Py_ssize_t *)found.data;
-        qsort(indices, (size_t)found.size, sizeof(Py_ssize_t), compare_indices);
+        if (reserve(&found, found.size) < 0)  /* room for the sort's scratch space */
+            goto done;
+        indices = (Py_ssize_t *)found.data;
+        sort_indices(indices, indices + found.size, found.size);
         for (Py_ssize_t i = 0; i < found.size;) {
             Py_ssize_t j = i + 1;
             while (j < found.size && indices[j] == indices[i])

@@ -147,6 +147,21 @@ def test_a_vectorizer_fitted_again_counts_with_its_new_vocabulary():
                        theirs.fit(AWKWARD).transform(AWKWARD))
 
 
+def test_long_texts_over_a_big_vocabulary_are_counted_as_scikit_learn_counts_them():
+    # Thousands of columns (the sort of each text's columns takes two
+    # passes over 11-bit digits), texts of hundreds of n-grams (the lookups
+    # fetch slots ahead), words repeated (counts above 1).
+    rng = np.random.default_rng(5)
+    vocabulary = [f"w{number}" for number in range(3000)]
+    training = [" ".join(rng.choice(vocabulary, size=300)) for _ in range(40)]
+    texts = [" ".join(rng.choice(vocabulary[:500] + ["unseen"], size=size))
+             for size in (0, 1, 17, 31, 33, 400, 2000)]
+    ours = WordTfidfVectorizer(ngram_range=(1, 2)).fit(training)
+    theirs = TfidfVectorizer(ngram_range=(1, 2)).fit(training)
+    assert len(ours.vocabulary_) > 2 ** 11
+    assert_same_matrix(ours.transform(texts), theirs.transform(texts))
+
+
 def test_the_vocabulary_table_is_checked_where_it_is_read():
     keys, key_ends, columns, slots = words._words.vocabulary_table({"alpha": 0, "beta": 1})
     count = words._words.count_ngrams
