@@ -642,7 +642,8 @@ count_ngrams(PyObject *self, PyObject *args)
                 uint32_t hash = ring[i % LOOKAHEAD];
                 Py_ssize_t ahead = i + LOOKAHEAD;
                 if (ahead < n_lookups) {
-                    uint32_t later = key_hash(words + start[ahead], end[ahead + n - 1] - start[ahead]);
+                    uint32_t later = key_hash(words + start[ahead],
+                                              end[ahead + n - 1] - start[ahead]);
                     ring[ahead % LOOKAHEAD] = later;
                     PREFETCH(table.slots + (later & mask));
                 }
@@ -662,10 +663,9 @@ count_ngrams(PyObject *self, PyObject *args)
             }
         }
         /* Distinct columns in ascending order with their counts. */
-        Py_ssize_t *indices = (Py_ssize_t *)found.data;
         if (reserve(&found, found.size) < 0)  /* room for the sort's scratch space */
             goto done;
-        indices = (Py_ssize_t *)found.data;
+        Py_ssize_t *indices = (Py_ssize_t *)found.data;
         sort_indices(indices, indices + found.size, found.size);
         for (Py_ssize_t i = 0; i < found.size;) {
             Py_ssize_t j = i + 1;
