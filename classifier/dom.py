@@ -156,11 +156,36 @@ def _ancestor_tokens(path: str) -> str:
 
 def _class_tokens(attributes: str) -> str:
     """``class=WORD`` for each distinct class/id word that is not a number,
-    sorted. (Sorting the words sorts the tokens: they share the prefix.)
-    Distinct words first: a line's ancestors repeat many (27 words, far
-    fewer distinct, per line of shared pages)."""
-    return " ".join(["class=" + word for word in sorted(set(attributes.split()))
-                     if not word.isdigit()])
+    sorted (the tokens share the prefix: sorted as the words are). Distinct
+    first: a line's ancestors repeat many words (27, far fewer distinct,
+    per line of shared pages)."""
+    tokens = set(map(_CLASS_TOKENS.__getitem__, attributes.split()))
+    tokens.discard("")  # the numbers'
+    return " ".join(sorted(tokens))
+
+
+class _WordMemo(dict):
+    """``function(word)`` of each word looked up, kept across calls.
+
+    A dict, read by ``__getitem__`` from C code (``map``): an
+    ``lru_cache``'s wrapper call per word cost ~0.4 us more per line of
+    shared pages, per use. Emptied when it holds ``max_words`` (ids with
+    numbers in them make new words without end): a few MB at most."""
+
+    def __init__(self, function, max_words: int = 2 ** 14):
+        super().__init__()
+        self.function = function
+        self.max_words = max_words
+
+    def __missing__(self, word: str):
+        if len(self) >= self.max_words:
+            self.clear()
+        value = self[word] = self.function(word)
+        return value
+
+
+#: Each class/id word's DomTokens token: "" for a number.
+_CLASS_TOKENS = _WordMemo(lambda word: "" if word.isdigit() else "class=" + word)
 
 
 def dom_text_vectorizer(n_features: int = 2 ** 16):
@@ -255,15 +280,16 @@ def _path_flags(paths: list) -> np.ndarray:
     return np.array(rows, dtype=np.float32).reshape(len(paths), len(_ANCESTOR_GROUPS))
 
 
-@functools.lru_cache(maxsize=2 ** 14)  # a few MB at most
 def _word_mask(word: str) -> int:
-    """Bit i set when ``word`` holds a key of the i-th of ``_KEYWORD_GROUPS``.
-
-    Kept across calls: sites share most class/id words ("content", "nav",
-    "wrapper"), and testing each word against every group's keys again on
-    every page was ~7 % of the HTML path."""
+    """Bit i set when ``word`` holds a key of the i-th of ``_KEYWORD_GROUPS``."""
     return sum(1 << bit for bit, group in enumerate(_KEYWORD_GROUPS.values())
                if group.search(word))
+
+
+#: Each class/id word's mask, kept across calls: sites share most class/id
+#: words ("content", "nav", "wrapper"), and testing each word against every
+#: group's keys again on every page was ~7 % of the HTML path.
+_WORD_MASKS = _WordMemo(_word_mask)
 
 
 def attribute_flags(attribute_strings: list) -> np.ndarray:
@@ -278,7 +304,8 @@ def attribute_flags(attribute_strings: list) -> np.ndarray:
     keys too.
     """
     # (map and reduce over the cached masks: no Python step per word.)
-    masks = np.fromiter((functools.reduce(operator.or_, map(_word_mask, attributes.split()), 0)
+    masks = np.fromiter((functools.reduce(operator.or_,
+                                          map(_WORD_MASKS.__getitem__, attributes.split()), 0)
                          for attributes in attribute_strings),
                         dtype=np.int64, count=len(attribute_strings))
     return ((masks[:, None] >> np.arange(len(_KEYWORD_GROUPS))) & 1).astype(np.float32)

@@ -236,3 +236,13 @@ def test_dom_tokens_are_the_sorted_distinct_tokens(rows):
                          + sorted({f"class={w}" for w in attributes.split() if not w.isdigit()}))
                 for tag, path, attributes in zip(table["tag"], table["path"], table["attributes"])]
     assert DomTokens().transform(table) == expected
+
+
+def test_word_memos_give_their_function_s_values_and_stay_bounded():
+    from classifier.dom import _WordMemo
+
+    calls = []
+    memo = _WordMemo(lambda word: calls.append(word) or word.upper(), max_words=3)
+    assert list(map(memo.__getitem__, ["a", "b", "a", "c"])) == ["A", "B", "A", "C"]
+    assert calls == ["a", "b", "c"]  # each word computed once
+    assert memo["d"] == "D" and len(memo) == 1  # full: emptied before keeping "d"
