@@ -289,8 +289,171 @@ done:
     return result;
 }
 
+/* -- Neighbours' values and page runs: the compiled parts of
+ * classifier/features.py's neighbour_window and densest_run. -------------- */
+
+PyDoc_STRVAR(neighbour_window_doc,
+"neighbour_window(values, n_columns, bounds, offsets, window_sizes, out)\n\n"
+"features.neighbour_window for float32 values: out (float32, C order, one\n"
+"row per row of values, len(offsets) * (n_columns + 1) + len(window_sizes)\n"
+"* n_columns columns) is written whole. values: C-order float32 rows of\n"
+"n_columns; bounds: int64 start of each page and the total (page_bounds);\n"
+"offsets and window_sizes: tuples of int. The windows' means come from\n"
+"float64 running sums over all rows, as numpy's cumsum makes them, so the\n"
+"numbers are numpy's.");
+
+static PyObject *
+neighbour_window(PyObject *self, PyObject *args)
+{
+    Py_buffer values, bounds, out;
+    Py_ssize_t k;
+    PyObject *offsets, *sizes, *result = NULL;
+    double *sums = NULL;
+    Py_ssize_t *offset = NULL, *size = NULL;
+    if (!PyArg_ParseTuple(args, "y*ny*O!O!w*", &values, &k, &bounds, &PyTuple_Type, &offsets,
+                          &PyTuple_Type, &sizes, &out))
+        return NULL;
+    Py_ssize_t n_offsets = PyTuple_GET_SIZE(offsets), n_sizes = PyTuple_GET_SIZE(sizes);
+    Py_ssize_t n_bounds = bounds.len / (Py_ssize_t)sizeof(int64_t);
+    Py_ssize_t n = k > 0 ? values.len / (Py_ssize_t)sizeof(float) / k : 0;
+    Py_ssize_t width = n_offsets * (k + 1) + n_sizes * k;
+    const int64_t *bound = (const int64_t *)bounds.buf;
+    if (k < 1 || values.len != n * k * (Py_ssize_t)sizeof(float) || n_bounds < 1
+        || bound[0] != 0 || bound[n_bounds - 1] != n
+        || out.len != n * width * (Py_ssize_t)sizeof(float)) {
+        PyErr_SetString(PyExc_ValueError, "neighbour_window: buffers of the wrong sizes");
+        goto done;
+    }
+    for (Py_ssize_t b = 1; b < n_bounds; b++) {
+        if (bound[b] < bound[b - 1]) {
+            PyErr_SetString(PyExc_ValueError, "neighbour_window: bounds must not decrease");
+            goto done;
+        }
+    }
+    offset = PyMem_New(Py_ssize_t, n_offsets + 1);
+    size = PyMem_New(Py_ssize_t, n_sizes + 1);
+    if (offset == NULL || size == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t o = 0; o < n_offsets; o++) {
+        offset[o] = PyLong_AsSsize_t(PyTuple_GET_ITEM(offsets, o));
+        if (offset[o] == -1 && PyErr_Occurred())
+            goto done;
+    }
+    for (Py_ssize_t w = 0; w < n_sizes; w++) {
+        size[w] = PyLong_AsSsize_t(PyTuple_GET_ITEM(sizes, w));
+        if (size[w] == -1 && PyErr_Occurred())
+            goto done;
+        if (size[w] < 1) {
+            PyErr_SetString(PyExc_ValueError, "neighbour_window: window sizes must be >= 1");
+            goto done;
+        }
+    }
+    const float *value = (const float *)values.buf;
+    float *row_out = (float *)out.buf;
+    if (n_sizes > 0) {
+        /* sums[r][c]: column c summed over rows 0 .. r-1, in float64. */
+        sums = PyMem_New(double, (size_t)(n + 1) * (size_t)k);
+        if (sums == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t c = 0; c < k; c++)
+            sums[c] = 0.0;
+        for (Py_ssize_t r = 0; r < n; r++)
+            for (Py_ssize_t c = 0; c < k; c++)
+                sums[(r + 1) * k + c] = sums[r * k + c] + (double)value[r * k + c];
+    }
+    Py_ssize_t page = 0;
+    for (Py_ssize_t i = 0; i < n; i++, row_out += width) {
+        while (bound[page + 1] <= i)  /* the row's page (empty pages skipped) */
+            page++;
+        Py_ssize_t start = bound[page], stop = bound[page + 1], column = 0;
+        for (Py_ssize_t o = 0; o < n_offsets; o++, column += k + 1) {
+            Py_ssize_t j = i + offset[o];
+            if (j >= start && j < stop) {
+                memcpy(row_out + column, value + j * k, (size_t)k * sizeof(float));
+                row_out[column + k] = 1.0f;
+            } else {
+                memset(row_out + column, 0, (size_t)(k + 1) * sizeof(float));
+            }
+        }
+        for (Py_ssize_t w = 0; w < n_sizes; w++, column += k) {
+            Py_ssize_t half = size[w] / 2;
+            Py_ssize_t lo = i - half > start ? i - half : start;
+            Py_ssize_t hi = i + half + 1 < stop ? i + half + 1 : stop;
+            for (Py_ssize_t c = 0; c < k; c++)
+                row_out[column + c] = (float)((sums[hi * k + c] - sums[lo * k + c])
+                                              / (double)(hi - lo));
+        }
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyMem_Free(sums);
+    PyMem_Free(offset);
+    PyMem_Free(size);
+    PyBuffer_Release(&values);
+    PyBuffer_Release(&bounds);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+PyDoc_STRVAR(densest_run_doc,
+"densest_run(weights, itemsize) -> (start, stop)\n\n"
+"features.densest_run of float32 (itemsize 4) or float64 (8) weights, in\n"
+"that precision as numpy scalars add them.");
+
+#define DEFINE_DENSEST_RUN(NAME, TYPE)                                            \
+static void NAME(const TYPE *weight, Py_ssize_t n, Py_ssize_t *best_start,        \
+                 Py_ssize_t *best_stop)                                           \
+{                                                                                 \
+    TYPE best = 0, current = 0;                                                   \
+    Py_ssize_t current_start = 0;                                                 \
+    *best_start = *best_stop = 0;                                                 \
+    for (Py_ssize_t i = 0; i < n; i++) {                                          \
+        if (current <= 0) {                                                       \
+            current = weight[i];                                                  \
+            current_start = i;                                                    \
+        } else {                                                                  \
+            current += weight[i];                                                 \
+        }                                                                         \
+        if (current > best) {                                                     \
+            best = current;                                                       \
+            *best_start = current_start;                                          \
+            *best_stop = i + 1;                                                   \
+        }                                                                         \
+    }                                                                             \
+}
+
+DEFINE_DENSEST_RUN(densest_run_float32, float)
+DEFINE_DENSEST_RUN(densest_run_float64, double)
+
+static PyObject *
+densest_run(PyObject *self, PyObject *args)
+{
+    Py_buffer weights;
+    Py_ssize_t itemsize, start = 0, stop = 0;
+    if (!PyArg_ParseTuple(args, "y*n", &weights, &itemsize))
+        return NULL;
+    if ((itemsize != 4 && itemsize != 8) || weights.len % itemsize) {
+        PyBuffer_Release(&weights);
+        PyErr_SetString(PyExc_ValueError, "densest_run: float32 or float64 weights");
+        return NULL;
+    }
+    if (itemsize == 4)
+        densest_run_float32((const float *)weights.buf, weights.len / 4, &start, &stop);
+    else
+        densest_run_float64((const double *)weights.buf, weights.len / 8, &start, &stop);
+    PyBuffer_Release(&weights);
+    return Py_BuildValue("(nn)", start, stop);
+}
+
 static PyMethodDef methods[] = {
     {"line_statistics", line_statistics, METH_VARARGS, line_statistics_doc},
+    {"neighbour_window", neighbour_window, METH_VARARGS, neighbour_window_doc},
+    {"densest_run", densest_run, METH_VARARGS, densest_run_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -289,6 +289,35 @@ def test_neighbour_window_equals_line_by_line_definition(page_sizes, k, offsets,
     np.testing.assert_array_equal(got[:, :width], expected[:, :width])
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=5), st.integers(1, 3),
+       st.lists(st.integers(-7, 7), max_size=4), st.lists(st.integers(1, 12), max_size=2),
+       st.integers(0, 2 ** 32 - 1), st.booleans())
+def test_compiled_neighbour_window_gives_numpy_s_numbers(page_sizes, k, offsets, windows, seed,
+                                                         odd_values):
+    values = np.random.default_rng(seed).normal(size=(sum(page_sizes), k)).astype(np.float32)
+    if odd_values and len(values):
+        values[0, 0], values[-1, -1] = np.inf, np.nan
+    bounds = np.concatenate([[0], np.cumsum(page_sizes)])  # empty pages too
+    compiled = neighbour_window(values, bounds, offsets, windows)
+    with pytest.MonkeyPatch.context() as patch, np.errstate(invalid="ignore"):  # inf - inf
+        patch.setattr(features, "_lines", None)
+        python = neighbour_window(values, bounds, offsets, windows)
+    assert compiled.dtype == python.dtype == np.float32
+    np.testing.assert_array_equal(compiled, python)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-50, 50, width=32) | st.sampled_from([0.0, -0.0, np.inf, np.nan]),
+                max_size=30), st.sampled_from([np.float32, np.float64]))
+def test_compiled_densest_run_is_the_loop_s(weights, dtype):
+    weights = np.array(weights, dtype=dtype)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(features, "_lines", None)
+        expected = densest_run(weights)
+    assert densest_run(weights) == expected
+
+
 def test_the_development_install_has_the_compiled_line_statistics():
     assert features.COMPILED
 
