@@ -24,7 +24,7 @@
 enum {
     CHARS, LETTERS, UPPERS, DIGITS, WORD_CHARS, QUOTES, SEPARATORS, WORDS, CAPITALISED,
     SPACES, COMMAS, ENDS_SENTENCE, LAST_IS_COLON, LAST_IS_PAREN, STARTS_WITH_LETTER,
-    COLON_NEAR_START, DIGIT_THEN_MARK, MONTH_NAME, FUNCTION_WORDS, N_STATISTICS
+    COLON_NEAR_START, DIGIT_MARK_DIGIT, MONTH_DATE, FUNCTION_WORDS, N_STATISTICS
 };
 
 /* Three-letter month names; is_month[a][b][c] for letters a, b, c (0-25),
@@ -44,6 +44,45 @@ static inline int month_letter(Py_UCS4 ch)
     if (ch >= 'A' && ch <= 'Z')
         return (int)(ch - 'A');
     return ch == 0x17f ? 's' - 'a' : -1;
+}
+
+/* Whether a case-insensitive [a-z] of Python's re takes the character:
+ * A-Z, a-z, and U+0130 and U+0131 (i), U+017F (s), U+212A (k), as
+ * tests/test_features.py checks over every code point. */
+static inline int any_case_ascii_letter(Py_UCS4 ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == 0x130 || ch == 0x131
+           || ch == 0x17f || ch == 0x212a;
+}
+
+/* For a month name that starts a word at position at: whether the
+ * case-insensitive pattern (?<!\w)MONTH[a-z]*\.?\s+\d or \d\s+MONTH finds
+ * it, that is: letters, at most one ".", whitespace and a decimal digit
+ * follow it, or whitespace and a decimal digit come before it (\s is
+ * Py_UNICODE_ISSPACE, \d Py_UNICODE_ISDECIMAL, as in Python's re). One of
+ * them holds wherever the date pattern of features.py finds a date by a
+ * month name. */
+static int month_date_at(int kind, const void *data, Py_ssize_t length, Py_ssize_t at)
+{
+    Py_ssize_t j = at + 3;
+    while (j < length && any_case_ascii_letter(PyUnicode_READ(kind, data, j)))
+        j++;
+    if (j < length && PyUnicode_READ(kind, data, j) == '.')
+        j++;
+    if (j < length && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j))) {
+        while (j < length && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j)))
+            j++;
+        if (j < length && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, j)))
+            return 1;
+    }
+    j = at - 1;
+    if (j >= 0 && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j))) {
+        while (j >= 0 && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j)))
+            j--;
+        if (j >= 0 && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, j)))
+            return 1;
+    }
+    return 0;
 }
 
 /* The function words (classifier/features.py, _FUNCTION_WORDS): lower-case
@@ -172,7 +211,7 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
-    int previous_is_word = 0, previous_is_decimal = 0;
+    int previous_is_word = 0, previous_is_decimal = 0, mark_after_digit = 0;
     int letter_2_back = -1, letter_1_back = -1;  /* as month_letter gives them */
     int word_start_2_back = 0, word_start_1_back = 0;  /* a word started there */
     /* The current word's lower case while it can be a function word
@@ -215,13 +254,15 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
         row[COMMAS] += ch == ',';
         if (ch == ':' && i < NEAR_START)
             row[COLON_NEAR_START] = 1;
-        if (previous_is_decimal && (ch == '-' || ch == '/' || ch == ':'))
-            row[DIGIT_THEN_MARK] = 1;
-        previous_is_decimal = (classes & IS_DECIMAL) != 0;
+        int decimal = (classes & IS_DECIMAL) != 0;
+        if (mark_after_digit && decimal)
+            row[DIGIT_MARK_DIGIT] = 1;
+        mark_after_digit = previous_is_decimal && (ch == '-' || ch == '/' || ch == ':');
+        previous_is_decimal = decimal;
         int letter = month_letter(ch);
-        if (letter >= 0 && letter_2_back >= 0 && word_start_2_back
+        if (letter >= 0 && letter_2_back >= 0 && word_start_2_back && !row[MONTH_DATE]
             && is_month[letter_2_back][letter_1_back][letter])
-            row[MONTH_NAME] = 1;
+            row[MONTH_DATE] = month_date_at(kind, data, length, i - 2);
         letter_2_back = letter >= 0 ? letter_1_back : -1;
         letter_1_back = letter;
         word_start_2_back = word_start_1_back;
@@ -248,9 +289,11 @@ PyDoc_STRVAR(line_statistics_doc,
 "characters, words, words starting with an upper-case character, spaces,\n"
 "commas, ends a sentence (the text without trailing closers ends with an\n"
 "ender), ends with ':', ends with ')', starts with a letter, has a ':' in\n"
-"its first 22 characters, has a decimal digit followed by '-', '/' or ':',\n"
-"has a three-letter month name that starts a word (A-Z in any case, long s\n"
-"as s), function words (words whose str.lower() is one of the space-separated\n"
+"its first 22 characters, has a decimal digit, then '-', '/' or ':', then\n"
+"a decimal digit, has a three-letter month name (A-Z in any case, long s as\n"
+"s) that starts a word and has letters, at most one '.', whitespace and a\n"
+"decimal digit after it or whitespace and a decimal digit before it,\n"
+"function words (words whose str.lower() is one of the space-separated\n"
 "function_words). Row after row, as one bytearray.");
 
 static PyObject *

@@ -196,10 +196,10 @@ class LineShape(_StatelessTransformer):
             # never a letter.
             10: (_BULLET.match, (n_chars > 0) & (chars["starts_with_letter"] == 0)),
             11: (_SEPARATOR.search, chars["separators"] > 0),
-            # Every date holds a digit, and a month name starting a word or
-            # a digit followed by "-", "/" or ":".
-            14: (_DATE.search, (chars["digits"] > 0)
-                 & ((chars["month_name"] > 0) | (chars["digit_then_mark"] > 0))),
+            # A date by a month name has that name start a word, with a
+            # number after it or before it (month_date); the others hold
+            # a digit, "-", "/" or ":", and a digit.
+            14: (_DATE.search, (chars["month_date"] > 0) | (chars["digit_mark_digit"] > 0)),
             16: (_URL.search, may_hold_url),
             # "Label: value": the colon comes within the first 21 characters.
             17: (_LABEL_PREFIX.match, chars["colon_near_start"] > 0),
@@ -290,13 +290,14 @@ def _bmp_classes() -> np.ndarray:
 #: character, spaces, commas; 0/1 string tests: ends a sentence (one of
 #: _SENTENCE_ENDERS, then any _SENTENCE_CLOSERS), last character ":", last
 #: character ")", first character a letter, a ":" in the first 22 characters,
-#: a decimal digit then "-", "/" or ":", a three-letter month name that
-#: starts a word (A-Z in any case, and "ſ" as "s": what _DATE's ``\\b`` and
-#: IGNORECASE match); and the words that lower-cased are _FUNCTION_WORDS.
+#: a decimal digit then "-", "/" or ":" then a decimal digit, a month name
+#: where _DATE could find a date by it (_MONTH_DATE: the name starts a word,
+#: in any case as _DATE's IGNORECASE takes it, with a number after or
+#: before it); and the words that lower-cased are _FUNCTION_WORDS.
 LINE_STATISTICS = ("chars", "letters", "uppers", "digits", "word_chars", "quotes", "separators",
                    "words", "capitalised", "spaces", "commas", "ends_sentence", "last_is_colon",
-                   "last_is_paren", "starts_with_letter", "colon_near_start", "digit_then_mark",
-                   "month_name", "function_words")
+                   "last_is_paren", "starts_with_letter", "colon_near_start", "digit_mark_digit",
+                   "month_date", "function_words")
 _STRING_TESTS = LINE_STATISTICS[9:]
 
 
@@ -358,16 +359,15 @@ _STRING_TEST_OF = {
     "last_is_paren": lambda text: text.endswith(")"),
     "starts_with_letter": lambda text: text[:1].isalpha(),
     "colon_near_start": lambda text: ":" in text[:22],
-    "digit_then_mark": lambda text: _DIGIT_THEN_MARK.search(text) is not None,
-    "month_name": lambda text: _MONTH_AT_WORD_START.search(text.translate(_MONTH_LETTERS))
-    is not None,
+    "digit_mark_digit": lambda text: _DIGIT_MARK_DIGIT.search(text) is not None,
+    "month_date": lambda text: _MONTH_DATE.search(text) is not None,
     "function_words": lambda text: sum(word.lower() in _FUNCTION_WORDS
                                        for word in WORD_RUN.findall(text)),
 }
-_DIGIT_THEN_MARK = re.compile(r"\d[-/:]")
-_MONTH_AT_WORD_START = re.compile(r"(?<!\w)(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
-# (Turns no word character into a non-word one or back.)
-_MONTH_LETTERS = str.maketrans(string.ascii_uppercase + "ſ", string.ascii_lowercase + "s")
+_DIGIT_MARK_DIGIT = re.compile(r"\d[-/:]\d")
+_MONTHS = "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+# What _DATE needs around a month name (less: its number's length, a word end).
+_MONTH_DATE = re.compile(rf"(?<!\w){_MONTHS}[a-z]*\.?\s+\d|\d\s+{_MONTHS}", re.IGNORECASE)
 _FUNCTION_WORDS_TEXT = " ".join(sorted(_FUNCTION_WORDS))
 
 
@@ -485,16 +485,16 @@ def is_comment_meta(text: str) -> bool:
 def comment_meta_lines(texts: list[str], lines: np.ndarray, counts: dict) -> np.ndarray:
     """For each text, whether it is one of ``lines`` (indices) and
     ``is_comment_meta``, given the texts' ``character_counts`` (``words``,
-    ``digit_then_mark``): each part runs only on the lines an exact,
+    ``digit_mark_digit``): each part runs only on the lines an exact,
     cheaper test cannot rule out. The line ``_META_WORD`` matches is that
     word (or "report abuse", or a number and a word) between non-word
     characters: two words at most. What ``_POSTED_AT`` finds holds a
-    decimal digit then ":". What ``_SAYS`` finds ends the line, but for
+    decimal digit, ":" and a digit. What ``_SAYS`` finds ends the line, but for
     whitespace and one colon (``_may_end_with_says``)."""
     marks = np.zeros(len(texts), dtype=bool)
     for test, may_match in (
             (_META_WORD.match, lines[counts["words"][lines] <= 2].tolist()),
-            (_POSTED_AT.search, lines[counts["digit_then_mark"][lines] > 0].tolist()),
+            (_POSTED_AT.search, lines[counts["digit_mark_digit"][lines] > 0].tolist()),
             (_SAYS.search, (i for i in lines.tolist() if _may_end_with_says(texts[i])))):
         found = [i for i in may_match if test(texts[i]) is not None]
         marks[found] = True
@@ -541,7 +541,7 @@ class SectionMarkers(_StatelessTransformer):
 
     def transform(self, X):
         texts = X["text"].tolist()
-        counts = character_counts(texts, only=("words", "digit_then_mark"))
+        counts = character_counts(texts, only=("words", "digit_mark_digit"))
         n_words = counts["words"]
         # The patterns run on the short lines only (lines of 6 words or
         # fewer for headings, 10 for comment furniture), most lines not.

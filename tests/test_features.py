@@ -154,7 +154,9 @@ SHAPE_PIECES = ["www.", ".COM", "://", "@", "(C)", "©", "Copyright", "terms of"
                 # Lower-cased into two characters, or by its context.
                 "İ", "ΑΣ", "Σ",
                 # Function words, and what can look like them.
-                "the", "About", "ABOUT", "_", "\u212a", "ourselves"]
+                "the", "About", "ABOUT", "_", "\u212a", "ourselves",
+                # Dates by month names.
+                "May", " 5", "Sept.", "\u2003", "١"]
 
 
 def assert_shape_matches_reference(texts):
@@ -364,6 +366,14 @@ def test_the_only_code_point_past_ascii_lower_cased_to_ascii_is_the_kelvin_sign(
     assert all(word.isascii() and word == word.lower() for word in features._FUNCTION_WORDS)
 
 
+def test_a_case_insensitive_a_to_z_takes_the_letters_the_month_test_reads():
+    # _lines.c's any_case_ascii_letter: what [a-z] takes under re.IGNORECASE.
+    any_case = re.compile("[a-z]", re.IGNORECASE)
+    taken = {code for code in range(0x110000) if any_case.fullmatch(chr(code))}
+    assert taken == set(range(ord("a"), ord("z") + 1)) | set(range(ord("A"), ord("Z") + 1)) | {
+        0x130, 0x131, 0x17F, 0x212A}
+
+
 def test_compiled_line_statistics_equal_python_on_awkward_texts(monkeypatch):
     from test_words import AWKWARD
 
@@ -372,6 +382,10 @@ def test_compiled_line_statistics_equal_python_on_awkward_texts(monkeypatch):
         AWKWARD + ["", "a:", "x)", "Ⓐ b", "end.”)", ".", "ÀB ſ _x", "0123456789012345678901:",
                    "012345678901234567890:", "ſep", "xJANx", "ja-n", "Ja n", "1-", "١/", "²:",
                    "aUG", "Oct", "no v", "-jan", "_jan", "1jan", "éjan", "ſſep", " mAy", "Ⓐjan",
+                   # Month names with a number after or before them, or not quite.
+                   "May 5", "5 May", "may \t 12", "Sept. 3", "mayday 5", "xMay 5", "May.5",
+                   "May. 5", "5\u2003May", "٣ may", "May ٣", "ſep 1", "Mayİ 4", "aprK 3",
+                   "May.. 5", "May 5x", "5May", "1-2", "1-", "-2", "1:x", "١/٢",
                    # Function words: any case, the Kelvin sign as "k", never a part of a word.
                    "The THE tHe", "theirs,their", "it's", "abouts", "_the the_", "İt it",
                    "ourselves1 yourselves", "\u212aust", "a\u212a", "x" * 20 + " the"],
