@@ -24,7 +24,8 @@
 enum {
     CHARS, LETTERS, UPPERS, DIGITS, WORD_CHARS, QUOTES, SEPARATORS, WORDS, CAPITALISED,
     SPACES, COMMAS, ENDS_SENTENCE, LAST_IS_COLON, LAST_IS_PAREN, STARTS_WITH_LETTER,
-    COLON_NEAR_START, DIGIT_MARK_DIGIT, MONTH_DATE, FUNCTION_WORDS, N_STATISTICS
+    COLON_NEAR_START, DIGIT_MARK_DIGIT, MONTH_DATE, FUNCTION_WORDS, FIRST_WORD_MARKS,
+    N_STATISTICS
 };
 
 /* Three-letter month names; is_month[a][b][c] for letters a, b, c (0-25),
@@ -174,11 +175,29 @@ static inline int is_word(Py_UCS4 ch) { return Py_UNICODE_ISALNUM(ch) || ch == '
 enum { IS_ALPHA = 1, IS_UPPER = 2, IS_DIGIT = 4, IS_WORD = 8, IS_QUOTE = 16, IS_SEPARATOR = 32,
        IS_DECIMAL = 64 };
 
+/* Sets the first word of a line is looked up in (the first words of the
+ * section headings of features.py), besides being all decimal digits. */
+#define N_FIRST_WORD_SETS 2
+
 typedef struct {
     PyObject *quotes, *separators, *enders, *closers;
     unsigned char latin1[256];  /* the classes of the first 256 code points */
     word_set_t function_words;
+    word_set_t first_word_sets[N_FIRST_WORD_SETS];
 } classes_t;
+
+/* A word character as a case-insensitive pattern of Python's re reads it,
+ * in lower-case ASCII: A-Z as a-z, U+0130 and U+0131 as "i", U+017F as
+ * "s", U+212A as "k" (any_case_ascii_letter's set), other ASCII as itself;
+ * 0 for any other character (no ASCII word matches it). */
+static inline char any_case_fold(Py_UCS4 ch)
+{
+    if (ch >= 'A' && ch <= 'Z')
+        return (char)(ch + ('a' - 'A'));
+    if (ch < 128)
+        return (char)ch;
+    return ch == 0x130 || ch == 0x131 ? 'i' : ch == 0x17f ? 's' : ch == 0x212a ? 'k' : 0;
+}
 
 /* A character's classes by the tests themselves. */
 static unsigned char tested_classes(const classes_t *c, Py_UCS4 ch)
@@ -218,6 +237,11 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
      * (word_length -1 once it cannot: too long, or not lower-cased to ASCII). */
     char word_lower[FUNCTION_WORD_LENGTH];
     Py_ssize_t word_length = 0;
+    /* The first word, folded as any_case_fold does (first_length -1 once
+     * it cannot be in a set), and whether it is all decimal digits. */
+    char first_fold[FUNCTION_WORD_LENGTH];
+    Py_ssize_t first_length = 0;
+    int in_first_word = 0, first_all_decimal = 1;
     memset(row, 0, N_STATISTICS * sizeof(int64_t));
     row[CHARS] = length;
     for (Py_ssize_t i = 0; i <= length; i++) {
@@ -228,6 +252,13 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
         if (!word && previous_is_word && word_length > 0
             && word_set_holds(&c->function_words, word_lower, (size_t)word_length))
             row[FUNCTION_WORDS]++;
+        if (in_first_word && !word) {  /* the first word ends here */
+            in_first_word = 0;
+            row[FIRST_WORD_MARKS] = first_all_decimal;
+            for (int set = 0; set < N_FIRST_WORD_SETS && first_length > 0; set++)
+                if (word_set_holds(&c->first_word_sets[set], first_fold, (size_t)first_length))
+                    row[FIRST_WORD_MARKS] |= 2 << set;
+        }
         if (i == length)
             break;
         row[LETTERS] += (classes & IS_ALPHA) != 0;
@@ -241,6 +272,15 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
             row[WORDS]++;
             row[CAPITALISED] += upper;
             word_length = 0;
+            in_first_word = row[WORDS] == 1;
+        }
+        if (in_first_word) {
+            char folded = any_case_fold(ch);
+            first_all_decimal &= (classes & IS_DECIMAL) != 0;
+            if (first_length >= 0 && first_length < FUNCTION_WORD_LENGTH && folded)
+                first_fold[first_length++] = folded;
+            else
+                first_length = -1;
         }
         if (word && word_length >= 0) {
             Py_UCS4 lower = ch == 0x212a ? 'k' : (ch >= 'A' && ch <= 'Z') ? ch + ('a' - 'A') : ch;
@@ -283,7 +323,8 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
 
 PyDoc_STRVAR(line_statistics_doc,
 "line_statistics(texts, quote_chars, separator_chars, sentence_enders,\n"
-"                sentence_closers, function_words) -> bytearray\n\n"
+"                sentence_closers, function_words, first_word_sets)\n"
+"-> bytearray\n\n"
 "Per text, int64 statistics in this order: characters, letters, upper-case\n"
 "characters, digits, word characters, quote characters, separator\n"
 "characters, words, words starting with an upper-case character, spaces,\n"
@@ -294,19 +335,36 @@ PyDoc_STRVAR(line_statistics_doc,
 "s) that starts a word and has letters, at most one '.', whitespace and a\n"
 "decimal digit after it or whitespace and a decimal digit before it,\n"
 "function words (words whose str.lower() is one of the space-separated\n"
-"function_words). Row after row, as one bytearray.");
+"function_words), and marks of the first word (a run of \\w): 1 when all\n"
+"its characters are decimal digits, 2 << i when, read as a case-insensitive\n"
+"pattern reads it, it is one of the space-separated words of\n"
+"first_word_sets[i]. Row after row, as one bytearray.");
 
 static PyObject *
 line_statistics(PyObject *self, PyObject *args)
 {
-    PyObject *texts, *function_words;
-    /* Static, not on the stack (the word set is 16 KB); the GIL is held. */
+    PyObject *texts, *function_words, *first_word_sets;
+    /* Static, not on the stack (the word sets are 16 KB each); the GIL is held. */
     static classes_t classes;
-    if (!PyArg_ParseTuple(args, "OUUUUU", &texts, &classes.quotes, &classes.separators,
-                          &classes.enders, &classes.closers, &function_words))
+    if (!PyArg_ParseTuple(args, "OUUUUUO!", &texts, &classes.quotes, &classes.separators,
+                          &classes.enders, &classes.closers, &function_words, &PyTuple_Type,
+                          &first_word_sets))
         return NULL;
+    if (PyTuple_GET_SIZE(first_word_sets) != N_FIRST_WORD_SETS) {
+        PyErr_Format(PyExc_ValueError, "first_word_sets must be %d str", N_FIRST_WORD_SETS);
+        return NULL;
+    }
     if (word_set_init(&classes.function_words, function_words) < 0)
         return NULL;
+    for (int set = 0; set < N_FIRST_WORD_SETS; set++) {
+        PyObject *words = PyTuple_GET_ITEM(first_word_sets, set);
+        if (!PyUnicode_Check(words)) {
+            PyErr_SetString(PyExc_TypeError, "first_word_sets must be str");
+            return NULL;
+        }
+        if (word_set_init(&classes.first_word_sets[set], words) < 0)
+            return NULL;
+    }
     classes_init(&classes);
     PyObject *sequence = PySequence_Fast(texts, "texts must be a sequence of str");
     if (sequence == NULL)

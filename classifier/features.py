@@ -293,11 +293,13 @@ def _bmp_classes() -> np.ndarray:
 #: a decimal digit then "-", "/" or ":" then a decimal digit, a month name
 #: where _DATE could find a date by it (_MONTH_DATE: the name starts a word,
 #: in any case as _DATE's IGNORECASE takes it, with a number after or
-#: before it); and the words that lower-cased are _FUNCTION_WORDS.
+#: before it); the words that lower-cased are _FUNCTION_WORDS; and marks of
+#: the first word: 1 when it is a number (decimal digits), 2 and 4 when it
+#: can open a comment or a links heading (_HEADING_FIRST_WORDS).
 LINE_STATISTICS = ("chars", "letters", "uppers", "digits", "word_chars", "quotes", "separators",
                    "words", "capitalised", "spaces", "commas", "ends_sentence", "last_is_colon",
                    "last_is_paren", "starts_with_letter", "colon_near_start", "digit_mark_digit",
-                   "month_date", "function_words")
+                   "month_date", "function_words", "first_word_marks")
 _STRING_TESTS = LINE_STATISTICS[9:]
 
 
@@ -342,7 +344,7 @@ def _compiled_statistics(texts: list[str]) -> np.ndarray:
         return rows
     rows = np.frombuffer(_lines.line_statistics(texts, _QUOTE_CHARS, _SEPARATOR_CHARS,
                                                 _SENTENCE_ENDERS, _SENTENCE_CLOSERS,
-                                                _FUNCTION_WORDS_TEXT),
+                                                _FUNCTION_WORDS_TEXT, _HEADING_FIRST_WORDS),
                          dtype=np.int64).reshape(-1, len(LINE_STATISTICS))
     rows.flags.writeable = False  # shared by the callers: none may change it
     _last_counted = (list(texts), rows)
@@ -363,7 +365,25 @@ _STRING_TEST_OF = {
     "month_date": lambda text: _MONTH_DATE.search(text) is not None,
     "function_words": lambda text: sum(word.lower() in _FUNCTION_WORDS
                                        for word in WORD_RUN.findall(text)),
+    "first_word_marks": lambda text: _first_word_marks(WORD_RUN.search(text)),
 }
+
+
+def _first_word_marks(first_word) -> int:
+    """The ``first_word_marks`` of a text whose first word (a match of
+    WORD_RUN) is ``first_word``, or that has none (``None``)."""
+    if first_word is None:
+        return 0
+    word = first_word.group()
+    folded = word.translate(_ANY_CASE_FOLD).lower()
+    return (int(word.isdecimal())
+            | sum(2 << number for number, words in enumerate(_HEADING_FIRST_WORDS)
+                  if folded in words.split()))
+
+
+# A case-insensitive pattern reads these as the ASCII letters (and str.lower
+# does not, or not as one character): see _lines.c, any_case_fold.
+_ANY_CASE_FOLD = str.maketrans("\u0130\u0131\u017f\u212a", "iisk")
 _DIGIT_MARK_DIGIT = re.compile(r"\d[-/:]\d")
 _MONTHS = "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 # What _DATE needs around a month name (less: its number's length, a word end).
@@ -451,6 +471,18 @@ _COMMENT_HEADING = re.compile(
     r"^\W*(?:\d+\s+)?(?:comments?|responses?|replies|reply|discussion|reader comments"
     r"|leave a (?:reply|comment)|post a comment|add (?:a |your )?comment|join the discussion"
     r"|what do you think|trackbacks?|pingbacks?)\b", re.IGNORECASE)
+#: The first words of _COMMENT_HEADING's and _LINKS_HEADING's phrases, in
+#: lower case: a line can open such a heading only if its first word (a run
+#: of \\w) is one of them, or, for comments, a number. line_statistics marks
+#: those lines, and the patterns run on them only (tests/test_features.py
+#: checks the words against lines the patterns find).
+_HEADING_FIRST_WORDS = (
+    "comment comments response responses replies reply discussion reader leave post add join "
+    "what trackback trackbacks pingback pingbacks",
+    "related ranking recommend recommended recommendation recommendations popular most "
+    "trending more you read see further top latest editor editors also around from tag tags "
+    "filed categories share follow in",
+)
 _LINKS_HEADING = re.compile(
     r"^\W*(?:related|ranking|recommend|recommended|recommendations?|popular|most (?:read|popular|viewed|shared)"
     r"|trending|more (?:from|on|stories|news|in)|you (?:may|might) also|read more|see also|further reading"
@@ -541,15 +573,18 @@ class SectionMarkers(_StatelessTransformer):
 
     def transform(self, X):
         texts = X["text"].tolist()
-        counts = character_counts(texts, only=("words", "digit_mark_digit"))
+        counts = character_counts(texts, only=("words", "digit_mark_digit", "first_word_marks"))
         n_words = counts["words"]
         # The patterns run on the short lines only (lines of 6 words or
         # fewer for headings, 10 for comment furniture), most lines not.
         comment = np.zeros(len(texts), dtype=bool)
         links = np.zeros(len(texts), dtype=bool)
-        heading_sized = np.flatnonzero(n_words <= 6).tolist()
-        for marks, test in ((comment, _COMMENT_HEADING.match), (links, _LINKS_HEADING.match)):
-            marks[[i for i in heading_sized if test(texts[i])]] = True
+        # (Each pattern only where the first word can open its heading.)
+        first_word = counts["first_word_marks"]
+        for marks, test, first_word_marks in ((comment, _COMMENT_HEADING.match, 1 | 2),
+                                              (links, _LINKS_HEADING.match, 4)):
+            may_match = np.flatnonzero((n_words <= 6) & ((first_word & first_word_marks) > 0))
+            marks[[i for i in may_match.tolist() if test(texts[i])]] = True
         meta = comment_meta_lines(texts, np.flatnonzero(n_words <= 10), counts).astype(np.float32)
         bounds = page_bounds(X["page"])
         out = np.zeros((len(texts), len(self.feature_names_)), dtype=np.float32)

@@ -446,3 +446,22 @@ def test_the_says_test_maps_every_character_a_case_insensitive_pattern_takes_for
     mapped = {character for character in taken
               if character.translate(features._SAYS_LETTERS) in letters}
     assert mapped == taken
+
+
+_HEADING_LINES = (st.from_regex(features._COMMENT_HEADING) | st.from_regex(features._LINKS_HEADING)
+                  | st.lists(st.sampled_from(["12", " ", "Comments", "RELATED", "ſhare", "İn",
+                                              "\u212a", "Most", "read", "—", "x", "_", "in"]),
+                             max_size=5).map("".join))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_HEADING_LINES, min_size=1, max_size=6))
+def test_section_headings_are_the_short_lines_the_heading_patterns_match(texts):
+    texts = [text.replace("\n", " ").replace("\r", " ") for text in texts]
+    X = pd.DataFrame({"text": texts, "page": 0})
+    out = features.SectionMarkers().fit(X).transform(X)
+    short = [len(re.findall(r"\w+", text)) <= 6 for text in texts]
+    for column, pattern in ((0, features._COMMENT_HEADING), (3, features._LINKS_HEADING)):
+        expected = [float(is_short and pattern.match(text) is not None)
+                    for text, is_short in zip(texts, short)]
+        assert out[:, column].tolist() == expected
