@@ -86,20 +86,21 @@ static int month_date_at(int kind, const void *data, Py_ssize_t length, Py_ssize
     return 0;
 }
 
-/* The function words (classifier/features.py, _FUNCTION_WORDS): lower-case
- * ASCII words, given to each call as one space-separated str, kept here in
- * an open-addressing set (at most MAX_FUNCTION_WORDS words of at most
- * FUNCTION_WORD_LENGTH letters; a longer word is never one). A word of a
- * line is one when its str.lower() is: for a word of ASCII characters that
- * is its ASCII lower case; the only other code point that lower-cases to
- * ASCII is U+212A, the Kelvin sign ("k"), read as "k" here
- * (tests/test_features.py checks every code point). */
-#define FUNCTION_WORD_LENGTH 15
-#define MAX_FUNCTION_WORDS 512
-#define FUNCTION_WORD_SLOTS 1024  /* a power of two, twice the words at least */
+/* Sets of words a line's words are looked up in (the function words of
+ * classifier/features.py, and the first words of its section headings):
+ * lower-case ASCII words, given to each call as one space-separated str
+ * each, kept here in an open-addressing set (at most MAX_SET_WORDS words of
+ * at most SET_WORD_LENGTH characters; a longer word is never in one).
+ * Function words: a word of a line is one when its str.lower() is; for a
+ * word of ASCII characters that is its ASCII lower case, and the only other
+ * code point that lower-cases to ASCII is U+212A, the Kelvin sign ("k"),
+ * read as "k" here (tests/test_features.py checks every code point). */
+#define SET_WORD_LENGTH 15
+#define MAX_SET_WORDS 512
+#define SET_WORD_SLOTS 1024  /* a power of two, twice the words at least */
 
 typedef struct {
-    char words[FUNCTION_WORD_SLOTS][FUNCTION_WORD_LENGTH + 1];  /* "" for an empty slot */
+    char words[SET_WORD_SLOTS][SET_WORD_LENGTH + 1];  /* "" for an empty slot */
 } word_set_t;
 
 static size_t word_slot(const char *word, size_t length)
@@ -107,12 +108,12 @@ static size_t word_slot(const char *word, size_t length)
     size_t hash = 5381;  /* djb2 */
     for (size_t i = 0; i < length; i++)
         hash = hash * 33 + (unsigned char)word[i];
-    return hash & (FUNCTION_WORD_SLOTS - 1);
+    return hash & (SET_WORD_SLOTS - 1);
 }
 
 static int word_set_holds(const word_set_t *set, const char *word, size_t length)
 {
-    for (size_t slot = word_slot(word, length);; slot = (slot + 1) & (FUNCTION_WORD_SLOTS - 1)) {
+    for (size_t slot = word_slot(word, length);; slot = (slot + 1) & (SET_WORD_SLOTS - 1)) {
         const char *entry = set->words[slot];
         if (entry[0] == 0)
             return 0;
@@ -127,7 +128,7 @@ static int word_set_init(word_set_t *set, PyObject *words)
 {
     memset(set, 0, sizeof(*set));
     if (!PyUnicode_IS_ASCII(words)) {
-        PyErr_SetString(PyExc_ValueError, "function words must be ASCII");
+        PyErr_SetString(PyExc_ValueError, "the words of a word set must be ASCII");
         return -1;
     }
     const char *text = (const char *)PyUnicode_DATA(words);
@@ -139,15 +140,15 @@ static int word_set_init(word_set_t *set, PyObject *words)
         while (i < length && text[i] != ' ')
             i++;
         size_t size = (size_t)(i - start);
-        if (size == 0 || (size <= FUNCTION_WORD_LENGTH && word_set_holds(set, text + start, size)))
+        if (size == 0 || (size <= SET_WORD_LENGTH && word_set_holds(set, text + start, size)))
             continue;
-        if (size > FUNCTION_WORD_LENGTH || ++count > MAX_FUNCTION_WORDS) {
-            PyErr_SetString(PyExc_ValueError, "too many function words, or one too long");
+        if (size > SET_WORD_LENGTH || ++count > MAX_SET_WORDS) {
+            PyErr_SetString(PyExc_ValueError, "too many words in a word set, or one too long");
             return -1;
         }
         size_t slot = word_slot(text + start, size);
         while (set->words[slot][0] != 0)
-            slot = (slot + 1) & (FUNCTION_WORD_SLOTS - 1);
+            slot = (slot + 1) & (SET_WORD_SLOTS - 1);
         memcpy(set->words[slot], text + start, size);
     }
     return 0;
@@ -235,11 +236,11 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
     int word_start_2_back = 0, word_start_1_back = 0;  /* a word started there */
     /* The current word's lower case while it can be a function word
      * (word_length -1 once it cannot: too long, or not lower-cased to ASCII). */
-    char word_lower[FUNCTION_WORD_LENGTH];
+    char word_lower[SET_WORD_LENGTH];
     Py_ssize_t word_length = 0;
     /* The first word, folded as any_case_fold does (first_length -1 once
      * it cannot be in a set), and whether it is all decimal digits. */
-    char first_fold[FUNCTION_WORD_LENGTH];
+    char first_fold[SET_WORD_LENGTH];
     Py_ssize_t first_length = 0;
     int in_first_word = 0, first_all_decimal = 1;
     memset(row, 0, N_STATISTICS * sizeof(int64_t));
@@ -277,14 +278,14 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
         if (in_first_word) {
             char folded = any_case_fold(ch);
             first_all_decimal &= (classes & IS_DECIMAL) != 0;
-            if (first_length >= 0 && first_length < FUNCTION_WORD_LENGTH && folded)
+            if (first_length >= 0 && first_length < SET_WORD_LENGTH && folded)
                 first_fold[first_length++] = folded;
             else
                 first_length = -1;
         }
         if (word && word_length >= 0) {
             Py_UCS4 lower = ch == 0x212a ? 'k' : (ch >= 'A' && ch <= 'Z') ? ch + ('a' - 'A') : ch;
-            if (word_length < FUNCTION_WORD_LENGTH && lower < 128)
+            if (word_length < SET_WORD_LENGTH && lower < 128)
                 word_lower[word_length++] = (char)lower;
             else
                 word_length = -1;
@@ -343,34 +344,36 @@ PyDoc_STRVAR(line_statistics_doc,
 static PyObject *
 line_statistics(PyObject *self, PyObject *args)
 {
-    PyObject *texts, *function_words, *first_word_sets;
-    /* Static, not on the stack (the word sets are 16 KB each); the GIL is held. */
-    static classes_t classes;
-    if (!PyArg_ParseTuple(args, "OUUUUUO!", &texts, &classes.quotes, &classes.separators,
-                          &classes.enders, &classes.closers, &function_words, &PyTuple_Type,
+    PyObject *texts, *function_words, *first_word_sets, *result = NULL, *sequence = NULL;
+    /* On the heap, one per call (the word sets are 16 KB each). */
+    classes_t *classes = PyMem_Calloc(1, sizeof(classes_t));
+    if (classes == NULL)
+        return PyErr_NoMemory();
+    if (!PyArg_ParseTuple(args, "OUUUUUO!", &texts, &classes->quotes, &classes->separators,
+                          &classes->enders, &classes->closers, &function_words, &PyTuple_Type,
                           &first_word_sets))
-        return NULL;
+        goto done;
     if (PyTuple_GET_SIZE(first_word_sets) != N_FIRST_WORD_SETS) {
         PyErr_Format(PyExc_ValueError, "first_word_sets must be %d str", N_FIRST_WORD_SETS);
-        return NULL;
+        goto done;
     }
-    if (word_set_init(&classes.function_words, function_words) < 0)
-        return NULL;
+    if (word_set_init(&classes->function_words, function_words) < 0)
+        goto done;
     for (int set = 0; set < N_FIRST_WORD_SETS; set++) {
         PyObject *words = PyTuple_GET_ITEM(first_word_sets, set);
         if (!PyUnicode_Check(words)) {
             PyErr_SetString(PyExc_TypeError, "first_word_sets must be str");
-            return NULL;
+            goto done;
         }
-        if (word_set_init(&classes.first_word_sets[set], words) < 0)
-            return NULL;
+        if (word_set_init(&classes->first_word_sets[set], words) < 0)
+            goto done;
     }
-    classes_init(&classes);
-    PyObject *sequence = PySequence_Fast(texts, "texts must be a sequence of str");
+    classes_init(classes);
+    sequence = PySequence_Fast(texts, "texts must be a sequence of str");
     if (sequence == NULL)
-        return NULL;
+        goto done;
     Py_ssize_t n_texts = PySequence_Fast_GET_SIZE(sequence);
-    PyObject *result = PyByteArray_FromStringAndSize(
+    result = PyByteArray_FromStringAndSize(
         NULL, n_texts * N_STATISTICS * (Py_ssize_t)sizeof(int64_t));
     if (result == NULL)
         goto done;
@@ -383,10 +386,11 @@ line_statistics(PyObject *self, PyObject *args)
             Py_CLEAR(result);
             goto done;
         }
-        line_statistics_of(text, &classes, rows + t * N_STATISTICS);
+        line_statistics_of(text, classes, rows + t * N_STATISTICS);
     }
 done:
-    Py_DECREF(sequence);
+    Py_XDECREF(sequence);
+    PyMem_Free(classes);
     return result;
 }
 
@@ -441,6 +445,9 @@ neighbour_window(PyObject *self, PyObject *args)
         offset[o] = PyLong_AsSsize_t(PyTuple_GET_ITEM(offsets, o));
         if (offset[o] == -1 && PyErr_Occurred())
             goto done;
+        /* No row has a neighbour further than n rows away: clamped, i +
+         * offset cannot overflow. */
+        offset[o] = offset[o] > n ? n + 1 : offset[o] < -n ? -n - 1 : offset[o];
     }
     for (Py_ssize_t w = 0; w < n_sizes; w++) {
         size[w] = PyLong_AsSsize_t(PyTuple_GET_ITEM(sizes, w));

@@ -465,3 +465,14 @@ def test_section_headings_are_the_short_lines_the_heading_patterns_match(texts):
         expected = [float(is_short and pattern.match(text) is not None)
                     for text, is_short in zip(texts, short)]
         assert out[:, column].tolist() == expected
+
+
+def test_neighbour_window_offsets_past_every_page_find_no_neighbour():
+    values = np.arange(12, dtype=np.float32).reshape(6, 2)
+    bounds = np.array([0, 4, 6])
+    out = neighbour_window(values, bounds, (10 ** 15, -(10 ** 15), 6, -6), (3,))
+    assert (out[:, :12] == 0).all()  # values and "exists" of the four offsets
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(features, "_lines", None)
+        np.testing.assert_array_equal(
+            out, neighbour_window(values, bounds, (10 ** 15, -(10 ** 15), 6, -6), (3,)))
