@@ -35,25 +35,27 @@ static const char *const MONTHS[] = {
 };
 static unsigned char is_month[26][26][26];
 
-/* A character as month names are matched: A-Z and a-z as 0-25, U+017F
- * (long s, which a case-insensitive "s" matches in Python's re) as "s";
- * any other character as -1. */
-static inline int month_letter(Py_UCS4 ch)
+/* A character as a case-insensitive pattern of Python's re reads it, in
+ * lower-case ASCII: A-Z as a-z, U+0130 and U+0131 as "i", U+017F as "s",
+ * U+212A as "k" (what a case-insensitive [a-z] takes besides a-z, as
+ * tests/test_features.py checks over every code point), other ASCII as
+ * itself; 0 for any other character (it matches no ASCII letter). */
+static inline char any_case_fold(Py_UCS4 ch)
 {
-    if (ch >= 'a' && ch <= 'z')
-        return (int)(ch - 'a');
     if (ch >= 'A' && ch <= 'Z')
-        return (int)(ch - 'A');
-    return ch == 0x17f ? 's' - 'a' : -1;
+        return (char)(ch + ('a' - 'A'));
+    if (ch < 128)
+        return (char)ch;
+    return ch == 0x130 || ch == 0x131 ? 'i' : ch == 0x17f ? 's' : ch == 0x212a ? 'k' : 0;
 }
 
-/* Whether a case-insensitive [a-z] of Python's re takes the character:
- * A-Z, a-z, and U+0130 and U+0131 (i), U+017F (s), U+212A (k), as
- * tests/test_features.py checks over every code point. */
-static inline int any_case_ascii_letter(Py_UCS4 ch)
+/* The letter (0-25) a case-insensitive a-z reads the character as, or -1.
+ * (Month names have neither "i" nor "k": of the folded characters, only
+ * U+017F, as "s", can be part of one.) */
+static inline int month_letter(Py_UCS4 ch)
 {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == 0x130 || ch == 0x131
-           || ch == 0x17f || ch == 0x212a;
+    char folded = any_case_fold(ch);
+    return folded >= 'a' && folded <= 'z' ? folded - 'a' : -1;
 }
 
 /* For a month name that starts a word at position at: whether the
@@ -66,7 +68,7 @@ static inline int any_case_ascii_letter(Py_UCS4 ch)
 static int month_date_at(int kind, const void *data, Py_ssize_t length, Py_ssize_t at)
 {
     Py_ssize_t j = at + 3;
-    while (j < length && any_case_ascii_letter(PyUnicode_READ(kind, data, j)))
+    while (j < length && month_letter(PyUnicode_READ(kind, data, j)) >= 0)
         j++;
     if (j < length && PyUnicode_READ(kind, data, j) == '.')
         j++;
@@ -186,19 +188,6 @@ typedef struct {
     word_set_t function_words;
     word_set_t first_word_sets[N_FIRST_WORD_SETS];
 } classes_t;
-
-/* A word character as a case-insensitive pattern of Python's re reads it,
- * in lower-case ASCII: A-Z as a-z, U+0130 and U+0131 as "i", U+017F as
- * "s", U+212A as "k" (any_case_ascii_letter's set), other ASCII as itself;
- * 0 for any other character (no ASCII word matches it). */
-static inline char any_case_fold(Py_UCS4 ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return (char)(ch + ('a' - 'A'));
-    if (ch < 128)
-        return (char)ch;
-    return ch == 0x130 || ch == 0x131 ? 'i' : ch == 0x17f ? 's' : ch == 0x212a ? 'k' : 0;
-}
 
 /* A character's classes by the tests themselves. */
 static unsigned char tested_classes(const classes_t *c, Py_UCS4 ch)

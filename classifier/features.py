@@ -375,14 +375,20 @@ def _first_word_marks(first_word) -> int:
     if first_word is None:
         return 0
     word = first_word.group()
-    folded = word.translate(_ANY_CASE_FOLD).lower()
+    folded = any_case(word)
     return (int(word.isdecimal())
-            | sum(2 << number for number, words in enumerate(_HEADING_FIRST_WORDS)
-                  if folded in words.split()))
+            | sum(2 << number for number, words in enumerate(_HEADING_FIRST_WORD_SETS)
+                  if folded in words))
 
 
-# A case-insensitive pattern reads these as the ASCII letters (and str.lower
-# does not, or not as one character): see _lines.c, any_case_fold.
+def any_case(text: str) -> str:
+    """``text`` lower-cased as a case-insensitive pattern reads it: where it
+    reads an ASCII letter, that letter in lower case (str.lower alone would
+    keep U+0131 and U+017F, and make U+0130 two characters; see _lines.c,
+    any_case_fold). Other characters as str.lower gives them."""
+    return text.translate(_ANY_CASE_FOLD).lower()
+
+
 _ANY_CASE_FOLD = str.maketrans("\u0130\u0131\u017f\u212a", "iisk")
 _DIGIT_MARK_DIGIT = re.compile(r"\d[-/:]\d")
 _MONTHS = "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
@@ -483,6 +489,10 @@ _HEADING_FIRST_WORDS = (
     "trending more you read see further top latest editor editors also around from tag tags "
     "filed categories share follow in",
 )
+_HEADING_FIRST_WORD_SETS = tuple(frozenset(words.split()) for words in _HEADING_FIRST_WORDS)
+# first_word_marks of a line that can open a comment heading (a number, or
+# a comment phrase's first word) or a links heading.
+_OPENS_COMMENT_HEADING, _OPENS_LINKS_HEADING = 1 | 2, 4
 _LINKS_HEADING = re.compile(
     r"^\W*(?:related|ranking|recommend|recommended|recommendations?|popular|most (?:read|popular|viewed|shared)"
     r"|trending|more (?:from|on|stories|news|in)|you (?:may|might) also|read more|see also|further reading"
@@ -534,11 +544,6 @@ def comment_meta_lines(texts: list[str], lines: np.ndarray, counts: dict) -> np.
 
 
 _SAYS_WORDS = ("says", "said", "wrote", "writes")
-# What a case-insensitive pattern takes for these words' letters besides
-# A-Z: long s for "s", dotless and dotted I for "i" (tests/test_features.py
-# checks every code point).
-_SAYS_LETTERS = str.maketrans(string.ascii_uppercase + "\u017f\u0131\u0130",
-                              string.ascii_lowercase + "sii")
 
 
 def _may_end_with_says(text: str) -> bool:
@@ -549,13 +554,12 @@ def _may_end_with_says(text: str) -> bool:
     if tail.endswith(":"):
         tail = tail[:-1].rstrip()
     # (The last character first: one set lookup rules out most lines.)
-    return tail[-1:] in _SAYS_LAST_LETTERS and tail[-6:].translate(_SAYS_LETTERS).endswith(
-        _SAYS_WORDS)
+    return tail[-1:] in _SAYS_LAST_LETTERS and any_case(tail[-6:]).endswith(_SAYS_WORDS)
 
 
 _SAYS_LAST_LETTERS = frozenset(
-    character for character in string.ascii_letters + "\u017f\u0131\u0130"
-    if character.translate(_SAYS_LETTERS) in {word[-1] for word in _SAYS_WORDS})
+    character for character in string.ascii_letters + "\u0130\u0131\u017f\u212a"
+    if any_case(character) in {word[-1] for word in _SAYS_WORDS})
 
 
 class SectionMarkers(_StatelessTransformer):
@@ -581,8 +585,9 @@ class SectionMarkers(_StatelessTransformer):
         links = np.zeros(len(texts), dtype=bool)
         # (Each pattern only where the first word can open its heading.)
         first_word = counts["first_word_marks"]
-        for marks, test, first_word_marks in ((comment, _COMMENT_HEADING.match, 1 | 2),
-                                              (links, _LINKS_HEADING.match, 4)):
+        for marks, test, first_word_marks in (
+                (comment, _COMMENT_HEADING.match, _OPENS_COMMENT_HEADING),
+                (links, _LINKS_HEADING.match, _OPENS_LINKS_HEADING)):
             may_match = np.flatnonzero((n_words <= 6) & ((first_word & first_word_marks) > 0))
             marks[[i for i in may_match.tolist() if test(texts[i])]] = True
         meta = comment_meta_lines(texts, np.flatnonzero(n_words <= 10), counts).astype(np.float32)

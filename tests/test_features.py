@@ -367,11 +367,14 @@ def test_the_only_code_point_past_ascii_lower_cased_to_ascii_is_the_kelvin_sign(
 
 
 def test_a_case_insensitive_a_to_z_takes_the_letters_the_month_test_reads():
-    # _lines.c's any_case_ascii_letter: what [a-z] takes under re.IGNORECASE.
+    # _lines.c's any_case_fold: what [a-z] takes under re.IGNORECASE.
     any_case = re.compile("[a-z]", re.IGNORECASE)
     taken = {code for code in range(0x110000) if any_case.fullmatch(chr(code))}
     assert taken == set(range(ord("a"), ord("z") + 1)) | set(range(ord("A"), ord("Z") + 1)) | {
         0x130, 0x131, 0x17F, 0x212A}
+    # features.any_case reads each as its ASCII letter, as the pattern does.
+    lower_case = set("abcdefghijklmnopqrstuvwxyz")
+    assert all(features.any_case(chr(code)) in lower_case for code in taken)
 
 
 def test_compiled_line_statistics_equal_python_on_awkward_texts(monkeypatch):
@@ -443,8 +446,7 @@ def test_the_says_test_maps_every_character_a_case_insensitive_pattern_takes_for
     letters = "".join(sorted(set("".join(features._SAYS_WORDS))))
     any_case = re.compile(f"[{letters}]", re.IGNORECASE)
     taken = {chr(code) for code in range(0x110000) if any_case.fullmatch(chr(code))}
-    mapped = {character for character in taken
-              if character.translate(features._SAYS_LETTERS) in letters}
+    mapped = {character for character in taken if features.any_case(character) in letters}
     assert mapped == taken
 
 
