@@ -113,6 +113,33 @@ def test_attribute_flags_per_word_equal_the_whole_string_search(strings):
         expected, dtype=np.float32).reshape(len(strings), len(_KEYWORD_GROUPS)).tolist()
 
 
+# Every class/id key of the DOM layout's groups.
+_ALL_KEYS = sorted({key for keys in classifier.dom._ATTRIBUTE_GROUPS.values() for key in keys})
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_ALL_KEYS) | st.text(alphabet="adehilmnorstx0-_ ", max_size=4),
+                max_size=5).map("".join))
+def test_word_masks_are_the_groups_searches(word):
+    """The one-pass mask of a class/id word (overlapping keys, keys inside
+    longer keys: "headline" holds "head") is what each group's search says."""
+    from classifier.dom import _KEYWORD_GROUPS, _word_mask
+
+    expected = sum(1 << bit for bit, group in enumerate(_KEYWORD_GROUPS.values())
+                   if group.search(word))
+    assert _word_mask(word) == expected, word
+
+
+def test_word_masks_of_every_key_and_pair_of_keys():
+    from classifier.dom import _KEYWORD_GROUPS, _word_mask
+
+    words = _ALL_KEYS + [a + b for a in _ALL_KEYS for b in _ALL_KEYS]
+    for word in words + [a + "-" + b for a in _ALL_KEYS for b in _ALL_KEYS[:10]]:
+        expected = sum(1 << bit for bit, group in enumerate(_KEYWORD_GROUPS.values())
+                       if group.search(word))
+        assert _word_mask(word) == expected, word
+
+
 def test_dom_line_tables_number_the_pages_and_keep_every_column():
     from classifier.dom import DOM_COLUMNS, dom_line_tables
 
