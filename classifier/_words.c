@@ -822,6 +822,141 @@ drop_marks(PyObject *self, PyObject *args)
     return result;
 }
 
+PyDoc_STRVAR(sorted_words_doc,
+"sorted_words(text, prefix, skip_numbers) -> str\n\n"
+"\" \".join(sorted({prefix + word for word in text.split()\n"
+"                 if not (skip_numbers and word.isdigit())})): the distinct\n"
+"whitespace-separated words, in code-point order, each after prefix.");
+
+/* A word of a text: where it starts and how many code points it has. */
+typedef struct {
+    Py_ssize_t start, length;
+} word_span;
+
+typedef struct {
+    int kind;
+    const void *data;
+} text_view;
+
+/* str comparison of two words of one text: code point by code point, a
+ * word before the longer words it begins. */
+static int
+compare_words(const text_view *text, word_span a, word_span b)
+{
+    Py_ssize_t shorter = a.length < b.length ? a.length : b.length;
+    for (Py_ssize_t i = 0; i < shorter; i++) {
+        Py_UCS4 x = PyUnicode_READ(text->kind, text->data, a.start + i);
+        Py_UCS4 y = PyUnicode_READ(text->kind, text->data, b.start + i);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return (a.length > b.length) - (a.length < b.length);
+}
+
+/* Merge sort (insertion sort for short runs); scratch holds n spans. */
+static void
+sort_words(const text_view *text, word_span *words, word_span *scratch, Py_ssize_t n)
+{
+    if (n < 16) {
+        for (Py_ssize_t i = 1; i < n; i++) {
+            word_span word = words[i];
+            Py_ssize_t j = i;
+            for (; j > 0 && compare_words(text, words[j - 1], word) > 0; j--)
+                words[j] = words[j - 1];
+            words[j] = word;
+        }
+        return;
+    }
+    Py_ssize_t half = n / 2, i = 0, j = half, k = 0;
+    sort_words(text, words, scratch, half);
+    sort_words(text, words + half, scratch, n - half);
+    while (i < half && j < n)
+        scratch[k++] = compare_words(text, words[j], words[i]) < 0 ? words[j++] : words[i++];
+    while (i < half)
+        scratch[k++] = words[i++];
+    while (j < n)
+        scratch[k++] = words[j++];
+    memcpy(words, scratch, (size_t)n * sizeof *words);
+}
+
+static PyObject *
+sorted_words(PyObject *self, PyObject *args)
+{
+    PyObject *text, *prefix;
+    int skip_numbers;
+    if (!PyArg_ParseTuple(args, "UUp", &text, &prefix, &skip_numbers))
+        return NULL;
+    text_view view = {PyUnicode_KIND(text), PyUnicode_DATA(text)};
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text), n_words = 0;
+    /* str.split()'s separators: runs of Py_UNICODE_ISSPACE characters. */
+    for (Py_ssize_t i = 0; i < length; i++)
+        if (!Py_UNICODE_ISSPACE(PyUnicode_READ(view.kind, view.data, i))
+            && (i == 0 || Py_UNICODE_ISSPACE(PyUnicode_READ(view.kind, view.data, i - 1))))
+            n_words++;
+    word_span *words = PyMem_Malloc((size_t)(2 * n_words + 1) * sizeof *words);
+    if (words == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t kept = 0;
+    for (Py_ssize_t i = 0; i < length;) {
+        if (Py_UNICODE_ISSPACE(PyUnicode_READ(view.kind, view.data, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        int number = 1; /* str.isdigit() of the word */
+        for (; i < length; i++) {
+            Py_UCS4 ch = PyUnicode_READ(view.kind, view.data, i);
+            if (Py_UNICODE_ISSPACE(ch))
+                break;
+            number = number && Py_UNICODE_ISDIGIT(ch);
+        }
+        if (!(skip_numbers && number))
+            words[kept++] = (word_span){start, i - start};
+    }
+    sort_words(&view, words, words + n_words, kept);
+    Py_ssize_t distinct = 0;
+    for (Py_ssize_t i = 0; i < kept; i++)
+        if (distinct == 0 || compare_words(&view, words[distinct - 1], words[i]) != 0)
+            words[distinct++] = words[i];
+    /* Sized for the largest code point written: Python strings must be in
+     * their most compact form to compare and hash equal. */
+    Py_ssize_t prefix_length = PyUnicode_GET_LENGTH(prefix);
+    int prefix_kind = PyUnicode_KIND(prefix);
+    const void *prefix_data = PyUnicode_DATA(prefix);
+    Py_UCS4 max_char = 0;
+    for (Py_ssize_t i = 0; distinct && i < prefix_length; i++) {
+        Py_UCS4 ch = PyUnicode_READ(prefix_kind, prefix_data, i);
+        if (ch > max_char)
+            max_char = ch;
+    }
+    Py_ssize_t out_length = distinct ? distinct - 1 : 0;
+    for (Py_ssize_t w = 0; w < distinct; w++) {
+        out_length += prefix_length + words[w].length;
+        for (Py_ssize_t i = 0; i < words[w].length; i++) {
+            Py_UCS4 ch = PyUnicode_READ(view.kind, view.data, words[w].start + i);
+            if (ch > max_char)
+                max_char = ch;
+        }
+    }
+    PyObject *result = PyUnicode_New(out_length, max_char);
+    if (result != NULL) {
+        int out_kind = PyUnicode_KIND(result);
+        void *out = PyUnicode_DATA(result);
+        Py_ssize_t j = 0;
+        for (Py_ssize_t w = 0; w < distinct; w++) {
+            if (w > 0)
+                PyUnicode_WRITE(out_kind, out, j++, ' ');
+            for (Py_ssize_t i = 0; i < prefix_length; i++)
+                PyUnicode_WRITE(out_kind, out, j++, PyUnicode_READ(prefix_kind, prefix_data, i));
+            for (Py_ssize_t i = 0; i < words[w].length; i++)
+                PyUnicode_WRITE(out_kind, out, j++,
+                                PyUnicode_READ(view.kind, view.data, words[w].start + i));
+        }
+    }
+    PyMem_Free(words);
+    return result;
+}
+
 PyDoc_STRVAR(murmurhash_doc,
 "murmurhash3_32(data: bytes) -> int\n\nMurmurHash3 (x86, 32-bit, seed 0) of data, signed.");
 
@@ -843,6 +978,7 @@ static PyMethodDef methods[] = {
     {"count_ngrams", count_ngrams, METH_VARARGS, count_ngrams_doc},
     {"token_ids", token_ids, METH_VARARGS, token_ids_doc},
     {"drop_marks", drop_marks, METH_VARARGS, drop_marks_doc},
+    {"sorted_words", sorted_words, METH_VARARGS, sorted_words_doc},
     {"murmurhash3_32", murmurhash, METH_VARARGS, murmurhash_doc},
     {NULL, NULL, 0, NULL},
 };

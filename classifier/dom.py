@@ -38,6 +38,7 @@ from sklearn.pipeline import make_pipeline
 
 from .features import DistinctRows, _StatelessTransformer, page_bounds, text_lengths
 from .html import ATTRIBUTE_WORD_BREAK, block_rows
+from .words import sorted_words
 
 DOM_COLUMNS = ["tag", "path", "attributes", "link_chars", "depth"]
 
@@ -152,17 +153,14 @@ class DomTokens(_StatelessTransformer):
 @functools.lru_cache(maxsize=4096)
 def _ancestor_tokens(path: str) -> str:
     """``in=TAG`` for each distinct tag of the path, sorted."""
-    return " ".join(["in=" + tag for tag in sorted(set(path.split()))])
+    return sorted_words(path, "in=")
 
 
 def _class_tokens(attributes: str) -> str:
     """``class=WORD`` for each distinct class/id word that is not a number,
-    sorted (the tokens share the prefix: sorted as the words are). Distinct
-    first: a line's ancestors repeat many words (27, far fewer distinct,
-    per line of shared pages)."""
-    tokens = set(map(_CLASS_TOKENS.__getitem__, attributes.split()))
-    tokens.discard("")  # the numbers'
-    return " ".join(sorted(tokens))
+    sorted. (A line's ancestors repeat many words: 27, far fewer distinct,
+    per line of shared pages.)"""
+    return sorted_words(attributes, "class=", skip_numbers=True)
 
 
 class _WordMemo(dict):
@@ -184,9 +182,6 @@ class _WordMemo(dict):
         value = self[word] = self.function(word)
         return value
 
-
-#: Each class/id word's DomTokens token: "" for a number.
-_CLASS_TOKENS = _WordMemo(lambda word: "" if word.isdigit() else "class=" + word)
 
 
 def dom_text_vectorizer(n_features: int = 2 ** 16):

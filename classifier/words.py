@@ -289,6 +289,17 @@ def combining_marks() -> bytes:
     return bytes(marks)
 
 
+def sorted_words(text: str, prefix: str = "", skip_numbers: bool = False) -> str:
+    """The distinct whitespace-separated words of ``text``, in code-point
+    order, each after ``prefix``, joined by spaces; with ``skip_numbers``
+    without the words ``str.isdigit`` says are numbers. (The DOM token
+    strings: compiled, ~8x faster on a line's ~24 class/id words.)"""
+    if _words is not None:
+        return _words.sorted_words(text, prefix, skip_numbers)
+    return " ".join(sorted({prefix + word for word in text.split()
+                            if not (skip_numbers and word.isdigit())}))
+
+
 #: A word as the line features count them: a run of regex \w characters.
 WORD_RUN = re.compile(r"\w+")
 

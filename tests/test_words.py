@@ -265,3 +265,42 @@ def test_hashing_transform_leaves_other_settings_to_scikit_learn(monkeypatch):
     # A lone surrogate has no UTF-8 form: scikit-learn's own error, not ours.
     assert words.hashing_transform(HashingVectorizer(token_pattern=r"\S+"),
                                    ["ok \ud800"]) == "sklearn"
+
+
+def python_sorted_words(text, prefix, skip_numbers):
+    """The definition sorted_words reproduces."""
+    return " ".join(sorted({prefix + word for word in text.split()
+                            if not (skip_numbers and word.isdigit())}))
+
+
+# Words that sort, repeat and count as numbers in awkward ways: digits of
+# other scripts and superscripts (str.isdigit), every kind of space
+# str.split() breaks on (U+001C-001F, U+0085, U+3000, ...), a word that
+# begins another, code points of every string width.
+SORTED_WORDS_ALPHABET = "ab1²٣ \t\n\x1c\x1f\x85\xa0\u2003\u3000é€😀_"
+
+
+@pytest.mark.parametrize("prefix", ["", "in=", "class=", "é€😀="])
+@pytest.mark.parametrize("skip_numbers", [False, True])
+def test_sorted_words_of_awkward_texts(prefix, skip_numbers):
+    for text in AWKWARD + ["b a b ab a 12 1² ٣ x", " ".join(f"w{i % 37}" for i in range(500))]:
+        got = words.sorted_words(text, prefix, skip_numbers)
+        expected = python_sorted_words(text, prefix, skip_numbers)
+        # Equal, and in the same (most compact) form as Python makes it: a
+        # wider form would hash differently and be missed as a dict key.
+        assert got == expected and {expected: True}.get(got), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=SORTED_WORDS_ALPHABET, max_size=40) | text,
+       st.sampled_from(["", "in=", "class=", "€"]), st.booleans())
+def test_sorted_words_of_any_text(value, prefix, skip_numbers):
+    got = words.sorted_words(value, prefix, skip_numbers)
+    expected = python_sorted_words(value, prefix, skip_numbers)
+    assert got == expected and {expected: True}.get(got)
+
+
+def test_sorted_words_fallback_is_the_definition(monkeypatch):
+    monkeypatch.setattr(words, "_words", None)
+    for text in AWKWARD:
+        assert words.sorted_words(text, "class=", True) == python_sorted_words(text, "class=", True)
