@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import InputError, ModelError
 from .dom import dom_columns
-from .features import line_table
+from .features import LineTable
 from .html import html_to_block_rows, not_html_reason
 from .limits import Limits
 from .line_model import BODY, BOILERPLATE
@@ -129,7 +129,7 @@ class Classifier:
             return self._pages(len(pages_rows), [], [], [], [])
         texts = columns["text"]
         columns["text"] = self._scored_texts(texts)
-        scores = self.html_model.body_proba(line_table(columns))
+        scores = self.html_model.body_proba(LineTable(columns))
         scores = self._with_site_templates(texts, columns["page"], sites, scores)
         indices = [index for rows in pages_rows for index in range(len(rows))]
         return self._pages(len(pages_rows), texts, columns["page"], indices, scores)
@@ -181,8 +181,8 @@ class Classifier:
                     page_keys.append(page_number)
                     indices.append(index)
             self.limits.check_line_count(len(texts) - first, _page_name(number, total))
-        table = line_table({"text": self._scored_texts(texts),
-                            "page": np.asarray(page_keys, dtype=np.int64)})
+        table = LineTable({"text": self._scored_texts(texts),
+                           "page": np.asarray(page_keys, dtype=np.int64)})
         scores = self.line_model.body_proba(table) if texts else np.zeros(0)
         scores = self._with_site_templates(texts, page_keys, sites, scores)
         return self._pages(len(pages_lines), texts, page_keys, indices, scores)

@@ -251,9 +251,9 @@ class DomLayout(_StatelessTransformer):
         # Group flags depend on the tag, path or attribute string alone, and
         # a page repeats few distinct ones: compute each distinct value once.
         column = 6
-        for values, flags_table in ((X["tag"], _tag_flags), (X["path"], _path_flags),
-                                    (X["attributes"], attribute_flags)):
-            codes, distinct = pd.factorize(values)
+        for name, flags_table in (("tag", _tag_flags), ("path", _path_flags),
+                                  ("attributes", attribute_flags)):
+            codes, distinct = pd.factorize(X[name].to_numpy(dtype=object))
             table = flags_table(list(distinct))
             if len(distinct):
                 out[:, column:column + table.shape[1]] = table[codes]

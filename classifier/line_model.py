@@ -35,8 +35,9 @@ from sklearn.preprocessing import StandardScaler
 
 from .dom import DomLayout, dom_text_vectorizer
 from .features import (
-    LineShape, MainTextRun, NeighbourWindow, PagePosition, SectionMarkers, TitleOverlap,
-    densest_run, line_text_vectorizer, neighbour_window, page_bounds,
+    LineShape, LineTable, MainTextRun, NeighbourWindow, PagePosition, SectionMarkers,
+    TitleOverlap, densest_run, line_text_vectorizer, neighbour_window, page_bounds,
+    takes_line_tables,
 )
 from .pipelines import run_transform
 from .trees import flat_trees
@@ -185,6 +186,9 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
     def body_proba(self, X) -> np.ndarray:
         if len(X) == 0:
             return np.zeros(0)
+        if isinstance(X, LineTable) and not takes_line_tables(self.text_features_,
+                                                              self.layout_features_):
+            X = X.to_frame()  # a transformer of the user's may want a DataFrame
         # Big inputs are scored a run of whole pages at a time: the feature
         # matrices cost ~10 MB per 1,000 lines, and no feature looks past
         # its own page, so the scores are the same as in one pass.
@@ -317,12 +321,16 @@ def page_runs(X):
         yield X, bounds
         return
     for start, stop in runs:
-        yield (X.iloc[start:stop].reset_index(drop=True),
-               bounds[(bounds >= start) & (bounds <= stop)] - start)
+        run = (X.rows(start, stop) if isinstance(X, LineTable)
+               else X.iloc[start:stop].reset_index(drop=True))
+        yield run, bounds[(bounds >= start) & (bounds <= stop)] - start
 
 
 def _indexed_from_zero(X) -> bool:
-    """Whether ``X``'s rows are indexed 0, 1, … as ``reset_index`` makes them."""
+    """Whether ``X``'s rows are indexed 0, 1, … as ``reset_index`` makes them
+    (a LineTable's always are)."""
+    if isinstance(X, LineTable):
+        return True
     index = X.index
     return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 

@@ -85,7 +85,7 @@ def test_big_batches_are_scored_in_runs_of_whole_pages(clf, monkeypatch):
     real = line_model.StackedLineClassifier._body_proba
 
     def counted(self, X, bounds):
-        passes.append(X["page"].nunique())
+        passes.append(len(set(X["page"].tolist())))
         assert bounds[0] == 0 and bounds[-1] == len(X) and len(bounds) == passes[-1] + 1
         return real(self, X, bounds)
 
@@ -108,6 +108,94 @@ def test_a_line_table_scores_the_same_whatever_its_row_index(clf):
                   pd.Index([f"line {i}" for i in range(len(texts))])):
         np.testing.assert_array_equal(clf.line_model.body_proba(table.set_axis(index)),
                                       expected)
+
+
+def _both_tables(clf):
+    """(model, columns) of a text page and of two HTML pages."""
+    from classifier.dom import dom_line_tables
+    from classifier.html import html_to_blocks
+
+    texts = [line.strip() for line in PAGE.splitlines() if line.strip()]
+    html = ("<html><head><title>Vote</title></head><body><nav><a href='/'>Home</a></nav>"
+            "<p>The minister said the vote was a record for the party.</p>"
+            "<ul class='related 2024'><li>Team wins league match</li></ul></body></html>")
+    return [(clf.line_model, {"text": texts, "page": np.zeros(len(texts), dtype=np.int64)}),
+            (clf.html_model, dom_line_tables([html_to_blocks(html)] * 2))]
+
+
+def test_a_line_table_scores_as_a_dataframe_in_one_pass_and_in_several(clf, monkeypatch):
+    # Prediction gives the models a LineTable, read without pandas; the
+    # scores are those of the DataFrame the transformers are written for.
+    from classifier import line_model
+    from classifier.features import LineTable, line_table
+
+    for model, columns in _both_tables(clf):
+        expected = model.body_proba(line_table(columns))
+        np.testing.assert_array_equal(model.body_proba(LineTable(columns)), expected)
+        monkeypatch.setattr(line_model, "ROWS_PER_PASS", 3)  # a pass per page
+        np.testing.assert_array_equal(model.body_proba(LineTable(columns)), expected)
+        monkeypatch.undo()
+
+
+def test_a_transformer_that_wants_a_dataframe_gets_one(clf):
+    import copy
+
+    from classifier.features import LineTable, PagePosition, line_table
+
+    class FramePosition(PagePosition):  # a user's transformer, reading pandas
+        takes_line_tables = False
+        seen = []
+
+        def transform(self, X):
+            self.seen.append(type(X))
+            return super().transform(X)
+
+    model = copy.deepcopy(clf.line_model)
+    parts = model.layout_features_.transformer_list
+    at = next(i for i, (_, part) in enumerate(parts) if isinstance(part, PagePosition))
+    parts[at] = (parts[at][0], FramePosition())
+    columns = _both_tables(clf)[0][1]
+    np.testing.assert_array_equal(model.body_proba(LineTable(columns)),
+                                  clf.line_model.body_proba(line_table(columns)))
+    assert FramePosition.seen == [pd.DataFrame]
+
+
+def test_which_steps_take_line_tables():
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from classifier.features import NeighbourWindow, PagePosition, TextColumn, takes_line_tables
+
+    ours, theirs = PagePosition(), FunctionTransformer()
+    assert takes_line_tables(ours, NeighbourWindow(ours), make_pipeline(TextColumn(), theirs))
+    assert takes_line_tables(FeatureUnion([("a", ours), ("b", "drop")]))
+    for step in (theirs, NeighbourWindow(theirs), make_pipeline(theirs, ours),
+                 make_pipeline("passthrough"),
+                 FeatureUnion([("a", ours), ("b", "passthrough")]),
+                 FeatureUnion([("a", ours), ("b", theirs)])):
+        assert not takes_line_tables(step), step
+
+
+def test_a_line_table_holds_equal_columns_and_finds_the_page_bounds_once():
+    from classifier.features import LineTable, page_bounds
+
+    table = LineTable({"text": ["a", "b", "c", "d"], "page": [3, 3, 7, 7]})
+    assert len(table) == 4 and table.columns == ["text", "page"]
+    assert table["text"].tolist() == ["a", "b", "c", "d"]
+    assert table["page"].to_numpy(dtype=np.float32).dtype == np.float32
+    bounds = page_bounds(table["page"])
+    assert bounds.tolist() == [0, 2, 4] and page_bounds(table["page"]) is bounds
+    with pytest.raises(ValueError):
+        bounds[0] = 1  # shared by every feature of the pass: read-only
+    part = table.rows(2, 4)
+    assert part["text"].tolist() == ["c", "d"] and page_bounds(part["page"]).tolist() == [0, 2]
+    assert table.to_frame()["text"].tolist() == ["a", "b", "c", "d"]
+    with pytest.raises(ValueError, match="differ in length"):
+        LineTable({"text": ["a"], "page": [0, 0]})
+    with pytest.raises(KeyError, match="tag"):
+        table["tag"]
+    with pytest.raises(ValueError, match="contiguous"):
+        page_bounds(LineTable({"page": [0, 1, 0]})["page"])
 
 
 def _passes_of_three(monkeypatch) -> list:
