@@ -196,8 +196,10 @@ def _parse(text: str):
     # huge_tree lifts libxml2's nesting limit from 256 to 2048 levels.
     # The plain etree parser, not lxml.html's: lxml.html looks up a Python
     # element class for every node, which cost a tenth of the conversion.
+    # collect_ids=False: no table of the id attributes, which only serves
+    # lookups by id (the same trees; ~0.15 ms less per shared page).
     parser = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True,
-                                   huge_tree=True, encoding="utf-8")
+                                   huge_tree=True, encoding="utf-8", collect_ids=False)
     try:
         root = lxml.etree.fromstring(data, parser=parser)
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
