@@ -988,7 +988,9 @@ class DistinctRows(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        codes, distinct = pd.factorize(pd.Series(X, dtype=object), use_na_sentinel=False)
+        documents = np.empty(len(X), dtype=object)  # (no Series: ~20 us a call)
+        documents[:] = X
+        codes, distinct = pd.factorize(documents, use_na_sentinel=False)
         # (A HashingVectorizer's matrix is computed in C where it can be.)
         return hashing_transform(self.transformer_, list(distinct))[codes]
 

@@ -176,10 +176,20 @@ def tfidf_transform(transformer, X, copy: bool = True):
     if hasattr(transformer, "idf_"):
         X.data *= transformer.idf_[X.indices]
     if transformer.norm is not None:
-        if not np.isfinite(X.data).all():  # an infinite idf (smooth_idf=False)
-            return normalize(X, norm=transformer.norm, copy=False)  # scikit-learn's error
-        _ROW_NORMALIZERS[transformer.norm](X)
+        X = normalize_rows(X, transformer.norm)
     return X
+
+
+def normalize_rows(X, norm: str):
+    """``sklearn.preprocessing.normalize(X, norm=norm, copy=False)``: for a
+    float CSR matrix of finite values, scikit-learn's own in-place row
+    normalizer without the input checks and parameter validation (~0.1 ms
+    a call); anything else through ``normalize``."""
+    if (type(X) is sp.csr_matrix and norm in _ROW_NORMALIZERS and X.shape[0] > 0
+            and X.dtype in (np.float32, np.float64) and np.isfinite(X.data).all()):
+        _ROW_NORMALIZERS[norm](X)
+        return X
+    return normalize(X, norm=norm, copy=False)  # e.g. an infinite idf: scikit-learn's error
 
 
 def _direct_tfidf(transformer, X) -> bool:

@@ -34,10 +34,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfVectorizer
-from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-from .pipelines import tfidf_transform
+from .pipelines import normalize_rows, tfidf_transform
 
 try:
     from . import _words
@@ -164,7 +163,7 @@ def hashing_transform(vectorizer, texts: list):
     if vectorizer.binary:
         matrix.data.fill(1)
     if vectorizer.norm is not None:
-        matrix = normalize(matrix, norm=vectorizer.norm, copy=False)
+        matrix = normalize_rows(matrix, vectorizer.norm)
     return matrix
 
 

@@ -14,8 +14,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from classifier.pipelines import (calibrated_proba, pipeline_transform, run_transform,
-                                  scaler_transform, temperature_scaled, tfidf_transform)
+from classifier.pipelines import (calibrated_proba, normalize_rows, pipeline_transform,
+                                  run_transform, scaler_transform, temperature_scaled,
+                                  tfidf_transform)
 from classifier.topic_model import NaiveBayesSVM
 
 TFIDF_SETTINGS = [dict(), dict(sublinear_tf=True), dict(norm="l1"), dict(norm=None),
@@ -194,3 +195,24 @@ def test_margins_skip_no_check_scikit_learn_would_make():
         model.decision_function(bad)
     with pytest.raises(ValueError, match="features"):
         model.decision_function(X[:, :9])
+
+
+@pytest.mark.parametrize("norm", ["l1", "l2", "max"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_row_normalization_is_scikit_learns(norm, dtype):
+    from sklearn.preprocessing import normalize
+
+    matrix = sp.random(7, 11, density=0.4, format="csr", random_state=3, dtype=np.float64)
+    matrix.data = matrix.data * 10 - 5
+    matrix = sp.csr_matrix(matrix, dtype=dtype)  # all-zero rows among them
+    for given in (matrix, matrix.tocsc()):
+        ours, theirs = normalize_rows(given.copy(), norm), normalize(given.copy(), norm=norm)
+        assert ours.dtype == theirs.dtype and ours.format == theirs.format
+        assert np.array_equal(ours.toarray(), theirs.toarray())
+    # What scikit-learn refuses is refused with its words.
+    infinite = matrix.astype(np.float64)
+    infinite.data[0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        normalize_rows(infinite, norm)
+    with pytest.raises(ValueError, match="0 sample"):
+        normalize_rows(sp.csr_matrix((0, 11), dtype=dtype), norm)
