@@ -248,6 +248,39 @@ class WordTfidfVectorizer(TfidfVectorizer):
         return (_words is not None and self.analyzer == "word" and self.tokenizer is None
                 and self.stop_words is None and self.token_pattern in _COMPILED_PATTERNS)
 
+    # -- pickling --------------------------------------------------------
+    # A fitted vocabulary is pickled packed: its terms as one string with
+    # their lengths, their columns as an array. joblib unpickles in Python,
+    # an item at a time: the shipped topic model's two vocabularies of
+    # ~120,000 n-grams took ~0.6 s of every start-up as dicts, ~0.05 s
+    # packed. Files pickled with the dict load as before.
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # (may be the instance's own dict)
+        vocabulary = state.get("vocabulary_")
+        if type(vocabulary) is dict and all(type(term) is str for term in vocabulary):
+            state["vocabulary_"] = _PackedVocabulary(vocabulary)
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("vocabulary_"), _PackedVocabulary):
+            state = {**state, "vocabulary_": state["vocabulary_"].unpacked()}
+        super().__setstate__(state)
+
+
+class _PackedVocabulary:
+    """A vocabulary (term -> column) as pickled by WordTfidfVectorizer."""
+
+    def __init__(self, vocabulary: dict):
+        self.terms = "".join(vocabulary)
+        self.lengths = np.fromiter(map(len, vocabulary), dtype=np.int64, count=len(vocabulary))
+        self.columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(vocabulary))
+
+    def unpacked(self) -> dict:
+        ends = np.cumsum(self.lengths).tolist()
+        terms, starts = self.terms, [0, *ends[:-1]]
+        return dict(zip([terms[start:end] for start, end in zip(starts, ends)],
+                        self.columns.tolist()))
+
 
 #: Each fitted vectorizer's vocabulary hash table, with the vocabulary it
 #: was built from (see _vocabulary_table).

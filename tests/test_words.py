@@ -2,6 +2,7 @@
 HashedWords those of HashingVectorizer, WordTfidfVectorizer those of
 TfidfVectorizer."""
 
+import io
 import re
 
 import numpy as np
@@ -304,3 +305,31 @@ def test_sorted_words_fallback_is_the_definition(monkeypatch):
     monkeypatch.setattr(words, "_words", None)
     for text in AWKWARD:
         assert words.sorted_words(text, "class=", True) == python_sorted_words(text, "class=", True)
+
+
+def test_a_pickled_tfidf_vectorizer_keeps_its_vocabulary_and_matrix():
+    import copy
+    import pickle
+
+    import joblib
+
+    fitted = WordTfidfVectorizer(ngram_range=(1, 2), strip_accents="unicode").fit(AWKWARD * 2)
+    expected = fitted.transform(AWKWARD)
+    for restored in (pickle.loads(pickle.dumps(fitted)), copy.deepcopy(fitted)):
+        assert type(restored.vocabulary_) is dict
+        assert list(restored.vocabulary_.items()) == list(fitted.vocabulary_.items())
+        assert (restored.transform(AWKWARD) != expected).nnz == 0
+    # Packed in the file: the terms as one string, the columns as an array.
+    assert type(fitted.__getstate__()["vocabulary_"]).__name__ == "_PackedVocabulary"
+    assert type(fitted.vocabulary_) is dict  # the live vectorizer keeps its dict
+    # A file written with the dict itself (before packing) loads as before.
+    old_state = dict(fitted.__dict__)
+    old = WordTfidfVectorizer.__new__(WordTfidfVectorizer)
+    old.__setstate__(old_state)
+    assert old.vocabulary_ is fitted.vocabulary_
+    buffer = io.BytesIO()
+    joblib.dump(fitted, buffer)
+    buffer.seek(0)
+    assert (joblib.load(buffer).transform(AWKWARD) != expected).nnz == 0
+    unfitted = pickle.loads(pickle.dumps(WordTfidfVectorizer(min_df=2)))
+    assert not hasattr(unfitted, "vocabulary_") and unfitted.min_df == 2
