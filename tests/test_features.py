@@ -176,6 +176,23 @@ def test_repeats_in_page_counts_the_same_text_within_its_page(pages):
     np.testing.assert_array_equal(got, np.array(expected, dtype=np.float32))
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["|", "»", "›", ">", "/", "·", "•", " ", "\t", "\u2003", "a",
+                                 "5", "12", "2024", "-", ":", "May", "sept", "DEC", "ſep", "."]),
+                max_size=10).map("".join))
+def test_separator_and_date_parts_answer_as_the_whole_patterns(text):
+    """LineShape's cheaper tests: a bare separator or a spaced one is a
+    _SEPARATOR match; the month part of _DATE runs only where month_date
+    says a month can open a date, the numbers part where digit_mark_digit
+    says so, and together they find what _DATE finds."""
+    assert bool(features._spaced_separator_or_none(text)) == bool(features._SEPARATOR.search(text))
+    counts = features.character_counts([text], only=("month_date", "digit_mark_digit"))
+    by_month = counts["month_date"][0] > 0 and features._DATE_BY_MONTH.search(text) is not None
+    by_numbers = (counts["digit_mark_digit"][0] > 0
+                  and features._DATE_BY_NUMBERS.search(text) is not None)
+    assert (by_month or by_numbers) == (features._DATE.search(text) is not None)
+
+
 def test_line_shape_handles_empty_texts_anywhere():
     assert_shape_matches_reference(["", "ab", "", ""])
     assert_shape_matches_reference(["Ab cd.", ""])
