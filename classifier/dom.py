@@ -32,11 +32,11 @@ import operator
 import re
 
 import numpy as np
-import pandas as pd
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.pipeline import make_pipeline
 
-from .features import DistinctRows, _StatelessTransformer, page_bounds, text_lengths
+from .features import (DistinctRows, _StatelessTransformer, factorize, page_bounds,
+                       text_lengths)
 from .html import ATTRIBUTE_WORD_BREAK, block_rows
 from .words import sorted_words
 
@@ -253,8 +253,8 @@ class DomLayout(_StatelessTransformer):
         column = 6
         for name, flags_table in (("tag", _tag_flags), ("path", _path_flags),
                                   ("attributes", attribute_flags)):
-            codes, distinct = pd.factorize(X[name].to_numpy(dtype=object))
-            table = flags_table(list(distinct))
+            codes, distinct = factorize(X[name].tolist())
+            table = flags_table(distinct)
             if len(distinct):
                 out[:, column:column + table.shape[1]] = table[codes]
             column += table.shape[1]

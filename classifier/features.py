@@ -988,6 +988,24 @@ class TextColumn(_StatelessTransformer):
         return X["text"].tolist()
 
 
+def factorize(values, use_na_sentinel: bool = True) -> tuple[np.ndarray, list]:
+    """``pandas.factorize(values)`` (codes in order of first appearance, and
+    the distinct values) of a list: by a dict when every value is a
+    ``str``, ~3x faster than pandas on the long class/id and DOM token
+    strings of a page's lines; by pandas otherwise (its handling of
+    missing values)."""
+    values = values if isinstance(values, list) else list(values)
+    index: dict = {}
+    setdefault = index.setdefault
+    codes = [setdefault(value, len(index)) for value in values]
+    if not all(type(value) is str for value in index):
+        documents = np.empty(len(values), dtype=object)  # (no Series: ~20 us a call)
+        documents[:] = values
+        codes, distinct = pd.factorize(documents, use_na_sentinel=use_na_sentinel)
+        return codes, list(distinct)
+    return np.array(codes, dtype=np.intp), list(index)
+
+
 class DistinctRows(TransformerMixin, BaseEstimator):
     """Applies a stateless ``transformer`` (e.g. a HashingVectorizer) to each
     distinct document once; repeated documents get a copy of its row.
@@ -1005,11 +1023,9 @@ class DistinctRows(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        documents = np.empty(len(X), dtype=object)  # (no Series: ~20 us a call)
-        documents[:] = X
-        codes, distinct = pd.factorize(documents, use_na_sentinel=False)
+        codes, distinct = factorize(X, use_na_sentinel=False)
         # (A HashingVectorizer's matrix is computed in C where it can be.)
-        return hashing_transform(self.transformer_, list(distinct))[codes]
+        return hashing_transform(self.transformer_, distinct)[codes]
 
 
 def line_text_vectorizer(n_features: int = 2 ** 18):

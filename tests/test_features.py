@@ -495,3 +495,24 @@ def test_neighbour_window_offsets_past_every_page_find_no_neighbour():
         patch.setattr(features, "_lines", None)
         np.testing.assert_array_equal(
             out, neighbour_window(values, bounds, (10 ** 15, -(10 ** 15), 6, -6), (3,)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "tag=p in=div", "", "é", "a "]) | st.text(max_size=3),
+                max_size=12),
+       st.booleans())
+def test_factorize_is_pandas_factorize(values, use_na_sentinel):
+    codes, distinct = features.factorize(values, use_na_sentinel)
+    expected_codes, expected_distinct = pd.factorize(np.array(values + [None], dtype=object)[:-1],
+                                                      use_na_sentinel=use_na_sentinel)
+    assert codes.tolist() == expected_codes.tolist() and distinct == list(expected_distinct)
+
+
+def test_factorize_leaves_missing_values_to_pandas():
+    for values in (["a", None, "a", np.nan], [np.nan, "b", np.nan]):
+        for sentinel in (True, False):
+            codes, distinct = features.factorize(values, sentinel)
+            expected_codes, expected_distinct = pd.factorize(np.array(values, dtype=object),
+                                                             use_na_sentinel=sentinel)
+            assert codes.tolist() == expected_codes.tolist()
+            assert len(distinct) == len(expected_distinct)
