@@ -6,6 +6,8 @@ not the quality of the labels.
 """
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import classifier
 from classifier import InputError, Limits
@@ -164,3 +166,14 @@ def test_pathological_markup_takes_linear_time(html):
     with watchdog(5):
         lines = html_to_lines(html)
     assert all(line.strip() == line and line for line in lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["\r", "\n", "\r\n", "\n\r", "a", " ", "\x85", "\u2028",
+                                 "\x0b", "\x0c"]), max_size=12).map("".join))
+def test_lines_break_at_crlf_cr_and_lf_only(text):
+    import re
+
+    from classifier.text import split_lines
+
+    assert split_lines(text) == (re.split(r"\r\n|\r|\n", text) if text else [])
