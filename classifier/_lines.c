@@ -25,7 +25,7 @@ enum {
     CHARS, LETTERS, UPPERS, DIGITS, WORD_CHARS, QUOTES, SEPARATORS, WORDS, CAPITALISED,
     SPACES, COMMAS, ENDS_SENTENCE, LAST_IS_COLON, LAST_IS_PAREN, STARTS_WITH_LETTER,
     COLON_NEAR_START, DIGIT_MARK_DIGIT, MONTH_DATE, FUNCTION_WORDS, FIRST_WORD_MARKS,
-    N_STATISTICS
+    SENTENCE_BREAKS, N_STATISTICS
 };
 
 /* Three-letter month names; is_month[a][b][c] for letters a, b, c (0-25),
@@ -176,7 +176,7 @@ static inline int is_word(Py_UCS4 ch) { return Py_UNICODE_ISALNUM(ch) || ch == '
 
 /* A character's classes, as bits. */
 enum { IS_ALPHA = 1, IS_UPPER = 2, IS_DIGIT = 4, IS_WORD = 8, IS_QUOTE = 16, IS_SEPARATOR = 32,
-       IS_DECIMAL = 64 };
+       IS_DECIMAL = 64, IS_ENDER = 128 };
 
 /* Sets the first word of a line is looked up in (the first words of the
  * section headings of features.py), besides being all decimal digits. */
@@ -198,7 +198,29 @@ static unsigned char tested_classes(const classes_t *c, Py_UCS4 ch)
                            | (is_word(ch) ? IS_WORD : 0)
                            | (holds(c->quotes, ch) ? IS_QUOTE : 0)
                            | (holds(c->separators, ch) ? IS_SEPARATOR : 0)
-                           | (Py_UNICODE_ISDECIMAL(ch) ? IS_DECIMAL : 0));
+                           | (Py_UNICODE_ISDECIMAL(ch) ? IS_DECIMAL : 0)
+                           | (holds(c->enders, ch) ? IS_ENDER : 0));
+}
+
+/* Whether a match of features.py's _SENTENCE_BREAK starts at the sentence
+ * ender at i: the ender, any closers, whitespace (\s: Py_UNICODE_ISSPACE)
+ * and one of A-Z " \u201c \u2018 (. Closers, whitespace and those are
+ * never enders, so matches never hold another ender and finditer's
+ * matches are the enders where one starts. */
+static int sentence_break_at(int kind, const void *data, Py_ssize_t length, Py_ssize_t i,
+                             const classes_t *c)
+{
+    Py_ssize_t j = i + 1;
+    while (j < length && holds(c->closers, PyUnicode_READ(kind, data, j)))
+        j++;
+    Py_ssize_t spaces = j;
+    while (j < length && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j)))
+        j++;
+    if (j == spaces || j == length)
+        return 0;
+    Py_UCS4 next = PyUnicode_READ(kind, data, j);
+    return (next >= 'A' && next <= 'Z') || next == '"' || next == 0x201c || next == 0x2018
+           || next == '(';
 }
 
 /* The first 256 code points' classes are looked up in a table made by the
@@ -280,6 +302,8 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
                 word_length = -1;
         }
         previous_is_word = word;
+        if (classes & IS_ENDER)
+            row[SENTENCE_BREAKS] += sentence_break_at(kind, data, length, i, c);
         row[SPACES] += ch == ' ';
         row[COMMAS] += ch == ',';
         if (ch == ':' && i < NEAR_START)
@@ -328,7 +352,9 @@ PyDoc_STRVAR(line_statistics_doc,
 "function_words), and marks of the first word (a run of \\w): 1 when all\n"
 "its characters are decimal digits, 2 << i when, read as a case-insensitive\n"
 "pattern reads it, it is one of the space-separated words of\n"
-"first_word_sets[i]. Row after row, as one bytearray.");
+"first_word_sets[i]; and sentence breaks (an ender, any closers,\n"
+"whitespace, then one of A-Z \" \u201c \u2018 ( ). Row after row, as one\n"
+"bytearray.");
 
 static PyObject *
 line_statistics(PyObject *self, PyObject *args)

@@ -516,3 +516,11 @@ def test_factorize_leaves_missing_values_to_pandas():
                                                              use_na_sentinel=sentinel)
             assert codes.tolist() == expected_codes.tolist()
             assert len(distinct) == len(expected_distinct)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(alphabet=".!?…\"'”’)] \t\u00a0\u2003\u3000\x1cAZaz“‘(«1", max_size=16),
+                max_size=6))
+def test_sentence_breaks_are_the_patterns_matches(texts):
+    counts = features.character_counts(texts, only=("sentence_breaks",))["sentence_breaks"]
+    assert counts.tolist() == [len(features._SENTENCE_BREAK.findall(text)) for text in texts]
