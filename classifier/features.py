@@ -36,7 +36,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
-from .words import WORD_RUN, HashedWords, hashing_transform, token_ids
+from .words import WORD_RUN, HashedWords, hashing_transform, lowered, token_ids
 
 try:
     from . import _lines
@@ -742,8 +742,7 @@ class TitleOverlap(_StatelessTransformer):
     def transform(self, X):
         n = len(X)
         # Each line's distinct lower-cased words, as numbers.
-        words, sizes, distinct = token_ids([text.lower() for text in X["text"].tolist()],
-                                           distinct_per_text=True)
+        words, sizes, distinct = token_ids(lowered(X["text"].tolist()), distinct_per_text=True)
         word_ends = np.cumsum(sizes)
         word_starts = word_ends - sizes
         # in_head[w] == mark: word w is in the head line being compared (a

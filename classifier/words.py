@@ -96,7 +96,8 @@ class HashedWords(TransformerMixin, BaseEstimator):
             return self.reference_vectorizer(nonspace).transform(texts)
         min_n, max_n = self.ngram_range
         columns, row_ends, values = _words.hashed_ngrams(
-            texts, self.n_features, min_n, max_n, self.lowercase, self.alternate_sign, nonspace)
+            lowered(texts) if self.lowercase else texts, self.n_features, min_n, max_n, False,
+            self.alternate_sign, nonspace)
         indptr = np.concatenate([[0], np.frombuffer(row_ends, dtype=np.int64)])
         matrix = sp.csr_matrix(
             (np.frombuffer(values, dtype=np.float64), np.frombuffer(columns, dtype=np.int32),
@@ -126,6 +127,27 @@ class HashedWords(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.requires_fit = False
         return tags
+
+
+def lowered(texts: list[str]) -> list[str]:
+    """``[text.lower() for text in texts]``. The line model lower-cases the
+    same lines for its words and for the title overlap: the last list's
+    result is kept and given again for an equal list (a pointer comparison
+    per string), as ``features._compiled_statistics`` keeps its counts."""
+    global _last_lowered
+    given, result = _last_lowered
+    if not (type(texts) is list and len(given) == len(texts) and given == texts):
+        try:
+            result = [text.lower() for text in texts]
+        except AttributeError:
+            odd = next(text for text in texts if not hasattr(text, "lower"))
+            raise TypeError(f"texts must be str, not {type(odd).__name__}") from None
+        _last_lowered = (list(texts), result)
+    return list(result)  # (a copy: the kept list must stay as it is)
+
+
+#: The texts last lower-cased by lowered() and their lower case.
+_last_lowered: tuple = ((), [])
 
 
 #: Token patterns of a HashingVectorizer that the compiled hashing

@@ -333,3 +333,15 @@ def test_a_pickled_tfidf_vectorizer_keeps_its_vocabulary_and_matrix():
     assert (joblib.load(buffer).transform(AWKWARD) != expected).nnz == 0
     unfitted = pickle.loads(pickle.dumps(WordTfidfVectorizer(min_df=2)))
     assert not hasattr(unfitted, "vocabulary_") and unfitted.min_df == 2
+
+
+def test_lowered_texts_are_each_texts_lower_case_even_when_kept():
+    texts = ["Hello World", "İSTANBUL", "ΟΔΟΣ", ""]
+    first = words.lowered(texts)
+    assert first == [text.lower() for text in texts]
+    first.append("changed by a caller")
+    again = words.lowered(list(texts))  # an equal list: the kept result, unchanged
+    assert again == [text.lower() for text in texts]
+    assert words.lowered(["Other"]) == ["other"]
+    with pytest.raises(TypeError, match="must be str, not int"):
+        words.lowered(["fine", 3])
