@@ -844,6 +844,13 @@ static int
 compare_words(const text_view *text, word_span a, word_span b)
 {
     Py_ssize_t shorter = a.length < b.length ? a.length : b.length;
+    if (text->kind == PyUnicode_1BYTE_KIND) {  /* bytes in code-point order */
+        const unsigned char *data = (const unsigned char *)text->data;
+        int order = memcmp(data + a.start, data + b.start, (size_t)shorter);
+        if (order != 0)
+            return order < 0 ? -1 : 1;
+        return (a.length > b.length) - (a.length < b.length);
+    }
     for (Py_ssize_t i = 0; i < shorter; i++) {
         Py_UCS4 x = PyUnicode_READ(text->kind, text->data, a.start + i);
         Py_UCS4 y = PyUnicode_READ(text->kind, text->data, b.start + i);
@@ -939,7 +946,20 @@ sorted_words(PyObject *self, PyObject *args)
         }
     }
     PyObject *result = PyUnicode_New(out_length, max_char);
-    if (result != NULL) {
+    if (result != NULL && PyUnicode_KIND(result) == PyUnicode_1BYTE_KIND
+        && view.kind == PyUnicode_1BYTE_KIND && prefix_kind == PyUnicode_1BYTE_KIND) {
+        /* All one byte per character (the usual class/id words): copied. */
+        unsigned char *out = PyUnicode_1BYTE_DATA(result);
+        const unsigned char *data = (const unsigned char *)view.data;
+        for (Py_ssize_t w = 0; w < distinct; w++) {
+            if (w > 0)
+                *out++ = ' ';
+            memcpy(out, prefix_data, (size_t)prefix_length);
+            out += prefix_length;
+            memcpy(out, data + words[w].start, (size_t)words[w].length);
+            out += words[w].length;
+        }
+    } else if (result != NULL) {
         int out_kind = PyUnicode_KIND(result);
         void *out = PyUnicode_DATA(result);
         Py_ssize_t j = 0;
@@ -954,6 +974,75 @@ sorted_words(PyObject *self, PyObject *args)
         }
     }
     PyMem_Free(words);
+    return result;
+}
+
+PyDoc_STRVAR(or_of_word_values_doc,
+"or_of_word_values(texts, values) -> bytes\n\n"
+"For each text, the bitwise OR of values[word] over the words of\n"
+"text.split() (0 for a text without words), as int64 values, text after\n"
+"text. values is read as values[word] (a dict subclass's __missing__ runs\n"
+"for a word it lacks); each value must be an int that fits in int64.");
+
+static PyObject *
+or_of_word_values(PyObject *self, PyObject *args)
+{
+    PyObject *texts, *values, *sequence, *result = NULL;
+    if (!PyArg_ParseTuple(args, "OO!", &texts, &PyDict_Type, &values))
+        return NULL;
+    sequence = PySequence_Fast(texts, "texts must be a sequence of str");
+    if (sequence == NULL)
+        return NULL;
+    Py_ssize_t n_texts = PySequence_Fast_GET_SIZE(sequence);
+    result = PyBytes_FromStringAndSize(NULL, n_texts * (Py_ssize_t)sizeof(int64_t));
+    if (result == NULL)
+        goto done;
+    int64_t *out = (int64_t *)PyBytes_AS_STRING(result);
+    for (Py_ssize_t t = 0; t < n_texts; t++) {
+        PyObject *text = PySequence_Fast_GET_ITEM(sequence, t);
+        if (!PyUnicode_Check(text)) {
+            PyErr_Format(PyExc_TypeError, "texts must be str, not %.100s",
+                         Py_TYPE(text)->tp_name);
+            goto error;
+        }
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        Py_ssize_t length = PyUnicode_GET_LENGTH(text), i = 0;
+        int64_t mask = 0;
+        while (i < length) {  /* str.split()'s words: runs of non-space */
+            if (Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) {
+                i++;
+                continue;
+            }
+            Py_ssize_t start = i;
+            while (i < length && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i)))
+                i++;
+            PyObject *word = PyUnicode_Substring(text, start, i);
+            if (word == NULL)
+                goto error;
+            /* The dict's own lookup first; values[word] (and __missing__)
+             * for a word it does not hold. */
+            PyObject *value = PyDict_GetItemWithError(values, word);
+            if (value != NULL)
+                Py_INCREF(value);
+            else if (!PyErr_Occurred())
+                value = PyObject_GetItem(values, word);
+            Py_DECREF(word);
+            if (value == NULL)
+                goto error;
+            long long bits = PyLong_AsLongLong(value);
+            Py_DECREF(value);
+            if (bits == -1 && PyErr_Occurred())
+                goto error;
+            mask |= (int64_t)bits;
+        }
+        out[t] = mask;
+    }
+    goto done;
+error:
+    Py_CLEAR(result);
+done:
+    Py_DECREF(sequence);
     return result;
 }
 
@@ -979,6 +1068,7 @@ static PyMethodDef methods[] = {
     {"token_ids", token_ids, METH_VARARGS, token_ids_doc},
     {"drop_marks", drop_marks, METH_VARARGS, drop_marks_doc},
     {"sorted_words", sorted_words, METH_VARARGS, sorted_words_doc},
+    {"or_of_word_values", or_of_word_values, METH_VARARGS, or_of_word_values_doc},
     {"murmurhash3_32", murmurhash, METH_VARARGS, murmurhash_doc},
     {NULL, NULL, 0, NULL},
 };

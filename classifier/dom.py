@@ -28,7 +28,6 @@ these extra columns, made by :func:`dom_line_table` (or
 from __future__ import annotations
 
 import functools
-import operator
 import re
 
 import numpy as np
@@ -38,7 +37,7 @@ from sklearn.pipeline import make_pipeline
 from .features import (DistinctRows, _StatelessTransformer, factorize, page_bounds,
                        text_lengths)
 from .html import ATTRIBUTE_WORD_BREAK, block_rows
-from .words import sorted_words
+from .words import or_of_word_values, sorted_words
 
 DOM_COLUMNS = ["tag", "path", "attributes", "link_chars", "depth"]
 
@@ -330,9 +329,5 @@ def attribute_flags(attribute_strings: list) -> np.ndarray:
     test: no key holds a space, and every space breaks words for the short
     keys too.
     """
-    # (map and reduce over the cached masks: no Python step per word.)
-    masks = np.fromiter((functools.reduce(operator.or_,
-                                          map(_WORD_MASKS.__getitem__, attributes.split()), 0)
-                         for attributes in attribute_strings),
-                        dtype=np.int64, count=len(attribute_strings))
+    masks = or_of_word_values(attribute_strings, _WORD_MASKS)
     return ((masks[:, None] >> np.arange(len(_KEYWORD_GROUPS))) & 1).astype(np.float32)

@@ -24,11 +24,12 @@ scikit-learn's or plain Python code: same results, slower.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 import sys
 import unicodedata
 import weakref
-from functools import cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -127,6 +128,18 @@ class HashedWords(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.requires_fit = False
         return tags
+
+
+def or_of_word_values(texts: list[str], values: dict) -> np.ndarray:
+    """For each text, the bitwise OR of ``values[word]`` over the words of
+    ``text.split()`` (0 without words), as int64: ``values`` may be a dict
+    whose ``__missing__`` computes a new word's value. (The DOM layout's
+    class/id keyword flags: a reduce over a map per text cost ~5 % of the
+    HTML path; compiled, one call for all texts.)"""
+    if _words is not None:
+        return np.frombuffer(_words.or_of_word_values(texts, values), dtype=np.int64)
+    return np.fromiter((functools.reduce(operator.or_, map(values.__getitem__, text.split()), 0)
+                        for text in texts), dtype=np.int64, count=len(texts))
 
 
 def lowered(texts: list[str]) -> list[str]:
@@ -330,7 +343,7 @@ def without_marks(text: str) -> str:
     return _words.drop_marks(unicodedata.normalize("NFKD", text), combining_marks())
 
 
-@cache
+@functools.cache
 def combining_marks() -> bytes:
     """A bit per code point: set where ``unicodedata.combining`` is not 0.
 

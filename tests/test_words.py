@@ -345,3 +345,32 @@ def test_lowered_texts_are_each_texts_lower_case_even_when_kept():
     assert words.lowered(["Other"]) == ["other"]
     with pytest.raises(TypeError, match="must be str, not int"):
         words.lowered(["fine", 3])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab \t\u3000\x1cé😀", max_size=12), max_size=6))
+def test_or_of_word_values_is_the_reduce_over_the_words(texts):
+    import functools
+    import operator
+
+    class Values(dict):  # a new word's value computed on first use
+        def __missing__(self, word):
+            value = self[word] = sum(map(ord, word)) % 64
+            return value
+
+    expected = [functools.reduce(operator.or_, map(Values().__getitem__, text.split()), 0)
+                for text in texts]
+    assert words.or_of_word_values(texts, Values()).tolist() == expected
+
+
+def test_or_of_word_values_fallback_and_bad_values(monkeypatch):
+    values = {"a": 1, "b": 4, "c": 2 ** 40}
+    assert words.or_of_word_values(["a b", "", "c a"], values).tolist() == [5, 0, 2 ** 40 + 1]
+    with pytest.raises(KeyError):
+        words.or_of_word_values(["a z"], values)
+    with pytest.raises(TypeError, match="must be str"):
+        words.or_of_word_values(["a", 3], values)
+    with pytest.raises(TypeError):
+        words.or_of_word_values(["x"], {"x": "not a number"})
+    monkeypatch.setattr(words, "_words", None)
+    assert words.or_of_word_values(["a b", "", "c a"], values).tolist() == [5, 0, 2 ** 40 + 1]
