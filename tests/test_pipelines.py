@@ -205,8 +205,8 @@ def test_row_normalization_is_scikit_learns(norm, dtype):
     matrix = sp.random(7, 11, density=0.4, format="csr", random_state=3, dtype=np.float64)
     matrix.data = matrix.data * 10 - 5
     matrix = sp.csr_matrix(matrix, dtype=dtype)  # all-zero rows among them
-    for given in (matrix, matrix.tocsc()):
-        ours, theirs = normalize_rows(given.copy(), norm), normalize(given.copy(), norm=norm)
+    for rows in (matrix, matrix.tocsc()):
+        ours, theirs = normalize_rows(rows.copy(), norm), normalize(rows.copy(), norm=norm)
         assert ours.dtype == theirs.dtype and ours.format == theirs.format
         assert np.array_equal(ours.toarray(), theirs.toarray())
     # What scikit-learn refuses is refused with its words.
