@@ -104,7 +104,8 @@ def _page_bounds(pages) -> np.ndarray:
     # Called by every feature on every pass: no new Series and a set, not
     # pandas' unique, whose fixed costs (~20 us a call) added ~0.15 ms to
     # every predict().
-    keys = pages.to_numpy() if isinstance(pages, (pd.Series, _Column)) else pd.Series(pages).to_numpy()
+    keys = (pages.to_numpy() if isinstance(pages, (pd.Series, _Column))
+            else pd.Series(pages).to_numpy())
     if len(keys) == 0:
         return np.array([0])
     change = np.flatnonzero(keys[1:] != keys[:-1]) + 1
