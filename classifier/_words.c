@@ -838,6 +838,27 @@ typedef struct {
     const void *data;
 } text_view;
 
+/* The next word of str.split() (a run of characters that are not
+ * Py_UNICODE_ISSPACE) at or after *at: 1 with it in *word and *at past it,
+ * 0 when there is none. */
+static int next_split_word(const text_view *text, Py_ssize_t length, Py_ssize_t *at,
+                           word_span *word)
+{
+    Py_ssize_t i = *at;
+    while (i < length && Py_UNICODE_ISSPACE(PyUnicode_READ(text->kind, text->data, i)))
+        i++;
+    if (i == length) {
+        *at = i;
+        return 0;
+    }
+    Py_ssize_t start = i;
+    while (i < length && !Py_UNICODE_ISSPACE(PyUnicode_READ(text->kind, text->data, i)))
+        i++;
+    *word = (word_span){start, i - start};
+    *at = i;
+    return 1;
+}
+
 /* str comparison of two words of one text: code point by code point, a
  * word before the longer words it begins. */
 static int
@@ -894,31 +915,20 @@ sorted_words(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "UUp", &text, &prefix, &skip_numbers))
         return NULL;
     text_view view = {PyUnicode_KIND(text), PyUnicode_DATA(text)};
-    Py_ssize_t length = PyUnicode_GET_LENGTH(text), n_words = 0;
-    /* str.split()'s separators: runs of Py_UNICODE_ISSPACE characters. */
-    for (Py_ssize_t i = 0; i < length; i++)
-        if (!Py_UNICODE_ISSPACE(PyUnicode_READ(view.kind, view.data, i))
-            && (i == 0 || Py_UNICODE_ISSPACE(PyUnicode_READ(view.kind, view.data, i - 1))))
-            n_words++;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text), n_words = 0, at = 0;
+    word_span word;
+    while (next_split_word(&view, length, &at, &word))
+        n_words++;
     word_span *words = PyMem_Malloc((size_t)(2 * n_words + 1) * sizeof *words);
     if (words == NULL)
         return PyErr_NoMemory();
     Py_ssize_t kept = 0;
-    for (Py_ssize_t i = 0; i < length;) {
-        if (Py_UNICODE_ISSPACE(PyUnicode_READ(view.kind, view.data, i))) {
-            i++;
-            continue;
-        }
-        Py_ssize_t start = i;
+    for (at = 0; next_split_word(&view, length, &at, &word);) {
         int number = 1; /* str.isdigit() of the word */
-        for (; i < length; i++) {
-            Py_UCS4 ch = PyUnicode_READ(view.kind, view.data, i);
-            if (Py_UNICODE_ISSPACE(ch))
-                break;
-            number = number && Py_UNICODE_ISDIGIT(ch);
-        }
+        for (Py_ssize_t i = word.start; number && i < word.start + word.length; i++)
+            number = Py_UNICODE_ISDIGIT(PyUnicode_READ(view.kind, view.data, i));
         if (!(skip_numbers && number))
-            words[kept++] = (word_span){start, i - start};
+            words[kept++] = word;
     }
     sort_words(&view, words, words + n_words, kept);
     Py_ssize_t distinct = 0;
@@ -999,25 +1009,15 @@ or_of_word_values(PyObject *self, PyObject *args)
         goto done;
     int64_t *out = (int64_t *)PyBytes_AS_STRING(result);
     for (Py_ssize_t t = 0; t < n_texts; t++) {
-        PyObject *text = PySequence_Fast_GET_ITEM(sequence, t);
-        if (!PyUnicode_Check(text)) {
-            PyErr_Format(PyExc_TypeError, "texts must be str, not %.100s",
-                         Py_TYPE(text)->tp_name);
+        PyObject *text = text_at(sequence, t);
+        if (text == NULL)
             goto error;
-        }
-        int kind = PyUnicode_KIND(text);
-        const void *data = PyUnicode_DATA(text);
-        Py_ssize_t length = PyUnicode_GET_LENGTH(text), i = 0;
+        text_view view = {PyUnicode_KIND(text), PyUnicode_DATA(text)};
+        Py_ssize_t length = PyUnicode_GET_LENGTH(text), at = 0;
+        word_span span;
         int64_t mask = 0;
-        while (i < length) {  /* str.split()'s words: runs of non-space */
-            if (Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) {
-                i++;
-                continue;
-            }
-            Py_ssize_t start = i;
-            while (i < length && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i)))
-                i++;
-            PyObject *word = PyUnicode_Substring(text, start, i);
+        while (next_split_word(&view, length, &at, &span)) {
+            PyObject *word = PyUnicode_Substring(text, span.start, span.start + span.length);
             if (word == NULL)
                 goto error;
             /* The dict's own lookup first; values[word] (and __missing__)

@@ -97,8 +97,7 @@ def dom_columns(pages_rows, first_page=0) -> dict:
     (:func:`classifier.html.html_to_block_rows`), the pages keyed
     ``first_page``, ``first_page + 1``, … in order (every column present,
     empty without rows)."""
-    columns = {name: [] for name in ("text", "page", "tag", "path", "attributes",
-                                     "link_chars", "depth")}
+    columns = {name: [] for name in ("text", "page", *DOM_COLUMNS)}
     for page, rows in enumerate(pages_rows, start=first_page):
         if not rows:
             continue
@@ -180,7 +179,6 @@ class _WordMemo(dict):
             self.clear()
         value = self[word] = self.function(word)
         return value
-
 
 
 def dom_text_vectorizer(n_features: int = 2 ** 16):
@@ -293,22 +291,21 @@ def _word_mask(word: str) -> int:
     return mask
 
 
-def _key_masks(keys_of_group) -> dict:
-    """Each key -> bits of the groups with a key that is a substring of it."""
-    keys = {key for group in _KEYWORD_GROUPS.values() for key in keys_of_group(group)}
-    return {key: sum(1 << bit for bit, group in enumerate(_KEYWORD_GROUPS.values())
-                     if any(other in key for other in keys_of_group(group)))
-            for key in keys}
+def _group_bits(holds) -> int:
+    """Bits of the ``_KEYWORD_GROUPS`` for which ``holds(group)``."""
+    return sum(1 << bit for bit, group in enumerate(_KEYWORD_GROUPS.values()) if holds(group))
 
 
-_LONG_KEY_MASKS = _key_masks(lambda group: group.long_keys)
+# Each long key -> the groups with a long key inside it (itself included).
+_LONG_KEY_MASKS = {key: _group_bits(lambda group, key=key: any(other in key
+                                                                for other in group.long_keys))
+                   for group in _KEYWORD_GROUPS.values() for key in group.long_keys}
 # A zero-width lookahead finds overlapping keys; longest first, so that at
 # each position the alternation takes the longest key starting there.
 _LONG_KEY = re.compile("(?=(" + "|".join(map(re.escape, sorted(_LONG_KEY_MASKS, key=len,
                                                                  reverse=True))) + "))")
 # Short keys count as whole [a-z0-9] runs: only a key itself holds a key.
-_SHORT_KEY_MASKS = {key: sum(1 << bit for bit, group in enumerate(_KEYWORD_GROUPS.values())
-                             if key in group.short_keys)
+_SHORT_KEY_MASKS = {key: _group_bits(lambda group, key=key: key in group.short_keys)
                     for group in _KEYWORD_GROUPS.values() for key in group.short_keys}
 
 

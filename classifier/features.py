@@ -36,7 +36,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
-from .words import WORD_RUN, HashedWords, hashing_transform, lowered, token_ids
+from .words import (WORD_RUN, HashedWords, LastTextsMemo, hashing_transform, lowered,
+                    token_ids)
 
 try:
     from . import _lines
@@ -445,31 +446,20 @@ def character_counts(texts: list[str], only=None) -> dict:
     return {name: counts[name] for name in LINE_STATISTICS if name in counts}
 
 
-#: The texts last counted by _compiled_statistics and their statistics.
-_last_counted: tuple = ((), None)
-
-
-def _compiled_statistics(texts: list[str]) -> np.ndarray:
-    """``line_statistics`` of the texts, one row per text (read-only).
-
-    Three features of a pass count the same lines (LineShape, and the word
-    counts of SectionMarkers and MainTextRun), each from its own list of
-    the same strings: the last texts' rows are kept and given again when
-    the texts are equal (a pointer comparison per string, ~1/100 of
-    counting them).
-    """
-    global _last_counted
-    counted, rows = _last_counted
-    if (rows is not None and type(texts) is list and len(counted) == len(texts)
-            and counted == texts):
-        return rows
+def _count_lines(texts: list[str]) -> np.ndarray:
+    """``line_statistics`` of the texts, one row per text (read-only)."""
     rows = np.frombuffer(_lines.line_statistics(texts, _QUOTE_CHARS, _SEPARATOR_CHARS,
                                                 _SENTENCE_ENDERS, _SENTENCE_CLOSERS,
                                                 _FUNCTION_WORDS_TEXT, _HEADING_FIRST_WORDS),
                          dtype=np.int64).reshape(-1, len(LINE_STATISTICS))
     rows.flags.writeable = False  # shared by the callers: none may change it
-    _last_counted = (list(texts), rows)
     return rows
+
+
+#: Three features of a pass count the same lines (LineShape, and the word
+#: counts of SectionMarkers and MainTextRun), each from its own list of the
+#: same strings: the last texts' rows are given again.
+_compiled_statistics = LastTextsMemo(_count_lines)
 
 
 # The string tests of LINE_STATISTICS, one text at a time (texts already

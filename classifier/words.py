@@ -142,25 +142,41 @@ def or_of_word_values(texts: list[str], values: dict) -> np.ndarray:
                         for text in texts), dtype=np.int64, count=len(texts))
 
 
+class LastTextsMemo:
+    """``function(texts)``, kept for the last list of texts and given again
+    for an equal list (a pointer comparison per string, ~1/100 of most
+    work on the texts): the features of one pass read the same lines, each
+    from its own list. Callers must not change what it returns."""
+
+    def __init__(self, function):
+        self.function = function
+        self._last: tuple = ((), None)
+
+    def __call__(self, texts):
+        given, result = self._last
+        if not (result is not None and type(texts) is list and len(given) == len(texts)
+                and given == texts):
+            result = self.function(texts)
+            self._last = (list(texts), result)
+        return result
+
+
+def _lower_each(texts) -> list[str]:
+    try:
+        return [text.lower() for text in texts]
+    except AttributeError:
+        odd = next(text for text in texts if not hasattr(text, "lower"))
+        raise TypeError(f"texts must be str, not {type(odd).__name__}") from None
+
+
+_lower_kept = LastTextsMemo(_lower_each)
+
+
 def lowered(texts: list[str]) -> list[str]:
     """``[text.lower() for text in texts]``. The line model lower-cases the
     same lines for its words and for the title overlap: the last list's
-    result is kept and given again for an equal list (a pointer comparison
-    per string), as ``features._compiled_statistics`` keeps its counts."""
-    global _last_lowered
-    given, result = _last_lowered
-    if not (type(texts) is list and len(given) == len(texts) and given == texts):
-        try:
-            result = [text.lower() for text in texts]
-        except AttributeError:
-            odd = next(text for text in texts if not hasattr(text, "lower"))
-            raise TypeError(f"texts must be str, not {type(odd).__name__}") from None
-        _last_lowered = (list(texts), result)
-    return list(result)  # (a copy: the kept list must stay as it is)
-
-
-#: The texts last lower-cased by lowered() and their lower case.
-_last_lowered: tuple = ((), [])
+    lower case is kept (``LastTextsMemo``)."""
+    return list(_lower_kept(texts))  # (a copy: the kept list must stay as it is)
 
 
 #: Token patterns of a HashingVectorizer that the compiled hashing
