@@ -158,11 +158,57 @@ static inline int in_token(Py_UCS4 ch, int nonspace)
     return nonspace ? !Py_UNICODE_ISSPACE(ch) : is_word(ch);
 }
 
+/* ascii_in_token[nonspace][c]: in_token(c, nonspace) for ASCII c, filled by
+ * the module's init. */
+static unsigned char ascii_in_token[2][128];
+
+/* tokenize for an ASCII text, whose characters are their own UTF-8 bytes:
+ * a table lookup per character and one copy per token, with room for all
+ * tokens reserved at once (they and the spaces between them are never
+ * longer than the text). Most lines of Latin-script pages are ASCII, and
+ * this took ~2x less time than the general loop below. */
+static int tokenize_ascii(PyObject *text, Py_ssize_t min_length, int nonspace,
+                          tokens_t *tokens)
+{
+    buffer_t *words = &tokens->words, *starts = &tokens->starts, *ends = &tokens->ends;
+    const unsigned char *chars = PyUnicode_1BYTE_DATA(text);
+    const unsigned char *in = ascii_in_token[nonspace ? 1 : 0];
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    words->size = starts->size = ends->size = 0;
+    Py_ssize_t most_tokens = length / 2 + 1;
+    if (reserve(words, length) < 0 || reserve(starts, most_tokens) < 0
+        || reserve(ends, most_tokens) < 0)
+        return -1;
+    Py_ssize_t *start = (Py_ssize_t *)starts->data, *end = (Py_ssize_t *)ends->data;
+    Py_ssize_t i = 0;
+    while (i < length) {
+        if (!in[chars[i]]) {
+            i++;
+            continue;
+        }
+        Py_ssize_t run_end = i + 1;
+        while (run_end < length && in[chars[run_end]])
+            run_end++;
+        if (run_end - i >= min_length) {
+            if (words->size > 0)
+                words->data[words->size++] = ' ';
+            start[starts->size++] = words->size;
+            memcpy(words->data + words->size, chars + i, (size_t)(run_end - i));
+            words->size += run_end - i;
+            end[ends->size++] = words->size;
+        }
+        i = run_end;
+    }
+    return 0;
+}
+
 /* The text's tokens: runs of \w (with nonspace: of non-whitespace) of at
  * least min_length characters. A lone surrogate in a token is a
  * ValueError: it has no UTF-8 form to hash (scikit-learn fails on it too). */
 static int tokenize(PyObject *text, Py_ssize_t min_length, int nonspace, tokens_t *tokens)
 {
+    if (PyUnicode_IS_ASCII(text))
+        return tokenize_ascii(text, min_length, nonspace, tokens);
     buffer_t *words = &tokens->words, *starts = &tokens->starts, *ends = &tokens->ends;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
@@ -695,13 +741,13 @@ done:
 }
 
 PyDoc_STRVAR(token_ids_doc,
-"token_ids(texts, distinct_per_text) -> (ids, row_ends, distinct)\n\n"
+"token_ids(texts, distinct_per_text, strings=True) -> (ids, row_ends, distinct)\n\n"
 "Each text's tokens (maximal runs of \\w, as re.findall(r\"\\w+\") finds them)\n"
 "as numbers: bytearrays of int64 token numbers, text after text, and int64\n"
 "end offsets of each text's tokens; distinct[k] is token number k, numbered\n"
 "in order of first appearance. With distinct_per_text, a token repeated in\n"
 "a text is kept once (its first time). No Python string per token, one per\n"
-"distinct token.");
+"distinct token; with strings false, distinct is only their number.");
 
 static PyObject *
 token_ids(PyObject *self, PyObject *args)
@@ -712,9 +758,9 @@ token_ids(PyObject *self, PyObject *args)
     buffer_t ids = {NULL, 0, 0, sizeof(int64_t)}, row_ends = {NULL, 0, 0, sizeof(int64_t)};
     /* The last text each token number was met in (with distinct_per_text). */
     buffer_t last_text = {NULL, 0, 0, sizeof(Py_ssize_t)};
-    int distinct_per_text;
+    int distinct_per_text, strings = 1;
 
-    if (!PyArg_ParseTuple(args, "Op", &texts, &distinct_per_text))
+    if (!PyArg_ParseTuple(args, "Op|p", &texts, &distinct_per_text, &strings))
         return NULL;
     sequence = PySequence_Fast(texts, "texts must be a sequence of str");
     if (sequence == NULL)
@@ -750,18 +796,22 @@ token_ids(PyObject *self, PyObject *args)
         }
         ((int64_t *)row_ends.data)[row_ends.size++] = (int64_t)ids.size;
     }
-    distinct_list = PyList_New(distinct.key_ends.size);
+    /* The distinct tokens: their strings, or only their number. */
+    if (!strings)
+        distinct_list = PyLong_FromSsize_t(distinct.key_ends.size);
+    else if ((distinct_list = PyList_New(distinct.key_ends.size)) != NULL) {
+        const int32_t *ends = (const int32_t *)distinct.key_ends.data;
+        for (Py_ssize_t token = 0; token < distinct.key_ends.size; token++) {
+            Py_ssize_t begin = key_start(ends, token);
+            PyObject *word = PyUnicode_DecodeUTF8(distinct.keys.data + begin,
+                                                  ends[token] - begin, "strict");
+            if (word == NULL)
+                goto done;
+            PyList_SET_ITEM(distinct_list, token, word);
+        }
+    }
     if (distinct_list == NULL)
         goto done;
-    const int32_t *ends = (const int32_t *)distinct.key_ends.data;
-    for (Py_ssize_t token = 0; token < distinct.key_ends.size; token++) {
-        Py_ssize_t begin = key_start(ends, token);
-        PyObject *word = PyUnicode_DecodeUTF8(distinct.keys.data + begin, ends[token] - begin,
-                                              "strict");
-        if (word == NULL)
-            goto done;
-        PyList_SET_ITEM(distinct_list, token, word);
-    }
     result = Py_BuildValue("(NNO)", PyByteArray_FromStringAndSize(ids.data, ids.size * ids.item),
                            PyByteArray_FromStringAndSize(row_ends.data,
                                                          row_ends.size * row_ends.item),
@@ -1083,5 +1133,9 @@ PyInit__words(void)
 {
     for (Py_UCS4 ch = 0; ch < 256; ch++)
         latin1_word[ch] = Py_UNICODE_ISALNUM(ch) || ch == '_';
+    for (Py_UCS4 ch = 0; ch < 128; ch++) {
+        ascii_in_token[0][ch] = (unsigned char)in_token(ch, 0);
+        ascii_in_token[1][ch] = (unsigned char)in_token(ch, 1);
+    }
     return PyModule_Create(&module);
 }

@@ -387,8 +387,8 @@ def sorted_words(text: str, prefix: str = "", skip_numbers: bool = False) -> str
 WORD_RUN = re.compile(r"\w+")
 
 
-def token_ids(texts: list[str], distinct_per_text: bool = False
-              ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def token_ids(texts: list[str], distinct_per_text: bool = False, strings: bool = True
+              ) -> tuple[np.ndarray, np.ndarray, list[str] | int]:
     """Each text's words (runs of \\w, ``re.findall(r"\\w+", text)``) as
     numbers, for features that compare or look up words; with
     ``distinct_per_text``, each text's distinct words (a word's first time).
@@ -396,12 +396,13 @@ def token_ids(texts: list[str], distinct_per_text: bool = False
     Returns ``(ids, counts, distinct)``: the token numbers of all texts,
     text after text (int64); how many tokens each text has; and the
     distinct tokens, ``distinct[k]`` being number k, numbered in order of
-    first appearance. In C one Python string is made per distinct token,
-    not per token (shared pages' lines hold ~10 words each, and repeat
-    most of them).
+    first appearance (with ``strings=False`` only their number, for
+    callers that compare numbers: no Python string is made). In C one
+    Python string is made per distinct token, not per token (shared
+    pages' lines hold ~10 words each, and repeat most of them).
     """
     if _words is not None:
-        ids, row_ends, distinct = _words.token_ids(texts, distinct_per_text)
+        ids, row_ends, distinct = _words.token_ids(texts, distinct_per_text, strings)
         ends = np.frombuffer(row_ends, dtype=np.int64)
         return (np.frombuffer(ids, dtype=np.int64),
                 np.diff(ends, prepend=np.int64(0)), distinct)
@@ -413,4 +414,6 @@ def token_ids(texts: list[str], distinct_per_text: bool = False
             tokens = list(dict.fromkeys(tokens))
         ids += [numbers.setdefault(token, len(numbers)) for token in tokens]
         counts.append(len(tokens))
+    if not strings:
+        return np.array(ids, dtype=np.int64), np.array(counts, dtype=np.int64), len(numbers)
     return (np.array(ids, dtype=np.int64), np.array(counts, dtype=np.int64), list(numbers))

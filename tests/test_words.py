@@ -26,7 +26,10 @@ AWKWARD = [
     "a b c d e f g", "ÀÉÎÕÜ ǅ ǈ ǋ", "日本語のテキスト 中文 한국어", "عربي עברית",
 ]
 
-text = st.text(alphabet=st.characters(exclude_categories=()), max_size=60)
+# Any code points, or ASCII only (tokenised by _words.c's own ASCII path;
+# any code points rarely make an all-ASCII text).
+text = (st.text(alphabet=st.characters(exclude_categories=()), max_size=60)
+        | st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
 
 
 def test_the_development_install_has_the_compiled_words():
@@ -194,6 +197,11 @@ def assert_token_ids_are_the_words(texts):
         assert counts.tolist() == [len(tokens) for tokens in expected]
         assert [distinct[i] for i in ids.tolist()] == [w for tokens in expected for w in tokens]
         assert len(set(distinct)) == len(distinct)  # one number per distinct word
+        # Without the strings: the same numbers, and how many there are.
+        bare_ids, bare_counts, n_distinct = words.token_ids(texts, distinct_per_text,
+                                                            strings=False)
+        assert bare_ids.tolist() == ids.tolist() and bare_counts.tolist() == counts.tolist()
+        assert n_distinct == len(distinct)
 
 
 def test_token_ids_number_the_words_of_awkward_texts():
@@ -217,6 +225,7 @@ def test_token_ids_fallback_numbers_them_the_same(monkeypatch, distinct_per_text
     fallback = words.token_ids(texts, distinct_per_text)
     assert [part.tolist() for part in fallback[:2]] == [part.tolist() for part in compiled[:2]]
     assert fallback[2] == compiled[2]
+    assert words.token_ids(texts, distinct_per_text, strings=False)[2] == len(compiled[2])
 
 
 def test_token_ids_refuse_what_is_not_text():
@@ -242,7 +251,8 @@ def test_hashing_transform_gives_hashing_vectorizers_matrix(settings_):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40),
+@given(st.lists(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)
+                | st.text(alphabet=st.characters(max_codepoint=127), max_size=40),
                 min_size=1, max_size=8), st.sampled_from(HASHING_SETTINGS))
 def test_hashing_transform_gives_hashing_vectorizers_matrix_on_any_texts(texts, settings_):
     from sklearn.feature_extraction.text import HashingVectorizer
