@@ -409,8 +409,8 @@ done:
     return result;
 }
 
-/* -- Neighbours' values and page runs: the compiled parts of
- * classifier/features.py's neighbour_window and densest_run. -------------- */
+/* -- Neighbours' values, page runs and head overlaps: the compiled parts of
+ * classifier/features.py's neighbour_window, densest_run and head_overlaps. */
 
 PyDoc_STRVAR(neighbour_window_doc,
 "neighbour_window(values, n_columns, bounds, offsets, window_sizes, out)\n\n"
@@ -573,10 +573,117 @@ densest_run(PyObject *self, PyObject *args)
     return Py_BuildValue("(nn)", start, stop);
 }
 
+PyDoc_STRVAR(head_overlaps_doc,
+"head_overlaps(words, sizes, bounds, n_first, shares, covers)\n\n"
+"features.head_overlaps: words (int64 word numbers, >= 0, line after line),\n"
+"sizes (int64 count of each line's words), bounds (int64 page bounds);\n"
+"shares and covers (float64, one per line, zeros) are written.");
+
+static PyObject *
+head_overlaps(PyObject *self, PyObject *args)
+{
+    Py_buffer words, sizes, bounds, shares, covers;
+    Py_ssize_t n_first;
+    PyObject *result = NULL;
+    int64_t *in_head = NULL, *word_start = NULL;
+    if (!PyArg_ParseTuple(args, "y*y*y*nw*w*", &words, &sizes, &bounds, &n_first, &shares,
+                          &covers))
+        return NULL;
+    Py_ssize_t n = sizes.len / (Py_ssize_t)sizeof(int64_t);
+    Py_ssize_t n_words = words.len / (Py_ssize_t)sizeof(int64_t);
+    Py_ssize_t n_bounds = bounds.len / (Py_ssize_t)sizeof(int64_t);
+    const int64_t *word = (const int64_t *)words.buf, *size = (const int64_t *)sizes.buf;
+    const int64_t *bound = (const int64_t *)bounds.buf;
+    double *share = (double *)shares.buf, *cover = (double *)covers.buf;
+    if (shares.len != n * (Py_ssize_t)sizeof(double) || covers.len != shares.len
+        || n_bounds < 1 || bound[0] != 0 || bound[n_bounds - 1] != n) {
+        PyErr_SetString(PyExc_ValueError, "head_overlaps: buffers of the wrong sizes");
+        goto done;
+    }
+    for (Py_ssize_t b = 1; b < n_bounds; b++) {
+        if (bound[b] < bound[b - 1]) {
+            PyErr_SetString(PyExc_ValueError, "head_overlaps: bounds must not decrease");
+            goto done;
+        }
+    }
+    /* word_start[i]: where line i's words begin; word_start[n] the total. */
+    word_start = PyMem_New(int64_t, n + 1);
+    if (word_start == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    word_start[0] = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (size[i] < 0 || size[i] > n_words - word_start[i]) {
+            PyErr_SetString(PyExc_ValueError, "head_overlaps: sizes do not add up to the words");
+            goto done;
+        }
+        word_start[i + 1] = word_start[i] + size[i];
+    }
+    if (word_start[n] != n_words) {
+        PyErr_SetString(PyExc_ValueError, "head_overlaps: sizes do not add up to the words");
+        goto done;
+    }
+    int64_t n_distinct = 0;
+    for (Py_ssize_t w = 0; w < n_words; w++) {
+        if (word[w] < 0) {
+            PyErr_SetString(PyExc_ValueError, "head_overlaps: word numbers must be >= 0");
+            goto done;
+        }
+        if (word[w] >= n_distinct)
+            n_distinct = word[w] + 1;
+    }
+    /* in_head[w] == mark: word w is in the head being compared (a new mark
+     * per head, so it is never cleared). */
+    in_head = PyMem_Calloc((size_t)n_distinct + 1, sizeof(int64_t));
+    if (in_head == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int64_t mark = 0;
+    for (Py_ssize_t page = 0; page + 1 < n_bounds; page++) {
+        Py_ssize_t start = bound[page], stop = bound[page + 1];
+        Py_ssize_t last_head = n_first < stop - start ? start + n_first : stop;
+        for (Py_ssize_t head = start; head < last_head; head++) {
+            if (size[head] == 0)
+                continue;
+            mark++;
+            for (int64_t w = word_start[head]; w < word_start[head + 1]; w++)
+                in_head[word[w]] = mark;
+            for (Py_ssize_t i = start; i < stop; i++) {
+                if (size[i] == 0 || i == head)
+                    continue;
+                int64_t common = 0;
+                for (int64_t w = word_start[i]; w < word_start[i + 1]; w++)
+                    common += in_head[word[w]] == mark;
+                /* As numpy divides int64 by int64, and np.maximum. */
+                double line_share = (double)common / (double)size[i];
+                double head_share = (double)common / (double)size[head];
+                if (line_share > share[i])
+                    share[i] = line_share;
+                if (head_share > cover[i])
+                    cover[i] = head_share;
+            }
+        }
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyMem_Free(in_head);
+    PyMem_Free(word_start);
+    PyBuffer_Release(&words);
+    PyBuffer_Release(&sizes);
+    PyBuffer_Release(&bounds);
+    PyBuffer_Release(&shares);
+    PyBuffer_Release(&covers);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"line_statistics", line_statistics, METH_VARARGS, line_statistics_doc},
     {"neighbour_window", neighbour_window, METH_VARARGS, neighbour_window_doc},
     {"densest_run", densest_run, METH_VARARGS, densest_run_doc},
+    {"head_overlaps", head_overlaps, METH_VARARGS, head_overlaps_doc},
     {NULL, NULL, 0, NULL},
 };
 

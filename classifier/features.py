@@ -731,36 +731,61 @@ class TitleOverlap(_StatelessTransformer):
         self.n_first = n_first
 
     def transform(self, X):
-        n = len(X)
         # Each line's distinct lower-cased words, as numbers.
-        words, sizes, distinct = token_ids(lowered(X["text"].tolist()), distinct_per_text=True)
-        word_ends = np.cumsum(sizes)
-        word_starts = word_ends - sizes
-        # in_head[w] == mark: word w is in the head line being compared (a
-        # new mark per head, so the array is never cleared).
-        in_head = np.zeros(len(distinct), dtype=np.int64)
-        mark = 0
-        bounds = page_bounds(X["page"])
-        shares, covers = np.zeros(n), np.zeros(n)
-        for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-            page_words = words[word_starts[start]:word_ends[stop - 1]]
-            page_sizes = sizes[start:stop]
-            # Which of the page's lines each of its words belongs to.
-            owner = np.repeat(np.arange(stop - start), page_sizes)
-            has_words = page_sizes > 0
-            for head in range(start, min(start + self.n_first, stop)):
-                if sizes[head] == 0:
-                    continue
-                mark += 1
-                in_head[words[word_starts[head]:word_ends[head]]] = mark
-                common = np.bincount(owner[in_head[page_words] == mark], minlength=stop - start)
-                # Lines without words and the head itself keep their values.
-                usable = has_words.copy()
-                usable[head - start] = False
-                rows = np.flatnonzero(usable) + start
-                shares[rows] = np.maximum(shares[rows], common[usable] / page_sizes[usable])
-                covers[rows] = np.maximum(covers[rows], common[usable] / sizes[head])
+        words, sizes, _ = token_ids(lowered(X["text"].tolist()), distinct_per_text=True,
+                                    strings=False)
+        shares, covers = head_overlaps(words, sizes, page_bounds(X["page"]), self.n_first)
         return np.column_stack([shares, covers]).astype(np.float32)
+
+
+def head_overlaps(words: np.ndarray, sizes: np.ndarray, bounds: np.ndarray, n_first: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """TitleOverlap's two values for each line, in float64: over the first
+    ``n_first`` lines of its page with words (heads, the line itself not
+    counted), the largest share of the line's distinct words found in one
+    head, and the largest share of a head's words the line holds. Lines
+    without words get 0s.
+
+    ``words``: the lines' distinct word numbers, line after line (int64,
+    as :func:`classifier.words.token_ids` with ``distinct_per_text``
+    gives them); ``sizes``: how many each line has; ``bounds``: the page
+    bounds. In C when compiled (numpy's dozen calls per head and page
+    were most of the feature's cost on single pages), the same numbers;
+    the numpy code below is the definition.
+    """
+    n = len(sizes)
+    words = np.ascontiguousarray(words, dtype=np.int64)
+    sizes = np.ascontiguousarray(sizes, dtype=np.int64)
+    bounds = np.ascontiguousarray(bounds, dtype=np.int64)
+    shares, covers = np.zeros(n), np.zeros(n)
+    if _lines is not None:
+        _lines.head_overlaps(words, sizes, bounds, operator.index(n_first), shares, covers)
+        return shares, covers
+    word_ends = np.cumsum(sizes)
+    word_starts = word_ends - sizes
+    # in_head[w] == mark: word w is in the head line being compared (a
+    # new mark per head, so the array is never cleared).
+    in_head = np.zeros(int(words.max()) + 1 if len(words) else 0, dtype=np.int64)
+    mark = 0
+    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        page_words = words[word_starts[start]:word_ends[stop - 1]] if stop > start else words[:0]
+        page_sizes = sizes[start:stop]
+        # Which of the page's lines each of its words belongs to.
+        owner = np.repeat(np.arange(stop - start), page_sizes)
+        has_words = page_sizes > 0
+        for head in range(start, min(start + n_first, stop)):
+            if sizes[head] == 0:
+                continue
+            mark += 1
+            in_head[words[word_starts[head]:word_ends[head]]] = mark
+            common = np.bincount(owner[in_head[page_words] == mark], minlength=stop - start)
+            # Lines without words and the head itself keep their values.
+            usable = has_words.copy()
+            usable[head - start] = False
+            rows = np.flatnonzero(usable) + start
+            shares[rows] = np.maximum(shares[rows], common[usable] / page_sizes[usable])
+            covers[rows] = np.maximum(covers[rows], common[usable] / sizes[head])
+    return shares, covers
 
 
 def line_word_counts(texts: list[str]) -> np.ndarray:

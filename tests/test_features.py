@@ -269,6 +269,36 @@ def test_title_overlap_equals_per_line_definition(pages, n_first):
     assert_title_overlap_matches_reference(pages, n_first)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.lists(st.integers(0, 9), max_size=5, unique=True), max_size=6),
+                max_size=4),
+       st.integers(min_value=-1, max_value=4))
+def test_compiled_head_overlaps_give_the_numpy_definition_s_numbers(pages, n_first):
+    lines = [line for page in pages for line in page]
+    words = np.array([word for line in lines for word in line], dtype=np.int64)
+    sizes = np.array([len(line) for line in lines], dtype=np.int64)
+    bounds = np.concatenate([[0], np.cumsum([len(page) for page in pages])]).astype(np.int64)
+    compiled = features.head_overlaps(words, sizes, bounds, n_first)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(features, "_lines", None)
+        defined = features.head_overlaps(words, sizes, bounds, n_first)
+    for got, expected in zip(compiled, defined):
+        assert got.dtype == expected.dtype == np.float64
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_compiled_head_overlaps_refuse_inconsistent_buffers():
+    words, sizes, bounds = np.array([0, 1, 2]), np.array([2, 1]), np.array([0, 2])
+    assert [part.tolist() for part in features.head_overlaps(words, sizes, bounds, 3)] == [
+        [0.0, 0.0], [0.0, 0.0]]
+    with pytest.raises(ValueError, match="sizes do not add up"):
+        features.head_overlaps(words, np.array([2, 2]), bounds, 3)
+    with pytest.raises(ValueError, match="wrong sizes"):
+        features.head_overlaps(words, sizes, np.array([0, 1]), 3)
+    with pytest.raises(ValueError, match=">= 0"):
+        features.head_overlaps(np.array([0, -1, 2]), sizes, bounds, 3)
+
+
 def reference_neighbour_window(values, bounds, offsets, window_sizes):
     """neighbour_window line by line, offset by offset."""
     n, k = values.shape
