@@ -100,12 +100,12 @@ class HashedWords(TransformerMixin, BaseEstimator):
             lowered(texts) if self.lowercase else texts, self.n_features, min_n, max_n, False,
             self.alternate_sign, nonspace)
         indptr = np.concatenate([[0], np.frombuffer(row_ends, dtype=np.int64)])
-        matrix = sp.csr_matrix(
+        # Each row's columns come sorted with duplicates summed, as
+        # HashingVectorizer gives them (its sum_duplicates).
+        return sp.csr_matrix(
             (np.frombuffer(values, dtype=np.float64), np.frombuffer(columns, dtype=np.int32),
              indptr.astype(np.int32) if indptr[-1] <= np.iinfo(np.int32).max else indptr),
             shape=(len(texts), self.n_features))
-        matrix.sum_duplicates()  # also sorts each row's columns, as HashingVectorizer does
-        return matrix
 
     def reference_vectorizer(self, nonspace: bool = False) -> HashingVectorizer:
         """The scikit-learn vectorizer whose matrix this transformer gives."""

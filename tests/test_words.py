@@ -58,6 +58,22 @@ def test_any_texts_give_words_vectorizers_matrix(texts, min_n, extra_n, lowercas
     assert_same_matrix(hashed.transform(texts), hashed.reference_vectorizer().transform(texts))
 
 
+@pytest.mark.parametrize("alternate_sign", [False, True])
+def test_long_rows_with_repeated_words_give_words_vectorizers_matrix(alternate_sign):
+    # Rows of 32 entries or more are sorted by radix passes in _words.c,
+    # shorter ones by insertion; with alternate_sign some sums are 0 (kept).
+    texts = [" ".join(["the cat sat", "on a mat", "the cat"] * 30),
+             " ".join(f"w{i % 37}" for i in range(500)), "x y x y x", "",
+             "p1 p5"]  # at 7 columns, +1 and -1 in one column: an entry of 0
+    for n_features in (7, 2 ** 18):
+        hashed = HashedWords(n_features=n_features, ngram_range=(1, 2),
+                             alternate_sign=alternate_sign)
+        matrix = hashed.transform(texts)
+        assert_same_matrix(matrix, hashed.reference_vectorizer().transform(texts))
+        if n_features == 7:  # the entry of 0 is there, kept
+            assert (matrix[4].data == 0).any() == alternate_sign
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=40))
 def test_the_hash_is_murmurhash3(data):
