@@ -197,7 +197,9 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
 
     def _body_proba(self, X, bounds: np.ndarray) -> np.ndarray:
         text = run_transform(self.text_features_, X)
-        layout = run_transform(self.layout_features_, X).astype(np.float32)
+        # (No copy when the union already gives float32, as the default
+        # features do: a page's layout block is ~470 columns.)
+        layout = run_transform(self.layout_features_, X).astype(np.float32, copy=False)
         first = self._first_stage_proba(text, layout)
         second_inputs = self._second_stage_inputs(layout, first, bounds)
         return self._second_stage_proba(second_inputs)

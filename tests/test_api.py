@@ -279,7 +279,7 @@ def test_feature_unions_are_joined_as_scikit_learn_joins_them(clf):
     from sklearn.pipeline import FeatureUnion
 
     from classifier.dom import dom_line_tables
-    from classifier.features import LineShape, PagePosition, line_table
+    from classifier.features import LineShape, PagePosition, line_table, line_text_vectorizer
     from classifier.html import html_to_blocks
     from classifier.pipelines import union_transform
 
@@ -305,6 +305,25 @@ def test_feature_unions_are_joined_as_scikit_learn_joins_them(clf):
     dropped = FeatureUnion([("shape", "drop"), ("position", PagePosition())]).fit(text_table)
     np.testing.assert_array_equal(union_transform(dropped, text_table),
                                   dropped.transform(text_table))
+    # Nested unions' parts are joined in one step: a plain one, one whose
+    # parts are all dropped, a weighted one (left to scikit-learn), and
+    # dense parts beside sparse ones.
+    nested = FeatureUnion([
+        ("plain", FeatureUnion([("shape", LineShape()), ("gone", "drop")])),
+        ("empty", FeatureUnion([("gone", "drop")])),
+        ("weighted", FeatureUnion([("shape", LineShape()), ("position", PagePosition())],
+                                  transformer_weights={"shape": 2.0})),
+        ("position", PagePosition())]).fit(text_table)
+    ours, theirs = union_transform(nested, text_table), nested.transform(text_table)
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_array_equal(ours, theirs)
+    mixed = FeatureUnion([("words", line_text_vectorizer()),
+                          ("layout", FeatureUnion([("shape", LineShape()),
+                                                   ("position", PagePosition())]))]
+                         ).fit(text_table)
+    ours, theirs = union_transform(mixed, text_table), mixed.transform(text_table)
+    assert ours.format == theirs.format and ours.dtype == theirs.dtype
+    assert ours.shape == theirs.shape and (ours != theirs).nnz == 0
 
 
 def test_topic_pipeline_is_run_as_scikit_learn_runs_it(clf):
