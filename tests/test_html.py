@@ -157,6 +157,7 @@ AWKWARD_PAGES = [
     "<ul class=nav><li>one<li> <a href=/>two   three</a> <li><p>in p</p>after p</ul>",
     "<pre>line one\nline two\n<a href=x>link\nnext</a> tail\n\nend</pre><p>after</p>",
     "<p>a<br>b<br><br>c</p><p>\xa0\u2028 \u3000</p><div>x\x85y\u00a0z</div>",
+    "<p>\u2003 lead and trail \u2003</p><p>\u205f\u1680mid\u2000dle\u202f end</p>",
     "<div class=''>empty class</div><div class>no value</div><div id='a&amp;b c_d9'>amp</div>",
     "<div class='a' class='b'>first of two</div><DIV CLASS='UPPER'>upper tags</DIV>",
     "<p>x<script>var a = '<p>';</script>after script<style>p{}</style>after style</p>",
