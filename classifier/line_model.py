@@ -236,8 +236,11 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
     # -- stage inputs ----------------------------------------------------
     def _scaled_layout(self, layout):
         # Clipped z-scores: a rare extreme value (a 3,000-word line) must not
-        # dominate a linear model's decision.
-        return np.clip(run_transform(self.scaler_, layout), -5.0, 5.0)
+        # dominate a linear model's decision. A copying scaler's output is
+        # clipped in place (no second array of the block's size).
+        scaled = run_transform(self.scaler_, layout)
+        in_place = getattr(self.scaler_, "copy", False) is True
+        return np.clip(scaled, -5.0, 5.0, out=scaled if in_place else None)
 
     def _first_stage_inputs(self, text, layout):
         return sp.hstack([text, _dense_to_csr(self._scaled_layout(layout))], format="csr")
