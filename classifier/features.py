@@ -32,6 +32,7 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
@@ -1036,7 +1037,25 @@ class DistinctRows(TransformerMixin, BaseEstimator):
     def transform(self, X):
         codes, distinct = factorize(X, use_na_sentinel=False)
         # (A HashingVectorizer's matrix is computed in C where it can be.)
-        return hashing_transform(self.transformer_, distinct)[codes]
+        rows = hashing_transform(self.transformer_, distinct)
+        if len(distinct) == len(codes):  # no repeats: codes are 0, 1, 2, ...
+            return rows
+        return take_rows(rows, codes) if type(rows) is sp.csr_matrix else rows[codes]
+
+
+def take_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
+    """``matrix[rows]`` of a CSR matrix (rows: integers in range): the same
+    arrays, gathered by numpy; scipy's fancy indexing has ~45 us of fixed
+    cost per call, paid on every page."""
+    rows = np.asarray(rows, dtype=np.intp)
+    counts = np.diff(matrix.indptr)[rows]
+    indptr = np.zeros(len(rows) + 1, dtype=matrix.indptr.dtype)
+    np.cumsum(counts, out=indptr[1:])
+    # Where each taken entry is in matrix: its row's start, then onwards.
+    starts = matrix.indptr[:-1][rows]
+    at = np.repeat(starts - indptr[:-1], counts) + np.arange(indptr[-1], dtype=starts.dtype)
+    return sp.csr_matrix((matrix.data[at], matrix.indices[at], indptr),
+                         shape=(len(rows), matrix.shape[1]))
 
 
 def line_text_vectorizer(n_features: int = 2 ** 18):

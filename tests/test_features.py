@@ -463,6 +463,30 @@ def test_distinct_rows_equals_transforming_every_row():
     hashing = HashingVectorizer(n_features=2 ** 10, token_pattern=r"\S+", binary=True)
     once = DistinctRows(hashing).fit(documents)
     assert (once.transform(documents) != hashing.transform(documents)).nnz == 0
+    # Every row distinct: the matrix of the distinct documents as it is.
+    assert (once.transform(documents[:2]) != hashing.transform(documents[:2])).nnz == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 6), st.integers(1, 9), st.lists(st.integers(0, 5), max_size=12),
+       st.integers(0, 2 ** 32 - 1), st.booleans())
+def test_take_rows_is_scipy_s_row_indexing(n_rows, n_columns, rows, seed, wide_indices):
+    import scipy.sparse as sp
+
+    from classifier.features import take_rows
+
+    rng = np.random.default_rng(seed)
+    dense = rng.normal(size=(n_rows, n_columns)) * (rng.random((n_rows, n_columns)) < 0.4)
+    matrix = sp.csr_matrix(dense)
+    if wide_indices:
+        matrix.indptr, matrix.indices = (matrix.indptr.astype(np.int64),
+                                         matrix.indices.astype(np.int64))
+    rows = np.array([row for row in rows if row < n_rows], dtype=np.intp)
+    ours, theirs = take_rows(matrix, rows), matrix[rows]
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    for name in ("indptr", "indices", "data"):
+        assert getattr(ours, name).dtype == getattr(theirs, name).dtype
+        np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name))
 
 
 META_PIECES = ["Jane", " says", "SAID", ":", " ", "\t", "reply", "Report abuse", "12", " likes",
