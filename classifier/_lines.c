@@ -412,6 +412,24 @@ done:
 /* -- Neighbours' values, page runs and head overlaps: the compiled parts of
  * classifier/features.py's neighbour_window, densest_run and head_overlaps. */
 
+/* Page bounds as features.page_bounds gives them for n rows: 0 first, n
+ * last, never decreasing. -1 with a ValueError naming the caller if not. */
+static int
+check_page_bounds(const char *caller, const int64_t *bound, Py_ssize_t n_bounds, Py_ssize_t n)
+{
+    if (n_bounds < 1 || bound[0] != 0 || bound[n_bounds - 1] != n) {
+        PyErr_Format(PyExc_ValueError, "%s: buffers of the wrong sizes", caller);
+        return -1;
+    }
+    for (Py_ssize_t b = 1; b < n_bounds; b++) {
+        if (bound[b] < bound[b - 1]) {
+            PyErr_Format(PyExc_ValueError, "%s: bounds must not decrease", caller);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(neighbour_window_doc,
 "neighbour_window(values, n_columns, bounds, offsets, window_sizes, out)\n\n"
 "features.neighbour_window for float32 values: out (float32, C order, one\n"
@@ -438,18 +456,13 @@ neighbour_window(PyObject *self, PyObject *args)
     Py_ssize_t n = k > 0 ? values.len / (Py_ssize_t)sizeof(float) / k : 0;
     Py_ssize_t width = n_offsets * (k + 1) + n_sizes * k;
     const int64_t *bound = (const int64_t *)bounds.buf;
-    if (k < 1 || values.len != n * k * (Py_ssize_t)sizeof(float) || n_bounds < 1
-        || bound[0] != 0 || bound[n_bounds - 1] != n
+    if (k < 1 || values.len != n * k * (Py_ssize_t)sizeof(float)
         || out.len != n * width * (Py_ssize_t)sizeof(float)) {
         PyErr_SetString(PyExc_ValueError, "neighbour_window: buffers of the wrong sizes");
         goto done;
     }
-    for (Py_ssize_t b = 1; b < n_bounds; b++) {
-        if (bound[b] < bound[b - 1]) {
-            PyErr_SetString(PyExc_ValueError, "neighbour_window: bounds must not decrease");
-            goto done;
-        }
-    }
+    if (check_page_bounds("neighbour_window", bound, n_bounds, n) < 0)
+        goto done;
     offset = PyMem_New(Py_ssize_t, n_offsets + 1);
     size = PyMem_New(Py_ssize_t, n_sizes + 1);
     if (offset == NULL || size == NULL) {
@@ -595,17 +608,12 @@ head_overlaps(PyObject *self, PyObject *args)
     const int64_t *word = (const int64_t *)words.buf, *size = (const int64_t *)sizes.buf;
     const int64_t *bound = (const int64_t *)bounds.buf;
     double *share = (double *)shares.buf, *cover = (double *)covers.buf;
-    if (shares.len != n * (Py_ssize_t)sizeof(double) || covers.len != shares.len
-        || n_bounds < 1 || bound[0] != 0 || bound[n_bounds - 1] != n) {
+    if (shares.len != n * (Py_ssize_t)sizeof(double) || covers.len != shares.len) {
         PyErr_SetString(PyExc_ValueError, "head_overlaps: buffers of the wrong sizes");
         goto done;
     }
-    for (Py_ssize_t b = 1; b < n_bounds; b++) {
-        if (bound[b] < bound[b - 1]) {
-            PyErr_SetString(PyExc_ValueError, "head_overlaps: bounds must not decrease");
-            goto done;
-        }
-    }
+    if (check_page_bounds("head_overlaps", bound, n_bounds, n) < 0)
+        goto done;
     /* word_start[i]: where line i's words begin; word_start[n] the total. */
     word_start = PyMem_New(int64_t, n + 1);
     if (word_start == NULL) {

@@ -295,6 +295,8 @@ def test_compiled_head_overlaps_refuse_inconsistent_buffers():
         features.head_overlaps(words, np.array([2, 2]), bounds, 3)
     with pytest.raises(ValueError, match="wrong sizes"):
         features.head_overlaps(words, sizes, np.array([0, 1]), 3)
+    with pytest.raises(ValueError, match="must not decrease"):
+        features.head_overlaps(words, sizes, np.array([0, 2, 1, 2]), 3)
     with pytest.raises(ValueError, match=">= 0"):
         features.head_overlaps(np.array([0, -1, 2]), sizes, bounds, 3)
 
