@@ -165,8 +165,9 @@ static unsigned char ascii_in_token[2][128];
 /* tokenize for an ASCII text, whose characters are their own UTF-8 bytes:
  * a table lookup per character and one copy per token, with room for all
  * tokens reserved at once (they and the spaces between them are never
- * longer than the text). Most lines of Latin-script pages are ASCII, and
- * this took ~2x less time than the general loop below. */
+ * longer than the text). Most lines of Latin-script pages are ASCII: with
+ * this path hashed_ngrams of the cleaneval pages' lines took 0.093 instead
+ * of 0.132 ms per page. */
 static int tokenize_ascii(PyObject *text, Py_ssize_t min_length, int nonspace,
                           tokens_t *tokens)
 {
