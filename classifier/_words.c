@@ -17,14 +17,15 @@
  * word_ngrams returns the n-gram strings (the analyzer of a word
  * TfidfVectorizer after its preprocessing). hashed_ngrams reproduces,
  * exactly, HashingVectorizer(lowercase=..., token_pattern r"(?u)\b\w+\b",
- * ngram_range=(min_n, max_n), alternate_sign=..., norm=None) before its
- * duplicate entries are summed:
+ * ngram_range=(min_n, max_n), alternate_sign=..., norm=None):
  *  - lower-casing is Python's str.lower() (called on the text);
  *  - an n-gram is its tokens joined by one space, hashed as UTF-8 bytes
  *    with MurmurHash3 (x86, 32-bit, seed 0), written here from the
  *    algorithm's published description;
  *  - column = |h| mod n_features (h = -2**31 as scikit-learn maps it);
- *    value 1, or the sign of h with alternate_sign.
+ *    value 1, or the sign of h with alternate_sign;
+ *  - each text's entries sorted by column and each column's values summed
+ *    into one entry (a sum of 0 kept), as its sum_duplicates leaves them.
  * token_ids numbers each text's \w tokens through a hash table of the
  * distinct ones (their strings made once each).
  * tests/test_words.py compares the results with scikit-learn's and
