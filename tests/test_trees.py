@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from sklearn.ensemble import HistGradientBoostingClassifier
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
 from classifier import trees
@@ -50,6 +51,90 @@ def test_any_values_score_as_in_scikit_learn(X):
 
 
 FITTED = fitted_trees(seed=3)
+
+
+def scores_by_splits(flat, X, portable):
+    """``flat``'s raw scores of float32 rows from its split tables, with the
+    baseline instruction set (``portable``) or the best this CPU has."""
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    out = np.empty(len(X))
+    trees._trees.sum_trees_by_splits(flat.nodes, flat.roots, *flat.split_tables, X,
+                                     X.shape[1], flat.baseline, out, portable)
+    return out
+
+
+def walked_scores(flat, X):
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    out = np.empty(len(X))
+    trees._trees.sum_trees(flat.nodes, flat.roots, X, X.shape[1], 4, flat.baseline, out)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(hnp.arrays(np.float32, st.tuples(st.integers(1, 20), st.just(N_FEATURES)),
+                  elements=st.floats(allow_nan=True, allow_infinity=True, width=32)))
+def test_float32_rows_score_as_in_scikit_learn_by_split_tables(X):
+    model, _ = FITTED
+    flat = flat_trees(model)
+    assert flat.split_tables is not None  # 15 leaves a tree: float32 rows take the tables
+    expected = model.predict_proba(X)[:, 1]
+    np.testing.assert_array_equal(flat.proba(X), expected)
+    for portable in (False, True):
+        np.testing.assert_array_equal(expit(scores_by_splits(flat, X, portable)), expected)
+
+
+def test_values_at_and_next_to_each_threshold_go_the_same_way():
+    # The tables keep each float64 threshold as the largest float32 not above
+    # it: float32 values on either side of it and at it must split as the
+    # float64 comparison does. Rows of 8 and more, some with missing values
+    # (walked) among others without.
+    model, _ = FITTED
+    flat = flat_trees(model)
+    splits = [(int(feature), float(threshold)) for predictors in model._predictors
+              for feature, threshold, leaf in zip(predictors[0].nodes["feature_idx"],
+                                                  predictors[0].nodes["num_threshold"],
+                                                  predictors[0].nodes["is_leaf"]) if not leaf]
+    rng = np.random.default_rng(0)
+    rows = []
+    for feature, threshold in splits:
+        near = np.float32(threshold)
+        for value in (near, np.nextafter(near, np.float32(np.inf)),
+                      np.nextafter(near, np.float32(-np.inf))):
+            row = rng.normal(size=N_FEATURES).astype(np.float32)
+            row[feature] = value
+            rows.append(row)
+    X = np.array(rows)
+    X[::23, 1] = np.nan
+    expected = model.predict_proba(X)[:, 1]
+    for portable in (False, True):
+        np.testing.assert_array_equal(expit(scores_by_splits(flat, X, portable)), expected)
+    np.testing.assert_array_equal(expit(walked_scores(flat, X)), expected)
+
+
+def test_trees_of_more_than_32_leaves_are_walked():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(3000, N_FEATURES))
+    y = (np.sin(3 * X[:, 0]) + X[:, 1] * X[:, 2] > 0).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=5, max_leaf_nodes=60, min_samples_leaf=5,
+                                           random_state=0).fit(X, y)
+    assert max(int(p[0].nodes["is_leaf"].sum()) for p in model._predictors) > 32
+    flat = FlatTrees(model)
+    assert flat.split_tables is None
+    X32 = X[:500].astype(np.float32)
+    np.testing.assert_array_equal(flat.proba(X32), model.predict_proba(X32)[:, 1])
+
+
+def test_the_split_tables_number_leaves_left_to_right():
+    # A split's mask clears exactly the leaves of its left subtree.
+    model, _ = FITTED
+    nodes = model._predictors[0][0].nodes
+    first, last = trees._leaf_ranges(nodes)
+    leaves = np.flatnonzero(nodes["is_leaf"])
+    assert sorted(first[leaves]) == list(range(len(leaves)))
+    root = 0
+    assert (first[root], last[root]) == (0, len(leaves) - 1)
+    left, right = nodes["left"][root], nodes["right"][root]
+    assert last[left] + 1 == first[right]
 
 
 def test_no_rows_no_scores():
@@ -97,6 +182,37 @@ def test_a_model_fitted_again_is_flattened_again():
     second = flat_trees(model)
     assert second is not first and second.n_trees == 20
     np.testing.assert_array_equal(second.proba(X), model.predict_proba(X)[:, 1])
+
+
+def test_the_split_tables_are_checked_by_the_extension():
+    model, X = FITTED
+    flat = FlatTrees(model)
+    tables = flat.split_tables
+    rows = np.ascontiguousarray(X[:3], dtype=np.float32)
+    out = np.empty(3)
+
+    def call(**changed):
+        given = {**tables._asdict(), **changed}
+        trees._trees.sum_trees_by_splits(flat.nodes, flat.roots, *given.values(), rows,
+                                         N_FEATURES, 0.0, out, False)
+
+    with pytest.raises(ValueError, match="sizes do not match"):
+        call(starts=tables.starts[:-1])
+    with pytest.raises(ValueError, match="sizes do not match"):
+        call(leaf_values=tables.leaf_values[:-1])
+    with pytest.raises(ValueError, match="cover the splits"):
+        call(starts=tables.starts - 1)
+    features = tables.features.copy()
+    features[-1] = N_FEATURES
+    with pytest.raises(ValueError, match="feature or its split range"):
+        call(features=features)
+    splits = tables.splits.copy()
+    splits["tree"][0] = flat.n_trees
+    with pytest.raises(ValueError, match="tree is out of range"):
+        call(splits=splits)
+    with pytest.raises(ValueError, match="n_columns"):
+        trees._trees.sum_trees_by_splits(flat.nodes, flat.roots, *tables, rows.astype(np.float64),
+                                         N_FEATURES, 0.0, out, False)
 
 
 def test_the_extension_checks_its_buffers():
