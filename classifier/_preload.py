@@ -13,8 +13,9 @@ import gc
 from .batch import PRELOADED, _worker_classifier
 
 #: Classified once here, so that what the models build on first use (the
-#: topic model's proper-noun pattern, ~0.15 s; the line features'
-#: character table, without the compiled _lines; the line model's
+#: topic model's proper-noun pattern, ~0.15 s, without the compiled
+#: _words; the line features' character table, without the compiled
+#: _lines; the line model's
 #: flattened trees; the topic model's vocabulary tables and table of
 #: combining marks, ~0.06 s, for the accented word in the page) is built
 #: once and shared, not again in every worker: a freshly forked worker's first 10 pages took 0.4 s against

@@ -27,7 +27,9 @@
  *  - each text's entries sorted by column and each column's values summed
  *    into one entry (a sum of 0 kept), as its sum_duplicates leaves them.
  * token_ids numbers each text's \w tokens through a hash table of the
- * distinct ones (their strings made once each).
+ * distinct ones (their strings made once each). without_proper_nouns
+ * takes out the words the topic model's common-words block leaves out
+ * (one pass where the regex's look-behind ran at every space).
  * tests/test_words.py compares the results with scikit-learn's and
  * Python's.
  */
@@ -1161,6 +1163,101 @@ murmurhash(PyObject *self, PyObject *args)
     return PyLong_FromLong(h);
 }
 
+PyDoc_STRVAR(without_proper_nouns_doc,
+"without_proper_nouns(text) -> str\n\n"
+"classifier.topic_model.without_proper_nouns: each match of\n"
+"\" (?<=[lower0-9,;:] )[upper][\\w'\\u2019.-]*\" replaced by one space, where\n"
+"lower and upper are the characters for which str.islower() and\n"
+"str.isupper() hold (Py_UNICODE_ISLOWER and Py_UNICODE_ISUPPER, as for a\n"
+"one-character str) and \\w is _sre's (Py_UNICODE_ISALNUM or \"_\").\n"
+"Matches are found left to right on the original text, as re.sub finds\n"
+"them (the look-behind reads the text before a removed word).");
+
+/* Whether a proper noun may follow "ch ": a lower-case letter, a digit, , ; : */
+static inline int opens_proper_noun(Py_UCS4 ch)
+{
+    return Py_UNICODE_ISLOWER(ch) || (ch >= '0' && ch <= '9') || ch == ',' || ch == ';'
+           || ch == ':';
+}
+
+static inline int in_proper_noun(Py_UCS4 ch)
+{
+    return is_word(ch) || ch == '\'' || ch == 0x2019 || ch == '.' || ch == '-';
+}
+
+static PyObject *
+without_proper_nouns(PyObject *self, PyObject *args)
+{
+    PyObject *text;
+    if (!PyArg_ParseTuple(args, "U", &text))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    /* The kept parts: [kept_from[i], kept_to[i]) of text, each followed by
+     * a space but the last. Found first, then copied: the result's size and
+     * widest character are known before it is made. */
+    Py_ssize_t *spans = NULL, n_spans = 0, capacity = 0, kept = 0, from = 0;
+    Py_UCS4 widest = ' ';
+    for (Py_ssize_t i = 1; i + 1 < length; i++) {
+        if (PyUnicode_READ(kind, data, i) != ' '
+            || !Py_UNICODE_ISUPPER(PyUnicode_READ(kind, data, i + 1))
+            || !opens_proper_noun(PyUnicode_READ(kind, data, i - 1)))
+            continue;
+        Py_ssize_t end = i + 2;
+        while (end < length && in_proper_noun(PyUnicode_READ(kind, data, end)))
+            end++;
+        if (n_spans + 1 > capacity) {
+            Py_ssize_t more = capacity ? 2 * capacity : 16;
+            Py_ssize_t *grown = PyMem_Realloc(spans, (size_t)more * 2 * sizeof(Py_ssize_t));
+            if (grown == NULL) {
+                PyMem_Free(spans);
+                return PyErr_NoMemory();
+            }
+            spans = grown;
+            capacity = more;
+        }
+        spans[2 * n_spans] = from;
+        spans[2 * n_spans + 1] = i;
+        n_spans++;
+        kept += i - from + 1;  /* and the space in the word's place */
+        from = end;
+        i = end - 1;  /* (the loop's i++: the next search starts at end) */
+    }
+    if (n_spans == 0) {
+        Py_INCREF(text);
+        return text;
+    }
+    kept += length - from;
+    /* Sized for the kept characters' widest code point: Python strings
+     * must be in their most compact form to compare and hash equal. */
+    for (Py_ssize_t s = 0; s <= n_spans; s++) {
+        Py_ssize_t a = s < n_spans ? spans[2 * s] : from;
+        Py_ssize_t b = s < n_spans ? spans[2 * s + 1] : length;
+        for (Py_ssize_t j = a; j < b && widest < PyUnicode_MAX_CHAR_VALUE(text); j++) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, j);
+            if (ch > widest)
+                widest = ch;
+        }
+    }
+    PyObject *result = PyUnicode_New(kept, widest);
+    if (result != NULL) {
+        int out_kind = PyUnicode_KIND(result);
+        void *out = PyUnicode_DATA(result);
+        Py_ssize_t at = 0;
+        for (Py_ssize_t s = 0; s <= n_spans; s++) {
+            Py_ssize_t a = s < n_spans ? spans[2 * s] : from;
+            Py_ssize_t b = s < n_spans ? spans[2 * s + 1] : length;
+            for (Py_ssize_t j = a; j < b; j++)
+                PyUnicode_WRITE(out_kind, out, at++, PyUnicode_READ(kind, data, j));
+            if (s < n_spans)
+                PyUnicode_WRITE(out_kind, out, at++, ' ');
+        }
+    }
+    PyMem_Free(spans);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"hashed_ngrams", hashed_ngrams, METH_VARARGS, hashed_ngrams_doc},
     {"word_ngrams", word_ngrams, METH_VARARGS, word_ngrams_doc},
@@ -1170,6 +1267,7 @@ static PyMethodDef methods[] = {
     {"drop_marks", drop_marks, METH_VARARGS, drop_marks_doc},
     {"sorted_words", sorted_words, METH_VARARGS, sorted_words_doc},
     {"or_of_word_values", or_of_word_values, METH_VARARGS, or_of_word_values_doc},
+    {"without_proper_nouns", without_proper_nouns, METH_VARARGS, without_proper_nouns_doc},
     {"murmurhash3_32", murmurhash, METH_VARARGS, murmurhash_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -45,7 +45,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .words import WordTfidfVectorizer
+from .words import WordTfidfVectorizer, _words
 
 
 def topic_tfidf(ngram_max: int = 1, min_df: int = 1, analyzer: str = "word",
@@ -95,7 +95,12 @@ def _proper_noun() -> re.Pattern:
 
 
 def without_proper_nouns(text: str) -> str:
-    """``text`` with its proper nouns (see ``_proper_noun``) taken out."""
+    """``text`` with its proper nouns (see ``_proper_noun``) taken out: each
+    with the space before it replaced by one space. Compiled when
+    available (``classifier._words``: one pass over the text, ~0.1 ms of a
+    shared page's body in the regex), the same string."""
+    if _words is not None:
+        return _words.without_proper_nouns(text)
     return _proper_noun().sub(" ", text)
 
 
