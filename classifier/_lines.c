@@ -12,6 +12,8 @@
  * Py_UNICODE_ISUPPER, isdigit Py_UNICODE_ISDIGIT, and a word character
  * (the regex \w for str patterns) Py_UNICODE_ISALNUM or "_". A word is a
  * maximal run of word characters (re.findall(r"\w+")).
+ * needles_found looks for a few substrings (legal phrases, URL marks) in
+ * each line's lower case in one pass, without the lower-cased copy.
  * tests/test_features.py compares the result with the Python definitions.
  */
 #define PY_SSIZE_T_CLEAN
@@ -687,11 +689,201 @@ done:
     return result;
 }
 
+/* -- Substrings of lines, lower-cased or not: the compiled part of
+ * features.py's needles_found. */
+
+/* Needles one call looks for: a bit each in a text's result. */
+#define MAX_NEEDLES 32
+/* What a character that no needle holds becomes in the stream searched. */
+#define NO_NEEDLE_CHAR 0x100
+
+/* Lower case as needles_found reads it, made by the module's init from
+ * Py_UNICODE_TOLOWER: of U+0000-U+00FF (their lower case is one character
+ * below U+0100 too), and the few characters above whose lower case is
+ * below U+0100 (U+0178, U+1E9E, U+212A, U+212B in Unicode 14; U+0130 is
+ * handled apart). A lookup per character: the database lookup behind the
+ * macro was most of the pass. */
+static uint16_t latin1_lower[256];
+#define MAX_WIDE_TO_LATIN1 16
+static Py_UCS4 wide_to_latin1[MAX_WIDE_TO_LATIN1][2];
+static int n_wide_to_latin1, wide_to_latin1_overflow;
+
+static void lower_tables_init(void)
+{
+    for (Py_UCS4 ch = 0; ch < 256; ch++) {
+        Py_UCS4 lower = Py_UNICODE_TOLOWER(ch);
+        latin1_lower[ch] = (uint16_t)(lower < NO_NEEDLE_CHAR ? lower : NO_NEEDLE_CHAR);
+    }
+    for (Py_UCS4 ch = 256; ch <= 0x10ffff; ch++) {
+        Py_UCS4 lower = ch == 0x130 ? ch : Py_UNICODE_TOLOWER(ch);
+        if (lower >= 256)
+            continue;
+        if (n_wide_to_latin1 == MAX_WIDE_TO_LATIN1) {  /* (a future Unicode) */
+            wide_to_latin1_overflow = 1;
+            break;
+        }
+        wide_to_latin1[n_wide_to_latin1][0] = ch;
+        wide_to_latin1[n_wide_to_latin1++][1] = lower;
+    }
+}
+
+/* The lower case of ch (not U+0130) in a needle search: the character if it
+ * is below U+0100, NO_NEEDLE_CHAR if not. */
+static inline uint16_t needle_lower(Py_UCS4 ch)
+{
+    if (ch < 256)
+        return latin1_lower[ch];
+    if (wide_to_latin1_overflow) {
+        Py_UCS4 lower = Py_UNICODE_TOLOWER(ch);
+        return (uint16_t)(lower < NO_NEEDLE_CHAR ? lower : NO_NEEDLE_CHAR);
+    }
+    for (int i = 0; i < n_wide_to_latin1; i++)
+        if (wide_to_latin1[i][0] == ch)
+            return (uint16_t)wide_to_latin1[i][1];
+    return NO_NEEDLE_CHAR;
+}
+
+PyDoc_STRVAR(needles_found_doc,
+"needles_found(texts, needles, lower) -> bytearray\n\n"
+"Per text, a uint32 with bit k set when needles[k] occurs in the text, or,\n"
+"with lower, in text.lower(). Needles: at most 32 non-empty str of 1 to 64\n"
+"characters below U+0100. str.lower() is Py_UNICODE_TOLOWER character by\n"
+"character but for U+0130, which becomes \"i\" and U+0307: no other\n"
+"character's full lower case is more than one character, and a final\n"
+"sigma (the one mapping that looks at neighbours) is no needle's character\n"
+"either way.");
+
+static PyObject *
+needles_found(PyObject *self, PyObject *args)
+{
+    PyObject *texts, *needles, *sequence = NULL, *result = NULL;
+    int lower;
+    uint16_t *stream = NULL;
+    Py_ssize_t stream_size = 0;
+    /* Needle k's characters, and the needles that start with each character. */
+    uint16_t needle_chars[MAX_NEEDLES][64];
+    Py_ssize_t needle_length[MAX_NEEDLES];
+    uint32_t starting_with[NO_NEEDLE_CHAR] = {0};
+    /* One-character needles by their character; for the others, a bit per
+     * pair of characters that starts one (most characters that start a
+     * needle, "a", "c", "t", ..., are not followed by its second). */
+    uint32_t whole[NO_NEEDLE_CHAR] = {0};
+    unsigned char opening_pairs[NO_NEEDLE_CHAR * NO_NEEDLE_CHAR / 8] = {0};
+
+    if (!PyArg_ParseTuple(args, "OO!p", &texts, &PyTuple_Type, &needles, &lower))
+        return NULL;
+    Py_ssize_t n_needles = PyTuple_GET_SIZE(needles);
+    if (n_needles > MAX_NEEDLES) {
+        PyErr_Format(PyExc_ValueError, "at most %d needles", MAX_NEEDLES);
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < n_needles; k++) {
+        PyObject *needle = PyTuple_GET_ITEM(needles, k);
+        if (!PyUnicode_Check(needle) || PyUnicode_GET_LENGTH(needle) == 0
+            || PyUnicode_GET_LENGTH(needle) > 64 || PyUnicode_MAX_CHAR_VALUE(needle) > 0xff) {
+            PyErr_SetString(PyExc_ValueError, "needles must be str of 1 to 64 characters "
+                                              "below U+0100");
+            return NULL;
+        }
+        needle_length[k] = PyUnicode_GET_LENGTH(needle);
+        for (Py_ssize_t i = 0; i < needle_length[k]; i++)
+            needle_chars[k][i] = (uint16_t)PyUnicode_READ_CHAR(needle, i);
+        if (needle_length[k] == 1) {
+            whole[needle_chars[k][0]] |= (uint32_t)1 << k;
+        }
+        else {
+            unsigned pair = (unsigned)needle_chars[k][0] << 8 | needle_chars[k][1];
+            starting_with[needle_chars[k][0]] |= (uint32_t)1 << k;
+            opening_pairs[pair >> 3] |= (unsigned char)(1 << (pair & 7));
+        }
+    }
+    sequence = PySequence_Fast(texts, "texts must be a sequence of str");
+    if (sequence == NULL)
+        return NULL;
+    Py_ssize_t n_texts = PySequence_Fast_GET_SIZE(sequence);
+    result = PyByteArray_FromStringAndSize(NULL, n_texts * (Py_ssize_t)sizeof(uint32_t));
+    if (result == NULL)
+        goto done;
+    uint32_t *found = (uint32_t *)PyByteArray_AS_STRING(result);
+    for (Py_ssize_t t = 0; t < n_texts; t++) {
+        PyObject *text = PySequence_Fast_GET_ITEM(sequence, t);
+        if (!PyUnicode_Check(text)) {
+            PyErr_Format(PyExc_TypeError, "texts must be str, not %.100s",
+                         Py_TYPE(text)->tp_name);
+            Py_CLEAR(result);
+            goto done;
+        }
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+        /* (U+0130 lower-cases to two characters; one more for the end.) */
+        if (2 * length + 1 > stream_size) {
+            uint16_t *grown = PyMem_Realloc(stream, (size_t)(2 * length + 1) * sizeof(uint16_t));
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                Py_CLEAR(result);
+                goto done;
+            }
+            stream = grown;
+            stream_size = 2 * length + 1;
+        }
+        /* The text (lower-cased) with every character no needle can hold
+         * (U+0100 and up) as NO_NEEDLE_CHAR. */
+        Py_ssize_t m = 0;
+        if (kind == PyUnicode_1BYTE_KIND) {  /* most lines: a table lookup each */
+            const Py_UCS1 *chars = (const Py_UCS1 *)data;
+            for (Py_ssize_t i = 0; i < length; i++)
+                stream[m++] = lower ? latin1_lower[chars[i]] : chars[i];
+        }
+        else {
+            for (Py_ssize_t i = 0; i < length; i++) {
+                Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+                if (!lower)
+                    stream[m++] = (uint16_t)(ch < NO_NEEDLE_CHAR ? ch : NO_NEEDLE_CHAR);
+                else if (ch == 0x130) {  /* "i" and U+0307 */
+                    stream[m++] = 'i';
+                    stream[m++] = NO_NEEDLE_CHAR;
+                }
+                else
+                    stream[m++] = needle_lower(ch);
+            }
+        }
+        stream[m] = NO_NEEDLE_CHAR;  /* the end: no pair starts at the last character */
+        uint32_t marks = 0;
+        for (Py_ssize_t i = 0; i < m; i++) {
+            unsigned ch = stream[i], next = stream[i + 1];
+            if (ch == NO_NEEDLE_CHAR)
+                continue;
+            marks |= whole[ch];
+            unsigned pair = ch << 8 | next;
+            if (next == NO_NEEDLE_CHAR || !(opening_pairs[pair >> 3] >> (pair & 7) & 1))
+                continue;
+            uint32_t candidates = starting_with[ch] & ~marks;
+            for (Py_ssize_t k = 0; candidates; k++) {
+                if (!(candidates >> k & 1))
+                    continue;
+                candidates &= ~((uint32_t)1 << k);
+                Py_ssize_t j = 1;
+                while (j < needle_length[k] && i + j < m && stream[i + j] == needle_chars[k][j])
+                    j++;
+                if (j == needle_length[k])
+                    marks |= (uint32_t)1 << k;
+            }
+        }
+        found[t] = marks;
+    }
+done:
+    Py_XDECREF(sequence);
+    PyMem_Free(stream);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"line_statistics", line_statistics, METH_VARARGS, line_statistics_doc},
     {"neighbour_window", neighbour_window, METH_VARARGS, neighbour_window_doc},
     {"densest_run", densest_run, METH_VARARGS, densest_run_doc},
     {"head_overlaps", head_overlaps, METH_VARARGS, head_overlaps_doc},
+    {"needles_found", needles_found, METH_VARARGS, needles_found_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -705,5 +897,6 @@ PyInit__lines(void)
 {
     for (size_t m = 0; m < sizeof(MONTHS) / sizeof(MONTHS[0]); m++)
         is_month[MONTHS[m][0] - 'a'][MONTHS[m][1] - 'a'][MONTHS[m][2] - 'a'] = 1;
+    lower_tables_init();
     return PyModule_Create(&module);
 }

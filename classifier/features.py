@@ -83,6 +83,15 @@ _DATE_BY_NUMBERS = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2
                               r"|\b\d{1,2}:\d{2}\b")
 _DATE = re.compile(f"{_DATE_BY_MONTH.pattern}|{_DATE_BY_NUMBERS.pattern}", re.IGNORECASE)
 _LEGAL_PHRASES = ("©", "(c)", "copyright", "all rights reserved", "privacy policy", "terms of")
+# A match of _URL holds "://", "@", or "www." or ".com" in any case (no
+# character case-folds to w, c, o or m but their own capitals). All four
+# are looked for in the lower-cased line: ":", "/" and "@" are only ever
+# their own lower case, so "://" and "@" are found there exactly where
+# they are in the line.
+_URL_NEEDLES = ("://", "@", "www.", ".com")
+# Their bits in what needles_found gives for _LEGAL_PHRASES + _URL_NEEDLES.
+_LEGAL_MARKS = (1 << len(_LEGAL_PHRASES)) - 1
+_URL_MARKS = ((1 << len(_URL_NEEDLES)) - 1) << len(_LEGAL_PHRASES)
 # Every _SEPARATOR match holds one of these: lines without any skip the pattern.
 _SEPARATOR_CHARS = "|>»/·•›"
 _URL = re.compile(r"https?://|www\.|\.com\b|@\w+\.", re.IGNORECASE)
@@ -286,7 +295,6 @@ class LineShape(_StatelessTransformer):
         out[:, 5] = chars["digits"] / per_char
         out[:, 6] = punctuation / per_char
         out[:, 7] = chars["function_words"] / per_word
-        joined, starts = _joined(texts)
         out[:, 12] = log1p_of_counts(chars["sentence_breaks"])
         out[:, 18] = chars["quotes"] > 0
         out[:, 8] = chars["ends_sentence"]
@@ -296,12 +304,9 @@ class LineShape(_StatelessTransformer):
         # lines an exact, cheaper test cannot rule out (every date has a
         # digit, every separator one of a few characters, ...): a pattern
         # call per line cost most of this step.
-        lowered_joined, lowered_starts = _lowered(joined, starts, texts)
-        out[:, 15] = _texts_holding(lowered_joined, lowered_starts, _LEGAL_PHRASES)
-        # A match of _URL holds "://", "@", or "www." or ".com" in any case
-        # (no character case-folds to w, c, o or m but their own capitals).
-        may_hold_url = (_texts_holding(joined, starts, ("://", "@"))
-                        | _texts_holding(lowered_joined, lowered_starts, ("www.", ".com")))
+        found = needles_found(texts, _LEGAL_PHRASES + _URL_NEEDLES, lower=True)
+        out[:, 15] = (found & _LEGAL_MARKS) != 0
+        may_hold_url = (found & _URL_MARKS) != 0
         candidates = (
             # After strip() a bullet is the first character (or a digit):
             # never a letter.
@@ -361,6 +366,29 @@ def log1p_of_counts(counts: np.ndarray) -> np.ndarray:
     out[in_table] = _LOG1P_OF_COUNT[counts[in_table]]
     out[~in_table] = [math.log1p(count) for count in counts[~in_table].tolist()]
     return out
+
+
+def needles_found(texts: list[str], needles, lower: bool = False) -> np.ndarray:
+    """For each text, a uint32 with bit k set when ``needles[k]`` occurs in
+    it (in ``text.lower()`` with ``lower``). At most 32 non-empty needles
+    without NUL.
+
+    Compiled for needles of characters below U+0100 (one pass per line
+    for all needles: the line shape's legal-phrase and URL tests were ten
+    ``str.find`` scans of the joined lines and a lower-cased copy of them,
+    ~0.8 us per line of shared pages); the code below is the definition."""
+    needles = tuple(needles)
+    if not 0 < len(needles) <= 32 or not all(needles) or any("\0" in n for n in needles):
+        raise ValueError("needles_found takes 1 to 32 non-empty needles without NUL")
+    if _lines is not None and all(len(n) <= 64 and max(n) < "\u0100" for n in needles):
+        return np.frombuffer(_lines.needles_found(texts, needles, lower), dtype=np.uint32)
+    joined, starts = _joined(texts)
+    if lower:
+        joined, starts = _lowered(joined, starts, texts)
+    found = np.zeros(len(texts), dtype=np.uint32)
+    for bit, needle in enumerate(needles):
+        found[_texts_holding(joined, starts, (needle,))] |= np.uint32(1 << bit)
+    return found
 
 
 def _texts_holding(joined: str, starts: np.ndarray, needles) -> np.ndarray:

@@ -1,3 +1,5 @@
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -285,6 +287,59 @@ def test_compiled_head_overlaps_give_the_numpy_definition_s_numbers(pages, n_fir
     for got, expected in zip(compiled, defined):
         assert got.dtype == expected.dtype == np.float64
         np.testing.assert_array_equal(got, expected)
+
+
+# Characters whose lower case is longer (U+0130), non-ASCII (Σ, final
+# sigma) or ASCII from elsewhere (U+212A KELVIN SIGN), and the needles'.
+_NEEDLE_TEXT_CHARACTERS = st.sampled_from(list("aciklmoprstwy .:/@()©\u0130\u212aKΣσ\u0307\0ÀÿĀŸẞß"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=_NEEDLE_TEXT_CHARACTERS | st.characters(), max_size=30),
+                max_size=6),
+       st.lists(st.text(alphabet=st.sampled_from(list("aciklmoprw.:/@()©ÿ")), min_size=1,
+                        max_size=4), min_size=1, max_size=5),
+       st.booleans())
+def test_compiled_needles_found_gives_the_definition_s_marks(texts, needles, lower):
+    needles = tuple(needles)
+    compiled = features.needles_found(texts, needles, lower)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(features, "_lines", None)
+        defined = features.needles_found(texts, needles, lower)
+    assert compiled.dtype == defined.dtype == np.uint32
+    np.testing.assert_array_equal(compiled, defined)
+    for text, marks in zip(texts, compiled.tolist()):  # and what the definition means
+        searched = text.lower() if lower else text
+        assert marks == sum(1 << k for k, needle in enumerate(needles) if needle in searched)
+
+
+def test_needles_found_read_every_cased_character_as_str_lower_does():
+    # The compiled search lower-cases through its own tables (made from
+    # Py_UNICODE_TOLOWER at import): every character whose lower case
+    # differs from it, behind a letter, against every character below
+    # U+0100 that some lower case holds, 32 needles at a time.
+    cased = [chr(code) for code in range(sys.maxunicode + 1)
+             if not 0xD800 <= code < 0xE000 and chr(code).lower() != chr(code)]
+    texts = ["x" + character for character in cased]
+    targets = sorted({c for character in cased for c in character.lower() if c < "\u0100"})
+    for first in range(0, len(targets), 32):
+        needles = tuple(targets[first:first + 32])
+        marks = features.needles_found(texts, needles, lower=True)
+        expected = [sum(1 << k for k, needle in enumerate(needles) if needle in text.lower())
+                    for text in texts]
+        assert marks.tolist() == expected
+
+
+def test_needles_found_by_a_line_s_lower_case():
+    texts = ["Copyright 2024", "PRİVACY POLICY", "see WWW.Example.COM", "no", "a©b", "x://y"]
+    marks = features.needles_found(texts, ("copyright", "privacy policy", "www.", "©", "://"),
+                                   lower=True)
+    # "İ" lower-cases to "i" and a combining dot: "privacy" is not in it.
+    assert marks.tolist() == [1, 0, 4, 0, 8, 16]
+    with pytest.raises(ValueError, match="non-empty needles"):
+        features.needles_found(texts, ("",))
+    with pytest.raises(ValueError, match="non-empty needles"):
+        features.needles_found(texts, ())
 
 
 def test_compiled_head_overlaps_refuse_inconsistent_buffers():
