@@ -98,35 +98,6 @@ static int reserve(buffer_t *b, Py_ssize_t more)
     return 0;
 }
 
-/* Appends code point ch to b (items of one byte) as UTF-8 (not a surrogate:
- * tokenize refuses them). */
-static int append_utf8(buffer_t *b, Py_UCS4 ch)
-{
-    if (reserve(b, 4) < 0)
-        return -1;
-    unsigned char *out = (unsigned char *)b->data + b->size;
-    if (ch < 0x80) {
-        out[0] = (unsigned char)ch;
-        b->size += 1;
-    } else if (ch < 0x800) {
-        out[0] = (unsigned char)(0xc0 | (ch >> 6));
-        out[1] = (unsigned char)(0x80 | (ch & 0x3f));
-        b->size += 2;
-    } else if (ch < 0x10000) {
-        out[0] = (unsigned char)(0xe0 | (ch >> 12));
-        out[1] = (unsigned char)(0x80 | ((ch >> 6) & 0x3f));
-        out[2] = (unsigned char)(0x80 | (ch & 0x3f));
-        b->size += 3;
-    } else {
-        out[0] = (unsigned char)(0xf0 | (ch >> 18));
-        out[1] = (unsigned char)(0x80 | ((ch >> 12) & 0x3f));
-        out[2] = (unsigned char)(0x80 | ((ch >> 6) & 0x3f));
-        out[3] = (unsigned char)(0x80 | (ch & 0x3f));
-        b->size += 4;
-    }
-    return 0;
-}
-
 /* Whether each of the first 256 code points is a word character, filled by
  * the module's init with the test below: the Unicode database lookup behind
  * Py_UNICODE_ISALNUM was most of the cost of tokenising Latin text. */
@@ -206,51 +177,106 @@ static int tokenize_ascii(PyObject *text, Py_ssize_t min_length, int nonspace,
     return 0;
 }
 
+/* The UTF-8 form of a code point (not a surrogate) at out; its length. */
+static inline Py_ssize_t put_utf8(unsigned char *out, Py_UCS4 ch)
+{
+    if (ch < 0x80) {
+        out[0] = (unsigned char)ch;
+        return 1;
+    }
+    if (ch < 0x800) {
+        out[0] = (unsigned char)(0xc0 | (ch >> 6));
+        out[1] = (unsigned char)(0x80 | (ch & 0x3f));
+        return 2;
+    }
+    if (ch < 0x10000) {
+        out[0] = (unsigned char)(0xe0 | (ch >> 12));
+        out[1] = (unsigned char)(0x80 | ((ch >> 6) & 0x3f));
+        out[2] = (unsigned char)(0x80 | (ch & 0x3f));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xf0 | (ch >> 18));
+    out[1] = (unsigned char)(0x80 | ((ch >> 12) & 0x3f));
+    out[2] = (unsigned char)(0x80 | ((ch >> 6) & 0x3f));
+    out[3] = (unsigned char)(0x80 | (ch & 0x3f));
+    return 4;
+}
+
+/* tokenize for a text of one storage kind (TYPE: Py_UCS1, Py_UCS2 or
+ * Py_UCS4), all room reserved first (see tokenize). */
+#define DEFINE_TOKENIZE_KIND(NAME, TYPE)                                          \
+static int NAME(const TYPE *chars, Py_ssize_t length, Py_ssize_t min_length,      \
+                int nonspace, tokens_t *tokens)                                   \
+{                                                                                 \
+    unsigned char *words = (unsigned char *)tokens->words.data;                   \
+    Py_ssize_t *start = (Py_ssize_t *)tokens->starts.data;                        \
+    Py_ssize_t *end = (Py_ssize_t *)tokens->ends.data;                            \
+    Py_ssize_t size = 0, n_tokens = 0, i = 0;                                     \
+    const unsigned char *ascii = ascii_in_token[nonspace ? 1 : 0];                \
+    while (i < length) {                                                          \
+        Py_UCS4 ch = chars[i];                                                    \
+        if (!(ch < 128 ? ascii[ch] : in_token(ch, nonspace))) {                   \
+            i++;                                                                  \
+            continue;                                                             \
+        }                                                                         \
+        Py_ssize_t run_end = i + 1;                                               \
+        while (run_end < length                                                   \
+               && (chars[run_end] < 128 ? ascii[chars[run_end]]                   \
+                                        : in_token(chars[run_end], nonspace)))    \
+            run_end++;                                                            \
+        if (run_end - i < min_length) {  /* too short to be a token */            \
+            i = run_end;                                                          \
+            continue;                                                             \
+        }                                                                         \
+        if (size > 0)                                                             \
+            words[size++] = ' ';                                                  \
+        start[n_tokens] = size;                                                   \
+        for (; i < run_end; i++) {                                                \
+            ch = chars[i];                                                        \
+            if (ch >= 0xd800 && ch <= 0xdfff) {                                   \
+                PyErr_SetString(PyExc_ValueError, "a token holds a lone surrogate"); \
+                return -1;                                                        \
+            }                                                                     \
+            size += put_utf8(words + size, ch);                                   \
+        }                                                                         \
+        end[n_tokens++] = size;                                                   \
+    }                                                                             \
+    tokens->words.size = size;                                                    \
+    tokens->starts.size = tokens->ends.size = n_tokens;                           \
+    return 0;                                                                     \
+}
+
+DEFINE_TOKENIZE_KIND(tokenize_ucs1, Py_UCS1)
+DEFINE_TOKENIZE_KIND(tokenize_ucs2, Py_UCS2)
+DEFINE_TOKENIZE_KIND(tokenize_ucs4, Py_UCS4)
+
 /* The text's tokens: runs of \w (with nonspace: of non-whitespace) of at
  * least min_length characters. A lone surrogate in a token is a
- * ValueError: it has no UTF-8 form to hash (scikit-learn fails on it too). */
+ * ValueError: it has no UTF-8 form to hash (scikit-learn fails on it too).
+ * Room for every token is reserved at once (each character is at most 4
+ * UTF-8 bytes, a space separates tokens, and tokens and the characters
+ * between them alternate), then each storage kind has its own loop: the
+ * topic model's bodies are mostly Latin text with a few curly quotes or
+ * dashes (so not ASCII), where a reserve and a kind switch per character
+ * were a fifth of the topic model's time. */
 static int tokenize(PyObject *text, Py_ssize_t min_length, int nonspace, tokens_t *tokens)
 {
     if (PyUnicode_IS_ASCII(text))
         return tokenize_ascii(text, min_length, nonspace, tokens);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text), most_tokens = length / 2 + 1;
     buffer_t *words = &tokens->words, *starts = &tokens->starts, *ends = &tokens->ends;
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
     words->size = starts->size = ends->size = 0;
-    Py_ssize_t i = 0;
-    while (i < length) {
-        if (!in_token(PyUnicode_READ(kind, data, i), nonspace)) {
-            i++;
-            continue;
-        }
-        Py_ssize_t run_end = i + 1;
-        while (run_end < length && in_token(PyUnicode_READ(kind, data, run_end), nonspace))
-            run_end++;
-        if (run_end - i < min_length) {  /* too short to be a token */
-            i = run_end;
-            continue;
-        }
-        if (words->size > 0) {
-            if (reserve(words, 1) < 0)
-                return -1;
-            words->data[words->size++] = ' ';
-        }
-        if (reserve(starts, 1) < 0 || reserve(ends, 1) < 0)
-            return -1;
-        ((Py_ssize_t *)starts->data)[starts->size++] = words->size;
-        for (; i < run_end; i++) {
-            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-            if (ch >= 0xd800 && ch <= 0xdfff) {
-                PyErr_SetString(PyExc_ValueError, "a token holds a lone surrogate");
-                return -1;
-            }
-            if (append_utf8(words, ch) < 0)
-                return -1;
-        }
-        ((Py_ssize_t *)ends->data)[ends->size++] = words->size;
+    if (reserve(words, 5 * length) < 0 || reserve(starts, most_tokens) < 0
+        || reserve(ends, most_tokens) < 0)
+        return -1;
+    switch (PyUnicode_KIND(text)) {
+    case PyUnicode_1BYTE_KIND:
+        return tokenize_ucs1(PyUnicode_1BYTE_DATA(text), length, min_length, nonspace, tokens);
+    case PyUnicode_2BYTE_KIND:
+        return tokenize_ucs2(PyUnicode_2BYTE_DATA(text), length, min_length, nonspace, tokens);
+    default:
+        return tokenize_ucs4(PyUnicode_4BYTE_DATA(text), length, min_length, nonspace, tokens);
     }
-    return 0;
 }
 
 /* Item t of a PySequence_Fast of texts (borrowed), or NULL with a
@@ -589,7 +615,9 @@ static int keyset_grow(keyset_t *set, Py_ssize_t min_slots)
     int32_t *slots = (int32_t *)set->slots.data;
     for (Py_ssize_t entry = 0; entry < table.n_entries; entry++) {
         Py_ssize_t begin = key_start(table.key_ends, entry);
-        size_t empty;
+        /* (Always set: the new table has more slots than entries, so the
+         * probe ends at an empty one. Initialised for the compiler.) */
+        size_t empty = 0;
         table_probe(&table, table.keys + begin, table.key_ends[entry] - begin, &empty);
         slots[empty] = (int32_t)entry;
     }
