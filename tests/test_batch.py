@@ -540,9 +540,10 @@ from classifier.batch import read_output, run_batch
 folder, out, models = sys.argv[1:4]
 options = dict(models=models, trusted=True, progress=False)
 run_batch([folder], out + "/plain", **options)
-plain = gc.get_freeze_count()
+plain = gc.get_freeze_count(), gc.get_threshold()[0]
 run_batch([folder], out + "/frozen", freeze_loaded=True, **options)
-print(json.dumps({"frozen before": plain, "frozen after": gc.get_freeze_count() > 10_000,
+print(json.dumps({"frozen before": plain[0], "frozen after": gc.get_freeze_count() > 10_000,
+                  "threshold before": plain[1], "threshold after": gc.get_threshold()[0],
                   "same": read_output(out + "/plain") == read_output(out + "/frozen")}))
 """
 
@@ -552,7 +553,10 @@ def test_a_run_freezes_what_is_alive_after_loading_only_when_asked(page_inputs, 
     # (In a process of its own: a frozen pytest process would keep its garbage.)
     result = subprocess.run([sys.executable, "-c", _FREEZING, str(page_inputs[0]), str(tmp_path),
                              str(trained_models)], capture_output=True, text=True, check=True)
-    assert json.loads(result.stdout) == {"frozen before": 0, "frozen after": True, "same": True}
+    assert json.loads(result.stdout) == {"frozen before": 0, "frozen after": True,
+                                         "threshold before": 700,
+                                         "threshold after": batch_module.RUN_GC_THRESHOLD,
+                                         "same": True}
 
 
 def test_ctrl_c_stops_a_run_with_workers_at_once_and_it_resumes(trained_models, tmp_path):
