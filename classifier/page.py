@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
+#: Decimals a result's scores are rounded to in ``to_dict`` (``round(x, 6)``).
+SCORE_DIGITS = 6
+
 
 @dataclass(frozen=True)
 class Line:
@@ -34,8 +39,10 @@ class Line:
         return self.label == "body"
 
     def to_dict(self) -> dict:
-        return {"index": self.index, "text": self.text, "label": self.label,
-                "score": round(self.score, 6)}
+        return self._dict_with_score(round(self.score, SCORE_DIGITS))
+
+    def _dict_with_score(self, score: float) -> dict:
+        return {"index": self.index, "text": self.text, "label": self.label, "score": score}
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,39 @@ class Page:
         return "\n".join(line.text for line in self.lines if not line.is_body)
 
     def to_dict(self) -> dict:
+        lines = self.lines
+        scores = rounded_scores([line.score for line in lines])
         return {"topic": self.topic, "topics": list(self.topics),
-                "topic_scores": {k: round(v, 6) for k, v in self.topic_scores.items()},
-                "body": self.body, "lines": [line.to_dict() for line in self.lines]}
+                "topic_scores": {k: round(v, SCORE_DIGITS) for k, v in self.topic_scores.items()},
+                "body": self.body,
+                "lines": [line._dict_with_score(score) for line, score in zip(lines, scores)]}
+
+
+#: How far from a rounding tie (in units of the last decimal kept) a
+#: score's scaled value must be for numpy's rounding to be Python's: the
+#: product ``x * 10**6`` of a score in [0, 1] is within 6e-11 of the exact
+#: one (half an ulp of 10**6), so farther from the tie than this it rounds
+#: the same way; nearer, or on it, Python's ``round`` decides.
+_TIE_MARGIN = 1e-9
+
+
+def rounded_scores(scores: list[float]) -> list[float]:
+    """``[round(score, SCORE_DIGITS) for score in scores]``, vectorised: the
+    same floats. Rounding each score in Python was a third of turning a
+    page into a batch row (~0.3 us a line). For a score in [0, 1] away
+    from a tie, rounding ``score * 10**6`` to an integer n is rounding the
+    exact product (see ``_TIE_MARGIN``), and n / 10**6 is, like the string
+    Python's ``round`` parses, the double nearest to n * 10**-6; other
+    scores (ties, near ties, outside [0, 1], not finite) go to ``round``."""
+    values = np.asarray(scores, dtype=np.float64)
+    scale = 10.0 ** SCORE_DIGITS
+    # (Overflow, inf - inf: only for scores outside [0, 1], which go to round.)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = values * scale
+        out = np.rint(scaled) / scale
+        by_python = ~((values >= 0.0) & (values <= 1.0)
+                      & (np.abs(scaled - np.floor(scaled) - 0.5) > _TIE_MARGIN))
+    rounded = out.tolist()
+    for i in np.flatnonzero(by_python).tolist():
+        rounded[i] = round(scores[i], SCORE_DIGITS)
+    return rounded

@@ -1,10 +1,13 @@
 """The public API contract, on models trained from synthetic data."""
 
+import math
 import threading
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import classifier
 from classifier import InputError, ModelError
@@ -445,3 +448,25 @@ def test_loading_a_missing_folder_is_a_model_error(tmp_path):
         classifier.load(tmp_path / "missing", trusted=True)
     with pytest.raises(ModelError, match="manifest"):
         classifier.load(tmp_path, trusted=True)
+
+
+_SCORE_TIES = [(k + 0.5) / 10**6 for k in range(0, 10**6, 997)] + [k / 128 for k in range(129)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(0, 1) | st.floats(allow_nan=True, allow_infinity=True)
+                | st.sampled_from(_SCORE_TIES).flatmap(
+                    lambda tie: st.sampled_from([tie, math.nextafter(tie, 0),
+                                                 math.nextafter(tie, 1)])),
+                max_size=40))
+def test_scores_are_rounded_as_python_rounds_them(scores):
+    from classifier.page import rounded_scores
+
+    got = rounded_scores(scores)
+    expected = [round(score, 6) for score in scores]
+    assert [repr(value) for value in got] == [repr(value) for value in expected]  # -0.0, nan
+
+
+def test_a_page_dict_rounds_each_line_score_as_the_line_dict_does(clf):
+    page = clf.predict(PAGE)
+    assert page.to_dict()["lines"] == [line.to_dict() for line in page.lines]
