@@ -27,7 +27,7 @@ enum {
     CHARS, LETTERS, UPPERS, DIGITS, WORD_CHARS, QUOTES, SEPARATORS, WORDS, CAPITALISED,
     SPACES, COMMAS, ENDS_SENTENCE, LAST_IS_COLON, LAST_IS_PAREN, STARTS_WITH_LETTER,
     COLON_NEAR_START, DIGIT_MARK_DIGIT, MONTH_DATE, FUNCTION_WORDS, FIRST_WORD_MARKS,
-    SENTENCE_BREAKS, N_STATISTICS
+    SENTENCE_BREAKS, ENDS_WITH_SAYS, N_STATISTICS
 };
 
 /* Three-letter month names; is_month[a][b][c] for letters a, b, c (0-25),
@@ -239,6 +239,32 @@ static inline unsigned char classes_of(const classes_t *c, Py_UCS4 ch)
     return ch < 256 ? c->latin1[ch] : tested_classes(c, ch);
 }
 
+/* Whether the text, without its trailing whitespace and at most one ":"
+ * before it (and the whitespace before that), ends with "says", "said",
+ * "wrote" or "writes", each letter read as a case-insensitive pattern reads
+ * it (any_case_fold): features.py's _may_end_with_says. */
+static int ends_with_says(int kind, const void *data, Py_ssize_t length)
+{
+    static const char *const words[] = {"says", "said", "wrote", "writes"};
+    Py_ssize_t end = length;
+    while (end > 0 && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, end - 1)))
+        end--;
+    if (end > 0 && PyUnicode_READ(kind, data, end - 1) == ':') {
+        end--;
+        while (end > 0 && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, end - 1)))
+            end--;
+    }
+    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+        Py_ssize_t n = (Py_ssize_t)strlen(words[w]), i = 0;
+        while (i < n && n <= end
+               && any_case_fold(PyUnicode_READ(kind, data, end - n + i)) == words[w][i])
+            i++;
+        if (i == n && n <= end)
+            return 1;
+    }
+    return 0;
+}
+
 static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
 {
     int kind = PyUnicode_KIND(text);
@@ -335,6 +361,7 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
     while (end > 0 && holds(c->closers, PyUnicode_READ(kind, data, end - 1)))
         end--;
     row[ENDS_SENTENCE] = end > 0 && holds(c->enders, PyUnicode_READ(kind, data, end - 1));
+    row[ENDS_WITH_SAYS] = ends_with_says(kind, data, length);
 }
 
 PyDoc_STRVAR(line_statistics_doc,
@@ -354,9 +381,10 @@ PyDoc_STRVAR(line_statistics_doc,
 "function_words), and marks of the first word (a run of \\w): 1 when all\n"
 "its characters are decimal digits, 2 << i when, read as a case-insensitive\n"
 "pattern reads it, it is one of the space-separated words of\n"
-"first_word_sets[i]; and sentence breaks (an ender, any closers,\n"
-"whitespace, then one of A-Z \" \u201c \u2018 ( ). Row after row, as one\n"
-"bytearray.");
+"first_word_sets[i]; sentence breaks (an ender, any closers,\n"
+"whitespace, then one of A-Z \" \u201c \u2018 ( ); and whether, without\n"
+"trailing whitespace and at most one ':' before it, it ends with says,\n"
+"said, wrote or writes in any case. Row after row, as one bytearray.");
 
 static PyObject *
 line_statistics(PyObject *self, PyObject *args)

@@ -450,7 +450,8 @@ def _bmp_classes() -> np.ndarray:
 LINE_STATISTICS = ("chars", "letters", "uppers", "digits", "word_chars", "quotes", "separators",
                    "words", "capitalised", "spaces", "commas", "ends_sentence", "last_is_colon",
                    "last_is_paren", "starts_with_letter", "colon_near_start", "digit_mark_digit",
-                   "month_date", "function_words", "first_word_marks", "sentence_breaks")
+                   "month_date", "function_words", "first_word_marks", "sentence_breaks",
+                   "ends_with_says")
 _STRING_TESTS = LINE_STATISTICS[9:]
 
 
@@ -507,6 +508,7 @@ _STRING_TEST_OF = {
                                        for word in WORD_RUN.findall(text)),
     "first_word_marks": lambda text: _first_word_marks(WORD_RUN.search(text)),
     "sentence_breaks": lambda text: len(_SENTENCE_BREAK.findall(text)),
+    "ends_with_says": lambda text: _may_end_with_says(text),
 }
 
 
@@ -661,17 +663,17 @@ def is_comment_meta(text: str) -> bool:
 def comment_meta_lines(texts: list[str], lines: np.ndarray, counts: dict) -> np.ndarray:
     """For each text, whether it is one of ``lines`` (indices) and
     ``is_comment_meta``, given the texts' ``character_counts`` (``words``,
-    ``digit_mark_digit``): each part runs only on the lines an exact,
+    ``digit_mark_digit``, ``ends_with_says``): each part runs only on the lines an exact,
     cheaper test cannot rule out. The line ``_META_WORD`` matches is that
     word (or "report abuse", or a number and a word) between non-word
     characters: two words at most. What ``_POSTED_AT`` finds holds a
     decimal digit, ":" and a digit. What ``_SAYS`` finds ends the line, but for
-    whitespace and one colon (``_may_end_with_says``)."""
+    whitespace and one colon (``ends_with_says``: ``_may_end_with_says``)."""
     marks = np.zeros(len(texts), dtype=bool)
     for test, may_match in (
             (_META_WORD.match, lines[counts["words"][lines] <= 2].tolist()),
             (_POSTED_AT.search, lines[counts["digit_mark_digit"][lines] > 0].tolist()),
-            (_SAYS.search, (i for i in lines.tolist() if _may_end_with_says(texts[i])))):
+            (_SAYS.search, lines[counts["ends_with_says"][lines] > 0].tolist())):
         found = [i for i in may_match if test(texts[i]) is not None]
         marks[found] = True
     return marks
@@ -711,7 +713,8 @@ class SectionMarkers(_StatelessTransformer):
 
     def transform(self, X):
         texts = X["text"].tolist()
-        counts = character_counts(texts, only=("words", "digit_mark_digit", "first_word_marks"))
+        counts = character_counts(texts, only=("words", "digit_mark_digit", "first_word_marks",
+                                                "ends_with_says"))
         n_words = counts["words"]
         # The patterns run on the short lines only (lines of 6 words or
         # fewer for headings, 10 for comment furniture), most lines not.

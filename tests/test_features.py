@@ -495,7 +495,11 @@ def test_compiled_line_statistics_equal_python_on_awkward_texts(monkeypatch):
                    "May.. 5", "May 5x", "5May", "1-2", "1-", "-2", "1:x", "١/٢",
                    # Function words: any case, the Kelvin sign as "k", never a part of a word.
                    "The THE tHe", "theirs,their", "it's", "abouts", "_the the_", "İt it",
-                   "ourselves1 yourselves", "\u212aust", "a\u212a", "x" * 20 + " the"],
+                   "ourselves1 yourselves", "\u212aust", "a\u212a", "x" * 20 + " the",
+                   # Says-endings: whitespace and one colon after, any case, ſ for s.
+                   "He says:", "she SAID  ", "wrote :", "writes: :", "ſays", "ſaid\u2003:",
+                   "says x", "Wrote:\t", "awrites", ":", "  :  ", "says::", "SAYS\u3000",
+                   "ays", "rote:"],
         monkeypatch)
     assert_compiled_statistics_equal_python([], monkeypatch)
 
