@@ -116,8 +116,15 @@ def pipeline_transform(model, X):
     steps = _plain_steps(model)
     if steps is None or model.steps[-1][1] is not steps[-1]:
         return model.transform(X)  # scikit-learn's own end (passthrough, None)
+    owned = False  # whether X is a matrix no one else holds
     for step in steps:
-        X = run_transform(step, X)
+        if owned and type(step) is TfidfTransformer:
+            # Weighed in place: a copy of the line model's hashed words
+            # was a third of its TF-IDF step (~0.14 us a line).
+            X = tfidf_transform(step, X, copy=False)
+        else:
+            X = run_transform(step, X)
+        owned = getattr(step, "transform_output_is_new", False) is True
     return X
 
 

@@ -74,6 +74,10 @@ class HashedWords(TransformerMixin, BaseEstimator):
         Add -1 instead of 1 for n-grams whose hash is negative.
     """
 
+    #: ``transform`` always returns a matrix of its own, which the next step
+    #: of a pipeline may change in place (``pipelines.pipeline_transform``).
+    transform_output_is_new = True
+
     def __init__(self, n_features: int = 2 ** 20, ngram_range=(1, 1), lowercase: bool = True,
                  alternate_sign: bool = True):
         self.n_features = n_features

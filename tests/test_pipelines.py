@@ -141,6 +141,24 @@ def test_pipelines_and_their_steps_run_as_scikit_learn_runs_them():
     assert_same(pipeline_transform(ends_in_passthrough, X), ends_in_passthrough.transform(X))
 
 
+def test_tfidf_weighs_in_place_only_a_matrix_its_pipeline_made():
+    from sklearn.preprocessing import FunctionTransformer
+
+    from classifier.words import HashedWords
+
+    texts = ["a b c", "b c d e", "a a b"]
+    hashed = make_pipeline(HashedWords(n_features=64, ngram_range=(1, 2), alternate_sign=False),
+                           TfidfTransformer(sublinear_tf=True)).fit(texts)
+    assert_same(pipeline_transform(hashed, texts), hashed.transform(texts))
+    # A step that may give back what it was given: the caller's matrix stays as it was.
+    X = counts(1, dtype=np.float64)
+    before = X.copy()
+    passing = make_pipeline(FunctionTransformer(accept_sparse=True),
+                            TfidfTransformer(sublinear_tf=True)).fit(counts(0))
+    assert_same(pipeline_transform(passing, X), passing.transform(before))
+    assert_same(X, before)
+
+
 def _calibrated(n_classes: int, **parameters):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(90, 6))
