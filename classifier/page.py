@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 #: Decimals a result's scores are rounded to in ``to_dict`` (``round(x, 6)``).
 SCORE_DIGITS = 6
 
@@ -97,6 +95,10 @@ def rounded_scores(scores: list[float]) -> list[float]:
     exact product (see ``_TIE_MARGIN``), and n / 10**6 is, like the string
     Python's ``round`` parses, the double nearest to n * 10**-6; other
     scores (ties, near ties, outside [0, 1], not finite) go to ``round``."""
+    # (Imported here: a batch run's command process imports this module
+    # and, holding no models, has no other use for numpy.)
+    import numpy as np
+
     values = np.asarray(scores, dtype=np.float64)
     scale = 10.0 ** SCORE_DIGITS
     # (Overflow, inf - inf: only for scores outside [0, 1], which go to round.)

@@ -496,7 +496,7 @@ import json, sys
 from classifier.batch import read_output, run_batch
 folder, out = sys.argv[1], sys.argv[2]
 summary = run_batch([folder], out + "/two", workers=2, progress=False)
-imported = [name for name in ("pandas", "sklearn", "scipy", "lxml", "classifier.api")
+imported = [name for name in ("numpy", "pandas", "sklearn", "scipy", "lxml", "classifier.api")
             if name in sys.modules]
 run_batch([folder], out + "/one", progress=False)
 print(json.dumps({"pages": summary["pages"], "imported": imported,
