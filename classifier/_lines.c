@@ -364,6 +364,18 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
     row[ENDS_WITH_SAYS] = ends_with_says(kind, data, length);
 }
 
+/* Item t of a PySequence_Fast of texts (borrowed), or NULL with a
+ * TypeError when it is not a str. */
+static PyObject *text_at(PyObject *sequence, Py_ssize_t t)
+{
+    PyObject *text = PySequence_Fast_GET_ITEM(sequence, t);
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "texts must be str, not %.100s", Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    return text;
+}
+
 PyDoc_STRVAR(line_statistics_doc,
 "line_statistics(texts, quote_chars, separator_chars, sentence_enders,\n"
 "                sentence_closers, function_words, first_word_sets)\n"
@@ -424,10 +436,8 @@ line_statistics(PyObject *self, PyObject *args)
         goto done;
     int64_t *rows = (int64_t *)PyByteArray_AS_STRING(result);
     for (Py_ssize_t t = 0; t < n_texts; t++) {
-        PyObject *text = PySequence_Fast_GET_ITEM(sequence, t);
-        if (!PyUnicode_Check(text)) {
-            PyErr_Format(PyExc_TypeError, "texts must be str, not %.100s",
-                         Py_TYPE(text)->tp_name);
+        PyObject *text = text_at(sequence, t);
+        if (text == NULL) {
             Py_CLEAR(result);
             goto done;
         }
@@ -834,10 +844,8 @@ needles_found(PyObject *self, PyObject *args)
         goto done;
     uint32_t *found = (uint32_t *)PyByteArray_AS_STRING(result);
     for (Py_ssize_t t = 0; t < n_texts; t++) {
-        PyObject *text = PySequence_Fast_GET_ITEM(sequence, t);
-        if (!PyUnicode_Check(text)) {
-            PyErr_Format(PyExc_TypeError, "texts must be str, not %.100s",
-                         Py_TYPE(text)->tp_name);
+        PyObject *text = text_at(sequence, t);
+        if (text == NULL) {
             Py_CLEAR(result);
             goto done;
         }
