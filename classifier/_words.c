@@ -1213,6 +1213,17 @@ static inline int in_proper_noun(Py_UCS4 ch)
     return is_word(ch) || ch == '\'' || ch == 0x2019 || ch == '.' || ch == '-';
 }
 
+/* Appends the span [start, stop) to spans (items of two Py_ssize_t). */
+static int add_span(buffer_t *spans, Py_ssize_t start, Py_ssize_t stop)
+{
+    if (reserve(spans, 1) < 0)
+        return -1;
+    Py_ssize_t *span = (Py_ssize_t *)spans->data + 2 * spans->size++;
+    span[0] = start;
+    span[1] = stop;
+    return 0;
+}
+
 static PyObject *
 without_proper_nouns(PyObject *self, PyObject *args)
 {
@@ -1222,11 +1233,12 @@ without_proper_nouns(PyObject *self, PyObject *args)
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
-    /* The kept parts: [kept_from[i], kept_to[i]) of text, each followed by
-     * a space but the last. Found first, then copied: the result's size and
-     * widest character are known before it is made. */
-    Py_ssize_t *spans = NULL, n_spans = 0, capacity = 0, kept = 0, from = 0;
-    Py_UCS4 widest = ' ';
+    /* The kept parts: [spans[2 s], spans[2 s + 1]) of text, a space between
+     * two (in a removed word's place). Found first, then copied: the
+     * result's size and widest character are known before it is made. */
+    buffer_t spans = {NULL, 0, 0, 2 * sizeof(Py_ssize_t)};
+    Py_ssize_t kept = 0, from = 0;
+    PyObject *result = NULL;
     for (Py_ssize_t i = 1; i + 1 < length; i++) {
         if (PyUnicode_READ(kind, data, i) != ' '
             || !Py_UNICODE_ISUPPER(PyUnicode_READ(kind, data, i + 1))
@@ -1235,54 +1247,45 @@ without_proper_nouns(PyObject *self, PyObject *args)
         Py_ssize_t end = i + 2;
         while (end < length && in_proper_noun(PyUnicode_READ(kind, data, end)))
             end++;
-        if (n_spans + 1 > capacity) {
-            Py_ssize_t more = capacity ? 2 * capacity : 16;
-            Py_ssize_t *grown = PyMem_Realloc(spans, (size_t)more * 2 * sizeof(Py_ssize_t));
-            if (grown == NULL) {
-                PyMem_Free(spans);
-                return PyErr_NoMemory();
-            }
-            spans = grown;
-            capacity = more;
-        }
-        spans[2 * n_spans] = from;
-        spans[2 * n_spans + 1] = i;
-        n_spans++;
+        if (add_span(&spans, from, i) < 0)
+            goto done;
         kept += i - from + 1;  /* and the space in the word's place */
         from = end;
         i = end - 1;  /* (the loop's i++: the next search starts at end) */
     }
-    if (n_spans == 0) {
-        Py_INCREF(text);
-        return text;
+    if (spans.size == 0) {  /* nothing to take out */
+        result = Py_NewRef(text);
+        goto done;
     }
+    if (add_span(&spans, from, length) < 0)
+        goto done;
     kept += length - from;
+    const Py_ssize_t *span = (const Py_ssize_t *)spans.data;
     /* Sized for the kept characters' widest code point: Python strings
      * must be in their most compact form to compare and hash equal. */
-    for (Py_ssize_t s = 0; s <= n_spans; s++) {
-        Py_ssize_t a = s < n_spans ? spans[2 * s] : from;
-        Py_ssize_t b = s < n_spans ? spans[2 * s + 1] : length;
-        for (Py_ssize_t j = a; j < b && widest < PyUnicode_MAX_CHAR_VALUE(text); j++) {
+    Py_UCS4 widest = ' ';
+    for (Py_ssize_t s = 0; s < spans.size; s++) {
+        for (Py_ssize_t j = span[2 * s];
+             j < span[2 * s + 1] && widest < PyUnicode_MAX_CHAR_VALUE(text); j++) {
             Py_UCS4 ch = PyUnicode_READ(kind, data, j);
             if (ch > widest)
                 widest = ch;
         }
     }
-    PyObject *result = PyUnicode_New(kept, widest);
+    result = PyUnicode_New(kept, widest);
     if (result != NULL) {
         int out_kind = PyUnicode_KIND(result);
         void *out = PyUnicode_DATA(result);
         Py_ssize_t at = 0;
-        for (Py_ssize_t s = 0; s <= n_spans; s++) {
-            Py_ssize_t a = s < n_spans ? spans[2 * s] : from;
-            Py_ssize_t b = s < n_spans ? spans[2 * s + 1] : length;
-            for (Py_ssize_t j = a; j < b; j++)
-                PyUnicode_WRITE(out_kind, out, at++, PyUnicode_READ(kind, data, j));
-            if (s < n_spans)
+        for (Py_ssize_t s = 0; s < spans.size; s++) {
+            if (s > 0)
                 PyUnicode_WRITE(out_kind, out, at++, ' ');
+            for (Py_ssize_t j = span[2 * s]; j < span[2 * s + 1]; j++)
+                PyUnicode_WRITE(out_kind, out, at++, PyUnicode_READ(kind, data, j));
         }
     }
-    PyMem_Free(spans);
+done:
+    PyMem_Free(spans.data);
     return result;
 }
 
