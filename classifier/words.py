@@ -367,12 +367,13 @@ def without_marks(text: str) -> str:
 def combining_marks() -> bytes:
     """A bit per code point: set where ``unicodedata.combining`` is not 0.
 
-    Built once per process on first use (~0.1 s; the batch fork server
-    builds it before forking workers)."""
+    Built once per process on first use (~50 ms; the batch fork server
+    builds it before forking workers). filter and map keep the loop over
+    the 1.1 M code points in C: a Python loop took ~130 ms."""
     marks = bytearray((sys.maxunicode + 1) // 8)
-    for code in range(sys.maxunicode + 1):
-        if unicodedata.combining(chr(code)):
-            marks[code >> 3] |= 1 << (code & 7)
+    for mark in filter(unicodedata.combining, map(chr, range(sys.maxunicode + 1))):
+        code = ord(mark)
+        marks[code >> 3] |= 1 << (code & 7)
     return bytes(marks)
 
 

@@ -4,6 +4,8 @@ TfidfVectorizer."""
 
 import io
 import re
+import sys
+import unicodedata
 
 import numpy as np
 import pytest
@@ -148,6 +150,13 @@ def test_any_texts_give_tfidf_vectorizers_matrix(training, texts, settings_):
 @given(text)
 def test_accents_are_stripped_as_scikit_learn_strips_them(value):
     assert without_marks(value) == strip_accents_unicode(value)
+
+
+def test_the_combining_marks_table_has_every_mark_and_nothing_else():
+    marks = words.combining_marks()
+    for code in range(sys.maxunicode + 1):
+        has_bit = bool(marks[code >> 3] >> (code & 7) & 1)
+        assert has_bit == bool(unicodedata.combining(chr(code))), hex(code)
 
 
 def test_the_tfidf_fallback_gives_the_same_matrix(monkeypatch):
