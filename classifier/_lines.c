@@ -26,7 +26,7 @@
 enum {
     CHARS, LETTERS, UPPERS, DIGITS, WORD_CHARS, QUOTES, SEPARATORS, WORDS, CAPITALISED,
     SPACES, COMMAS, ENDS_SENTENCE, LAST_IS_COLON, LAST_IS_PAREN, STARTS_WITH_LETTER,
-    COLON_NEAR_START, DIGIT_MARK_DIGIT, MONTH_DATE, FUNCTION_WORDS, FIRST_WORD_MARKS,
+    COLON_NEAR_START, DIGIT_MARK_DIGIT, DATE, FUNCTION_WORDS, FIRST_WORD_MARKS,
     SENTENCE_BREAKS, ENDS_WITH_SAYS, N_STATISTICS
 };
 
@@ -60,34 +60,89 @@ static inline int month_letter(Py_UCS4 ch)
     return folded >= 'a' && folded <= 'z' ? folded - 'a' : -1;
 }
 
-/* For a month name that starts a word at position at: whether the
- * case-insensitive pattern (?<!\w)MONTH[a-z]*\.?\s+\d or \d\s+MONTH finds
- * it, that is: letters, at most one ".", whitespace and a decimal digit
- * follow it, or whitespace and a decimal digit come before it (\s is
- * Py_UNICODE_ISSPACE, \d Py_UNICODE_ISDECIMAL, as in Python's re). One of
- * them holds wherever the date pattern of features.py finds a date by a
- * month name. */
-static int month_date_at(int kind, const void *data, Py_ssize_t length, Py_ssize_t at)
+static inline int is_word(Py_UCS4 ch) { return Py_UNICODE_ISALNUM(ch) || ch == '_'; }
+
+/* What features.py's _DATE (IGNORECASE) needs, read from the character at
+ * i on: the length of the run of decimal digits there (\d is
+ * Py_UNICODE_ISDECIMAL); whether no word character follows, as \b does
+ * after one (\w is is_word, as in Python's re); the end of the run of
+ * letters a case-insensitive [a-z] takes (month_letter). */
+static Py_ssize_t decimals_at(int kind, const void *data, Py_ssize_t length, Py_ssize_t i)
 {
-    Py_ssize_t j = at + 3;
-    while (j < length && month_letter(PyUnicode_READ(kind, data, j)) >= 0)
+    Py_ssize_t j = i;
+    while (j < length && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, j)))
         j++;
+    return j - i;
+}
+
+static int word_ends_at(int kind, const void *data, Py_ssize_t length, Py_ssize_t i)
+{
+    return i >= length || !is_word(PyUnicode_READ(kind, data, i));
+}
+
+static Py_ssize_t letters_end(int kind, const void *data, Py_ssize_t length, Py_ssize_t i)
+{
+    while (i < length && month_letter(PyUnicode_READ(kind, data, i)) >= 0)
+        i++;
+    return i;
+}
+
+/* Whether _DATE finds a date by a month name whose three letters start the
+ * word at position at: \bMONTH[a-z]*\.?\s+\d{1,2}\b (letters, at most one
+ * ".", whitespace, then one or two decimal digits and no word character)
+ * or \b\d{1,2}\s+MONTH[a-z]*\b (one or two decimal digits after no word
+ * character, whitespace, then the name and its letters and no word
+ * character). The greedy runs never give anything back: a letter is
+ * neither ".", whitespace nor the end of a word. */
+static int date_by_month_at(int kind, const void *data, Py_ssize_t length, Py_ssize_t at)
+{
+    Py_ssize_t letters_stop = letters_end(kind, data, length, at + 3), j = letters_stop;
     if (j < length && PyUnicode_READ(kind, data, j) == '.')
         j++;
     if (j < length && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j))) {
         while (j < length && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j)))
             j++;
-        if (j < length && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, j)))
+        Py_ssize_t digits = decimals_at(kind, data, length, j);
+        if (digits >= 1 && digits <= 2 && word_ends_at(kind, data, length, j + digits))
             return 1;
     }
+    if (!word_ends_at(kind, data, length, letters_stop))
+        return 0;
     j = at - 1;
-    if (j >= 0 && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j))) {
-        while (j >= 0 && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j)))
-            j--;
-        if (j >= 0 && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, j)))
-            return 1;
+    if (j < 0 || !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j)))
+        return 0;
+    while (j >= 0 && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j)))
+        j--;
+    Py_ssize_t digits = 0;
+    while (j >= 0 && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, j))) {
+        digits++;
+        j--;
     }
-    return 0;
+    return digits >= 1 && digits <= 2 && (j < 0 || !is_word(PyUnicode_READ(kind, data, j)));
+}
+
+/* Whether _DATE finds a date by numbers starting at position at, the start
+ * of a word and a decimal digit: \d{4}-\d{1,2}-\d{1,2}\b,
+ * \d{1,2}/\d{1,2}/\d{2,4}\b or \d{1,2}:\d{2}\b. Each \d{...} is a whole run
+ * of decimal digits: the character after it is a mark or ends the word. */
+static int date_by_numbers_at(int kind, const void *data, Py_ssize_t length, Py_ssize_t at)
+{
+    Py_ssize_t first = decimals_at(kind, data, length, at), mark_at = at + first;
+    Py_UCS4 mark = mark_at < length ? PyUnicode_READ(kind, data, mark_at) : 0;
+    Py_ssize_t second_at = mark_at + 1;
+    Py_ssize_t second = mark == 0 ? 0 : decimals_at(kind, data, length, second_at);
+    Py_ssize_t second_end = second_at + second;
+    if (mark == ':')
+        return first <= 2 && second == 2 && word_ends_at(kind, data, length, second_end);
+    if (!((mark == '-' && first == 4) || (mark == '/' && first <= 2)))
+        return 0;
+    if (second < 1 || second > 2 || second_end >= length
+        || PyUnicode_READ(kind, data, second_end) != mark)
+        return 0;
+    Py_ssize_t third = decimals_at(kind, data, length, second_end + 1);
+    Py_ssize_t low = mark == '-' ? 1 : 2, high = mark == '-' ? 2 : 4;
+    return third >= low && third <= high
+           && word_ends_at(kind, data, length, second_end + 1 + third);
 }
 
 /* Sets of words a line's words are looked up in (the function words of
@@ -173,8 +228,6 @@ static int holds(PyObject *set, Py_UCS4 ch)
     }
     return 0;
 }
-
-static inline int is_word(Py_UCS4 ch) { return Py_UNICODE_ISALNUM(ch) || ch == '_'; }
 
 /* A character's classes, as bits. */
 enum { IS_ALPHA = 1, IS_UPPER = 2, IS_DIGIT = 4, IS_WORD = 8, IS_QUOTE = 16, IS_SEPARATOR = 32,
@@ -341,10 +394,14 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
             row[DIGIT_MARK_DIGIT] = 1;
         mark_after_digit = previous_is_decimal && (ch == '-' || ch == '/' || ch == ':');
         previous_is_decimal = decimal;
+        /* A date starts a word: by numbers at its first digit, by a month
+         * name at its third letter (the name's start was a word start). */
+        if (word_start && decimal && !row[DATE])
+            row[DATE] = date_by_numbers_at(kind, data, length, i);
         int letter = month_letter(ch);
-        if (letter >= 0 && letter_2_back >= 0 && word_start_2_back && !row[MONTH_DATE]
+        if (letter >= 0 && letter_2_back >= 0 && word_start_2_back && !row[DATE]
             && is_month[letter_2_back][letter_1_back][letter])
-            row[MONTH_DATE] = month_date_at(kind, data, length, i - 2);
+            row[DATE] = date_by_month_at(kind, data, length, i - 2);
         letter_2_back = letter >= 0 ? letter_1_back : -1;
         letter_1_back = letter;
         word_start_2_back = word_start_1_back;
@@ -386,9 +443,8 @@ PyDoc_STRVAR(line_statistics_doc,
 "commas, ends a sentence (the text without trailing closers ends with an\n"
 "ender), ends with ':', ends with ')', starts with a letter, has a ':' in\n"
 "its first 22 characters, has a decimal digit, then '-', '/' or ':', then\n"
-"a decimal digit, has a three-letter month name (A-Z in any case, long s as\n"
-"s) that starts a word and has letters, at most one '.', whitespace and a\n"
-"decimal digit after it or whitespace and a decimal digit before it,\n"
+"a decimal digit, has a date as features.py's _DATE finds one (by a\n"
+"three-letter month name in any case, or by numbers),\n"
 "function words (words whose str.lower() is one of the space-separated\n"
 "function_words), and marks of the first word (a run of \\w): 1 when all\n"
 "its characters are decimal digits, 2 << i when, read as a case-insensitive\n"
