@@ -434,6 +434,29 @@ def test_a_line_is_a_frozen_dataclass_of_its_four_fields():
         Line("Headline", "body")
 
 
+#: A Page of one Line as pickle.dumps(page, protocol=4) wrote it before Line
+#: had slots: the Line's state is its __dict__.
+PAGE_PICKLED_WITHOUT_SLOTS = (
+    b"\x80\x04\x95\xb4\x00\x00\x00\x00\x00\x00\x00\x8c\x0fclassifier.page\x94\x8c\x04Page"
+    b"\x94\x93\x94)\x81\x94}\x94(\x8c\x05lines\x94]\x94h\x00\x8c\x04Line\x94\x93\x94)\x81"
+    b"\x94}\x94(\x8c\x04text\x94\x8c\x08Headline\x94\x8c\x05label\x94\x8c\x04body\x94\x8c"
+    b"\x05score\x94G?\xe8\x00\x00\x00\x00\x00\x00\x8c\x05index\x94K\x02uba\x8c\x05topic"
+    b"\x94\x8c\x01x\x94\x8c\x0ctopic_scores\x94}\x94h\x12G?\xf0\x00\x00\x00\x00\x00\x00s"
+    b"\x8c\x06topics\x94h\x12\x85\x94ub.")
+
+
+def test_lines_and_pages_pickle_now_and_as_pickled_before_slots():
+    import pickle
+
+    from classifier.page import Line, Page
+
+    line = Line("Headline", "body", 0.75, 2)
+    page = Page(lines=[line], topic="x", topic_scores={"x": 1.0}, topics=("x",))
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        assert pickle.loads(pickle.dumps(page, protocol=protocol)) == page
+    assert pickle.loads(PAGE_PICKLED_WITHOUT_SLOTS) == page
+
+
 def test_load_without_topics_labels_the_same_lines(clf, trained_models):
     clean = classifier.load(trained_models, trusted=True, topics=False)
     assert clean.topic_model is None and clean.topics == []
