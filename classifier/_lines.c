@@ -25,9 +25,9 @@
  * features.py names them in _LINE_STATISTICS (same order). */
 enum {
     CHARS, LETTERS, UPPERS, DIGITS, WORD_CHARS, QUOTES, SEPARATORS, WORDS, CAPITALISED,
-    SPACES, COMMAS, ENDS_SENTENCE, LAST_IS_COLON, LAST_IS_PAREN, STARTS_WITH_LETTER,
+    SPACES, COMMAS, ENDS_SENTENCE, LAST_IS_COLON, LAST_IS_PAREN, BULLET,
     COLON_NEAR_START, DIGIT_MARK_DIGIT, DATE, FUNCTION_WORDS, FIRST_WORD_MARKS,
-    SENTENCE_BREAKS, ENDS_WITH_SAYS, N_STATISTICS
+    SENTENCE_BREAKS, ENDS_WITH_SAYS, SEPARATED, N_STATISTICS
 };
 
 /* Three-letter month names; is_month[a][b][c] for letters a, b, c (0-25),
@@ -143,6 +143,49 @@ static int date_by_numbers_at(int kind, const void *data, Py_ssize_t length, Py_
     Py_ssize_t low = mark == '-' ? 1 : 2, high = mark == '-' ? 2 : 4;
     return third >= low && third <= high
            && word_ends_at(kind, data, length, second_end + 1 + third);
+}
+
+/* Whether features.py's _BULLET matches at the start of the text:
+ * ^\s*(?:[-–—•·*▪►»>]|\d{1,2}[.)])\s, that is, after any whitespace, a
+ * bullet mark or a whole run of one or two decimal digits and "." or ")",
+ * then whitespace. (Giving back leading whitespace never helps: it is no
+ * mark or digit.) */
+static int bullet_at_start(int kind, const void *data, Py_ssize_t length)
+{
+    Py_ssize_t at = 0;
+    while (at < length && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, at)))
+        at++;
+    if (at >= length)
+        return 0;
+    Py_UCS4 ch = PyUnicode_READ(kind, data, at);
+    Py_ssize_t after;
+    if (ch == '-' || ch == 0x2013 || ch == 0x2014 || ch == 0x2022 || ch == 0xb7 || ch == '*'
+        || ch == 0x25aa || ch == 0x25ba || ch == 0xbb || ch == '>') {
+        after = at + 1;
+    } else {
+        Py_ssize_t digits = decimals_at(kind, data, length, at);
+        after = at + digits;
+        if (digits < 1 || digits > 2 || after >= length)
+            return 0;
+        Py_UCS4 mark = PyUnicode_READ(kind, data, after);
+        if (mark != '.' && mark != ')')
+            return 0;
+        after++;
+    }
+    return after < length && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, after));
+}
+
+/* Whether features.py's _SEPARATOR, \s[|>»/·•]\s|\s?[|»›]\s?, finds a
+ * separator at position i: one of | » › anywhere (the second
+ * alternative), or one of > / · • between whitespace. */
+static int separator_at(int kind, const void *data, Py_ssize_t length, Py_ssize_t i)
+{
+    Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+    if (ch == '|' || ch == 0xbb || ch == 0x203a)
+        return 1;
+    return (ch == '>' || ch == '/' || ch == 0xb7 || ch == 0x2022) && i > 0 && i + 1 < length
+           && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i - 1))
+           && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i + 1));
 }
 
 /* Sets of words a line's words are looked up in (the function words of
@@ -359,7 +402,12 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
         row[DIGITS] += (classes & IS_DIGIT) != 0;
         row[WORD_CHARS] += word;
         row[QUOTES] += (classes & IS_QUOTE) != 0;
-        row[SEPARATORS] += (classes & IS_SEPARATOR) != 0;
+        if (classes & IS_SEPARATOR) {
+            row[SEPARATORS]++;
+            /* (Every character _SEPARATOR needs is a separator mark.) */
+            if (!row[SEPARATED])
+                row[SEPARATED] = separator_at(kind, data, length, i);
+        }
         int word_start = word && !previous_is_word;
         if (word_start) {
             row[WORDS]++;
@@ -412,7 +460,7 @@ static void line_statistics_of(PyObject *text, const classes_t *c, int64_t *row)
     Py_UCS4 last = PyUnicode_READ(kind, data, length - 1);
     row[LAST_IS_COLON] = last == ':';
     row[LAST_IS_PAREN] = last == ')';
-    row[STARTS_WITH_LETTER] = (classes_of(c, PyUnicode_READ(kind, data, 0)) & IS_ALPHA) != 0;
+    row[BULLET] = bullet_at_start(kind, data, length);
     /* text.rstrip(closers)[-1:] in enders */
     Py_ssize_t end = length;
     while (end > 0 && holds(c->closers, PyUnicode_READ(kind, data, end - 1)))
@@ -441,7 +489,8 @@ PyDoc_STRVAR(line_statistics_doc,
 "characters, digits, word characters, quote characters, separator\n"
 "characters, words, words starting with an upper-case character, spaces,\n"
 "commas, ends a sentence (the text without trailing closers ends with an\n"
-"ender), ends with ':', ends with ')', starts with a letter, has a ':' in\n"
+"ender), ends with ':', ends with ')', starts with a bullet (what\n"
+"features.py's _BULLET matches), has a ':' in\n"
 "its first 22 characters, has a decimal digit, then '-', '/' or ':', then\n"
 "a decimal digit, has a date as features.py's _DATE finds one (by a\n"
 "three-letter month name in any case, or by numbers),\n"
@@ -452,7 +501,9 @@ PyDoc_STRVAR(line_statistics_doc,
 "first_word_sets[i]; sentence breaks (an ender, any closers,\n"
 "whitespace, then one of A-Z \" \u201c \u2018 ( ); and whether, without\n"
 "trailing whitespace and at most one ':' before it, it ends with says,\n"
-"said, wrote or writes in any case. Row after row, as one bytearray.");
+"said, wrote or writes in any case; whether it holds a separator (what\n"
+"features.py's _SEPARATOR finds; separator_chars must hold all of its\n"
+"marks). Row after row, as one bytearray.");
 
 static PyObject *
 line_statistics(PyObject *self, PyObject *args)

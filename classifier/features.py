@@ -70,10 +70,6 @@ _SENTENCE_BREAK = re.compile(rf"""[{re.escape(_SENTENCE_ENDERS)}][{re.escape(_SE
                              r"""\s+[A-Z"“‘(]""")
 _BULLET = re.compile(r"^\s*(?:[-–—•·*▪►»>]|\d{1,2}[.)])\s")
 _SEPARATOR = re.compile(r"\s[|>»/·•]\s|\s?[|»›]\s?")
-# A line holds a _SEPARATOR match when it holds |, » or › anywhere (the
-# second alternative), or >, /, · or • between two spaces.
-_BARE_SEPARATORS = ("|", "»", "›")
-_SPACED_SEPARATOR = re.compile(r"\s[>/·•]\s")
 # A date, by a month name or by numbers. A line statistic ("date"): the
 # compiled statistics find what it finds without running it.
 _DATE = re.compile(
@@ -91,7 +87,8 @@ _URL_NEEDLES = ("://", "@", "www.", ".com")
 # Their bits in what needles_found gives for _LEGAL_PHRASES + _URL_NEEDLES.
 _LEGAL_MARKS = (1 << len(_LEGAL_PHRASES)) - 1
 _URL_MARKS = ((1 << len(_URL_NEEDLES)) - 1) << len(_LEGAL_PHRASES)
-# Every _SEPARATOR match holds one of these: lines without any skip the pattern.
+# Every _SEPARATOR match holds one of these (_lines.c looks for one only
+# at these characters).
 _SEPARATOR_CHARS = "|>»/·•›"
 _URL = re.compile(r"https?://|www\.|\.com\b|@\w+\.", re.IGNORECASE)
 _LABEL_PREFIX = re.compile(r"^\s*[\w ]{1,20}:\s*\S")
@@ -299,19 +296,17 @@ class LineShape(_StatelessTransformer):
         out[:, 8] = chars["ends_sentence"]
         out[:, 9] = chars["last_is_colon"]
         out[:, 13] = chars["commas"]
+        # Pattern tests: the bullet, separator and date patterns are line
+        # statistics (what the patterns find, found in the same pass);
+        # the others run only on the lines an exact, cheaper test cannot
+        # rule out. A pattern call per line cost most of this step.
+        out[:, 10] = chars["bullet"]
+        out[:, 11] = chars["separated"]
         out[:, 14] = chars["date"]
-        # The rest are pattern tests. A regular expression runs only on the
-        # lines an exact, cheaper test cannot rule out (every date has a
-        # digit, every separator one of a few characters, ...): a pattern
-        # call per line cost most of this step.
         found = needles_found(texts, _LEGAL_PHRASES + _URL_NEEDLES, lower=True)
         out[:, 15] = (found & _LEGAL_MARKS) != 0
         may_hold_url = (found & _URL_MARKS) != 0
         candidates = (
-            # After strip() a bullet is the first character (or a digit):
-            # never a letter.
-            (10, _BULLET.match, (n_chars > 0) & (chars["starts_with_letter"] == 0)),
-            (11, _spaced_separator_or_none, chars["separators"] > 0),
             (16, _URL.search, may_hold_url),
             # "Label: value": the colon comes within the first 21 characters.
             (17, _LABEL_PREFIX.match, chars["colon_near_start"] > 0),
@@ -333,15 +328,6 @@ class LineShape(_StatelessTransformer):
             repeats[start:stop] = list(map(Counter(page_texts).__getitem__, page_texts))
         out[:, -1] = np.log(repeats)
         return out
-
-
-def _spaced_separator_or_none(text: str):
-    """Not None where ``_SEPARATOR.search(text)`` finds something: a bare
-    separator by a substring test, only then the pattern for a spaced one
-    (the alternation ran at every position, ~4 us a line)."""
-    if any(mark in text for mark in _BARE_SEPARATORS):
-        return True
-    return _SPACED_SEPARATOR.search(text)
 
 
 #: math.log1p of the counts 0, 1, ... (4,096 values, 32 KB): LineShape's
@@ -433,19 +419,20 @@ def _bmp_classes() -> np.ndarray:
 #: ``re.findall(r"\\w+")`` finds them), words starting with an upper-case
 #: character, spaces, commas; 0/1 string tests: ends a sentence (one of
 #: _SENTENCE_ENDERS, then any _SENTENCE_CLOSERS), last character ":", last
-#: character ")", first character a letter, a ":" in the first 22 characters,
+#: character ")", a bullet at the start (what _BULLET matches), a ":" in the
+#: first 22 characters,
 #: a decimal digit then "-", "/" or ":" then a decimal digit, a date (what
 #: _DATE finds: its regex ran on a line in ten and was ~3 % of the text
 #: path); the words that lower-cased are _FUNCTION_WORDS; and marks of
 #: the first word: 1 when it is a number (decimal digits), 2 and 4 when it
 #: can open a comment or a links heading (_HEADING_FIRST_WORDS); and the
 #: matches of _SENTENCE_BREAK (whose scan of the joined texts was ~2 % of
-#: the text path's instructions).
+#: the text path's instructions); whether _SEPARATOR finds a separator.
 LINE_STATISTICS = ("chars", "letters", "uppers", "digits", "word_chars", "quotes", "separators",
                    "words", "capitalised", "spaces", "commas", "ends_sentence", "last_is_colon",
-                   "last_is_paren", "starts_with_letter", "colon_near_start", "digit_mark_digit",
+                   "last_is_paren", "bullet", "colon_near_start", "digit_mark_digit",
                    "date", "function_words", "first_word_marks", "sentence_breaks",
-                   "ends_with_says")
+                   "ends_with_says", "separated")
 _STRING_TESTS = LINE_STATISTICS[9:]
 
 
@@ -494,7 +481,7 @@ _STRING_TEST_OF = {
     "ends_sentence": lambda text: (text.rstrip(_SENTENCE_CLOSERS)[-1:] or "\0") in _SENTENCE_ENDERS,
     "last_is_colon": lambda text: text.endswith(":"),
     "last_is_paren": lambda text: text.endswith(")"),
-    "starts_with_letter": lambda text: text[:1].isalpha(),
+    "bullet": lambda text: _BULLET.match(text) is not None,
     "colon_near_start": lambda text: ":" in text[:22],
     "digit_mark_digit": lambda text: _DIGIT_MARK_DIGIT.search(text) is not None,
     "date": lambda text: _DATE.search(text) is not None,
@@ -503,6 +490,7 @@ _STRING_TEST_OF = {
     "first_word_marks": lambda text: _first_word_marks(WORD_RUN.search(text)),
     "sentence_breaks": lambda text: len(_SENTENCE_BREAK.findall(text)),
     "ends_with_says": lambda text: _may_end_with_says(text),
+    "separated": lambda text: _SEPARATOR.search(text) is not None,
 }
 
 

@@ -181,13 +181,14 @@ def test_repeats_in_page_counts_the_same_text_within_its_page(pages):
 @settings(max_examples=1000, deadline=None)
 @given(st.lists(st.sampled_from(["|", "»", "›", ">", "/", "·", "•", " ", "\t", "\u2003", "a",
                                  "5", "12", "123", "2024", "-", ":", "May", "sept", "DEC", "ſep",
-                                 "İ", ".", "_", "²", "٣", "x"]),
+                                 "İ", ".", "_", "²", "٣", "x", ")", "*", "–", "—", "▪", "►"]),
                 max_size=12).map("".join))
-def test_separator_and_date_tests_answer_as_the_whole_patterns(text):
-    """LineShape's cheaper tests: a bare separator or a spaced one is a
-    _SEPARATOR match; the date statistic is what _DATE finds."""
-    assert bool(features._spaced_separator_or_none(text)) == bool(features._SEPARATOR.search(text))
-    counts = features.character_counts([text], only=("date",))
+def test_pattern_statistics_answer_as_the_patterns(text):
+    """The line statistics LineShape reads instead of running its bullet,
+    separator and date patterns find what the patterns find."""
+    counts = features.character_counts([text], only=("bullet", "separated", "date"))
+    assert bool(counts["bullet"][0]) == (features._BULLET.match(text) is not None)
+    assert bool(counts["separated"][0]) == (features._SEPARATOR.search(text) is not None)
     assert bool(counts["date"][0]) == (features._DATE.search(text) is not None)
 
 
@@ -496,6 +497,10 @@ def test_compiled_line_statistics_equal_python_on_awkward_texts(monkeypatch):
                    "12/05/2024", "1/2/3", "1/2/34", "1/2/12345", "123/1/12", "12:30",
                    "12:305", "a12:30", "_12:30", "²12:30", "12:30²", "1:30:45", "١٢:٣٠",
                    "٢٠٢٤-٠١-٠٥", "12:3", "2024-01-", "12/05/", "2024-01-05-", "-12:30-",
+                   # Bullets and separators: the marks, the spaces they need.
+                   "- a", "-a", " \t• x", "1. x", "12) x", "123. x", "1.x", "٣) x", "² . x",
+                   "» ", "»", "▪\u2003x", "►", "a | b", "a|b", "a › b", "a / b", "a/b",
+                   " / ", "/ ", " /", "a\t·\tb", "a • b", "a >b", "x\u3000>\u3000y",
                    # Function words: any case, the Kelvin sign as "k", never a part of a word.
                    "The THE tHe", "theirs,their", "it's", "abouts", "_the the_", "İt it",
                    "ourselves1 yourselves", "\u212aust", "a\u212a", "x" * 20 + " the",
