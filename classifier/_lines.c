@@ -277,8 +277,9 @@ enum { IS_ALPHA = 1, IS_UPPER = 2, IS_DIGIT = 4, IS_WORD = 8, IS_QUOTE = 16, IS_
        IS_DECIMAL = 64, IS_ENDER = 128 };
 
 /* Sets the first word of a line is looked up in (the first words of the
- * section headings of features.py), besides being all decimal digits. */
-#define N_FIRST_WORD_SETS 2
+ * section headings and comment meta words of features.py), besides being
+ * all decimal digits. */
+#define N_FIRST_WORD_SETS 3
 
 typedef struct {
     PyObject *quotes, *separators, *enders, *closers;

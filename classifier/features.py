@@ -425,7 +425,8 @@ def _bmp_classes() -> np.ndarray:
 #: _DATE finds: its regex ran on a line in ten and was ~3 % of the text
 #: path); the words that lower-cased are _FUNCTION_WORDS; and marks of
 #: the first word: 1 when it is a number (decimal digits), 2 and 4 when it
-#: can open a comment or a links heading (_HEADING_FIRST_WORDS); and the
+#: can open a comment or a links heading, 8 when it can be a comment
+#: thread's meta word (_FIRST_WORDS); and the
 #: matches of _SENTENCE_BREAK (whose scan of the joined texts was ~2 % of
 #: the text path's instructions); whether _SEPARATOR finds a separator.
 LINE_STATISTICS = ("chars", "letters", "uppers", "digits", "word_chars", "quotes", "separators",
@@ -461,7 +462,7 @@ def _count_lines(texts: list[str]) -> np.ndarray:
     """``line_statistics`` of the texts, one row per text (read-only)."""
     rows = np.frombuffer(_lines.line_statistics(texts, _QUOTE_CHARS, _SEPARATOR_CHARS,
                                                 _SENTENCE_ENDERS, _SENTENCE_CLOSERS,
-                                                _FUNCTION_WORDS_TEXT, _HEADING_FIRST_WORDS),
+                                                _FUNCTION_WORDS_TEXT, _FIRST_WORDS),
                          dtype=np.int64).reshape(-1, len(LINE_STATISTICS))
     rows.flags.writeable = False  # shared by the callers: none may change it
     return rows
@@ -502,7 +503,7 @@ def _first_word_marks(first_word) -> int:
     word = first_word.group()
     folded = any_case(word)
     return (int(word.isdecimal())
-            | sum(2 << number for number, words in enumerate(_HEADING_FIRST_WORD_SETS)
+            | sum(2 << number for number, words in enumerate(_FIRST_WORD_SETS)
                   if folded in words))
 
 
@@ -592,22 +593,24 @@ _COMMENT_HEADING = re.compile(
     r"^\W*(?:\d+\s+)?(?:comments?|responses?|replies|reply|discussion|reader comments"
     r"|leave a (?:reply|comment)|post a comment|add (?:a |your )?comment|join the discussion"
     r"|what do you think|trackbacks?|pingbacks?)\b", re.IGNORECASE)
-#: The first words of _COMMENT_HEADING's and _LINKS_HEADING's phrases, in
-#: lower case: a line can open such a heading only if its first word (a run
-#: of \\w) is one of them, or, for comments, a number. line_statistics marks
-#: those lines, and the patterns run on them only (tests/test_features.py
+#: The first words of _COMMENT_HEADING's and _LINKS_HEADING's phrases, and
+#: of _META_WORD's words, in lower case: a line can open such a heading, or
+#: be such a word, only if its first word (a run of \\w) is one of them, or,
+#: for comment headings and _META_WORD's counts, a number. line_statistics
+#: marks those lines, and the patterns run on them only (tests/test_features.py
 #: checks the words against lines the patterns find).
-_HEADING_FIRST_WORDS = (
+_FIRST_WORDS = (
     "comment comments response responses replies reply discussion reader leave post add join "
     "what trackback trackbacks pingback pingbacks",
     "related ranking recommend recommended recommendation recommendations popular most "
     "trending more you read see further top latest editor editors also around from tag tags "
     "filed categories share follow in",
+    "reply replydelete report permalink flag quote like delete edit",
 )
-_HEADING_FIRST_WORD_SETS = tuple(frozenset(words.split()) for words in _HEADING_FIRST_WORDS)
+_FIRST_WORD_SETS = tuple(frozenset(words.split()) for words in _FIRST_WORDS)
 # first_word_marks of a line that can open a comment heading (a number, or
-# a comment phrase's first word) or a links heading.
-_OPENS_COMMENT_HEADING, _OPENS_LINKS_HEADING = 1 | 2, 4
+# a comment phrase's first word) or a links heading, or be a _META_WORD line.
+_OPENS_COMMENT_HEADING, _OPENS_LINKS_HEADING, _MAY_BE_META_WORD = 1 | 2, 4, 1 | 8
 _LINKS_HEADING = re.compile(
     r"^\W*(?:related|ranking|recommend|recommended|recommendations?|popular|most (?:read|popular|viewed|shared)"
     r"|trending|more (?:from|on|stories|news|in)|you (?:may|might) also|read more|see also|further reading"
@@ -642,15 +645,18 @@ def is_comment_meta(text: str) -> bool:
 def comment_meta_lines(texts: list[str], lines: np.ndarray, counts: dict) -> np.ndarray:
     """For each text, whether it is one of ``lines`` (indices) and
     ``is_comment_meta``, given the texts' ``character_counts`` (``words``,
-    ``digit_mark_digit``, ``ends_with_says``): each part runs only on the lines an exact,
-    cheaper test cannot rule out. The line ``_META_WORD`` matches is that
-    word (or "report abuse", or a number and a word) between non-word
-    characters: two words at most. What ``_POSTED_AT`` finds holds a
+    ``first_word_marks``, ``digit_mark_digit``, ``ends_with_says``): each
+    part runs only on the lines an exact, cheaper test cannot rule out. The
+    line ``_META_WORD`` matches is that word (or "report abuse", or a
+    number and a word) between non-word characters: two words at most, the
+    first one of its words or a number. What ``_POSTED_AT`` finds holds a
     decimal digit, ":" and a digit. What ``_SAYS`` finds ends the line, but for
     whitespace and one colon (``ends_with_says``: ``_may_end_with_says``)."""
     marks = np.zeros(len(texts), dtype=bool)
     for test, may_match in (
-            (_META_WORD.match, lines[counts["words"][lines] <= 2].tolist()),
+            (_META_WORD.match, lines[(counts["words"][lines] <= 2)
+                                     & ((counts["first_word_marks"][lines]
+                                         & _MAY_BE_META_WORD) != 0)].tolist()),
             (_POSTED_AT.search, lines[counts["digit_mark_digit"][lines] > 0].tolist()),
             (_SAYS.search, lines[counts["ends_with_says"][lines] > 0].tolist())):
         found = [i for i in may_match if test(texts[i]) is not None]

@@ -497,6 +497,8 @@ def test_compiled_line_statistics_equal_python_on_awkward_texts(monkeypatch):
                    "12/05/2024", "1/2/3", "1/2/34", "1/2/12345", "123/1/12", "12:30",
                    "12:305", "a12:30", "_12:30", "²12:30", "12:30²", "1:30:45", "١٢:٣٠",
                    "٢٠٢٤-٠١-٠٥", "12:3", "2024-01-", "12/05/", "2024-01-05-", "-12:30-",
+                   # First words of the comment meta words, in any case.
+                   "permalınk", "ReplyDelete!", "lİ\u212ae", "EDIT —", "12 likes", "Flagged",
                    # Bullets and separators: the marks, the spaces they need.
                    "- a", "-a", " \t• x", "1. x", "12) x", "123. x", "1.x", "٣) x", "² . x",
                    "» ", "»", "▪\u2003x", "►", "a | b", "a|b", "a › b", "a / b", "a/b",
@@ -561,7 +563,10 @@ def test_take_rows_is_scipy_s_row_indexing(n_rows, n_columns, rows, seed, wide_i
 META_PIECES = ["Jane", " says", "SAID", ":", " ", "\t", "reply", "Report abuse", "12", " likes",
                "at ", "4:15", " pm", "ſays", "wrote", "—", "!", "x", "\n", "Edit",
                # What a case-insensitive "s" or "i" also matches; other digits.
-               "ſaid", "wrıtes", "WRİTES", "writeſ", "\u212a", "٣:٤٥", "\u2003", "3 replies"]
+               "ſaid", "wrıtes", "WRİTES", "writeſ", "\u212a", "٣:٤٥", "\u2003", "3 replies",
+               # The meta words, in any case a case-insensitive pattern takes.
+               "ReplyDelete", "REPORT", " abuse", "permalınk", "FLAG", "Quote", "lİ\u212ae",
+               "dELETE", "edıt", "Permalink", "12 votes", "1 point", "²", "like"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -572,9 +577,10 @@ def test_comment_meta_a_part_at_a_time_equals_the_whole_pattern(text):
     assert features.is_comment_meta(text) == (whole.search(text) is not None)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(META_PIECES), max_size=8).map("".join)
-                | st.text(alphabet="aAtT sSyYıİſ:1245pm\n—_", max_size=20), max_size=6))
+                | st.text(alphabet="aAtT sSyYıİſ:1245pm\n—_", max_size=20)
+                | st.from_regex(features._META_WORD), max_size=6))
 def test_comment_meta_lines_are_the_lines_is_comment_meta_finds(texts):
     counts = features.character_counts(texts)
     some = np.arange(0, len(texts), 2)  # every other line
