@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING
 import orjson  # a row's UTF-8 JSON in one C call, ~10x the json module (pyproject.toml)
 
 from .errors import ClassifierError, InputError
-from .files import atomic_write, remove_temporaries
+from .files import BackgroundCommits, atomic_write, remove_temporaries
 from .limits import Limits
 from .progress import progress_bar
 from .sites import site_of
@@ -147,11 +147,19 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
                 settle_gc_for_the_run()
         with _output_folder_lock(out):
             _claim_output_folder(out, settings)
+            # One process: its shard files are flushed to disk while it
+            # classifies the next shard.
+            commits = BackgroundCommits() if pool is None and not scheduler else None
             run = functools.partial(_run, out=out, output_format=output_format,
                                     options=options, workers=workers, scheduler=scheduler,
-                                    pool=pool)
-            return _classify_inputs(inputs, out, html, output_format, shard_size, limits,
-                                    progress, run)
+                                    pool=pool, commits=commits)
+            try:
+                return _classify_inputs(inputs, out, html, output_format, shard_size, limits,
+                                        progress, run)
+            finally:
+                if commits is not None:
+                    # (Within the lock: no other run may see the files half done.)
+                    commits.close()
     finally:
         if pool is not None:
             # Interrupted or failed: the queued shards are not started.
@@ -345,13 +353,15 @@ def classify_shard(index: int, entries: list, *, models=None, trusted: bool = Fa
 
 
 def classify_shard_into(out: Path, output_format: str, index: int, entries: list,
+                        commits: BackgroundCommits | None = None,
                         **options) -> tuple[int, int, int]:
     """Classify one shard and write its files: ``(index, pages, unreadable)``.
 
     Runs where the shard was classified, so that the rows (every line of
     every page) are never sent back to the driver: with workers, the
     driver only locates pages and counts. The pages are read, classified
-    and written ``PAGES_PER_GROUP`` at a time.
+    and written ``PAGES_PER_GROUP`` at a time. With ``commits``, the files
+    are flushed and renamed into place by it (see ``BackgroundCommits``).
     """
     rows_written = 0
     errors: list[dict] = []
@@ -365,9 +375,9 @@ def classify_shard_into(out: Path, output_format: str, index: int, entries: list
                 errors.extend(group_errors)
         # Before the rows file is renamed into place, which marks the
         # shard done: a resumed run finds both files or neither.
-        _write_errors(out, index, errors)
+        _write_errors(out, index, errors, commits)
 
-    atomic_write(out, shard_file(index, output_format), write_rows)
+    atomic_write(out, shard_file(index, output_format), write_rows, commits=commits)
     return index, rows_written, len(errors)
 
 
@@ -505,13 +515,14 @@ def write_shard(out: Path, index: int, rows: list[dict], errors: list[dict],
     atomic_write(out, shard_file(index, output_format), write_rows)
 
 
-def _write_errors(out: Path, index: int, errors: list[dict]) -> None:
+def _write_errors(out: Path, index: int, errors: list[dict],
+                  commits: BackgroundCommits | None = None) -> None:
     def write(path):
         with open(path, "w", encoding="utf-8") as handle:
             for error in errors:
                 handle.write(json.dumps(error, ensure_ascii=False) + "\n")
 
-    atomic_write(out, errors_file(index), write)
+    atomic_write(out, errors_file(index), write, commits=commits)
 
 
 @contextlib.contextmanager
@@ -583,9 +594,11 @@ def _read_jsonl_file(path: Path) -> list[dict]:
 # -- running shards: here, in local workers, or on Dask -------------------------
 
 def _run(shards, out: Path, output_format: str, options: dict, workers: int,
-         scheduler: str | None, pool=None):
+         scheduler: str | None, pool=None, commits: BackgroundCommits | None = None):
     """Classify and write each shard: yield ``(index, pages, unreadable)``
-    for each, as each completes."""
+    for each, as each completes. With ``commits`` (a one-process run's), a
+    shard is yielded once its files are handed to it; all are in place
+    when the generator ends."""
     if scheduler:
         # Dask workers may be other machines, without the output folder:
         # their rows come back here to be written.
@@ -596,11 +609,15 @@ def _run(shards, out: Path, output_format: str, options: dict, workers: int,
             write_shard(out, index, rows, errors, output_format)
             yield index, len(rows), len(errors)
         return
-    task = functools.partial(classify_shard_into, out, output_format, **options)
     if pool is None:
+        task = functools.partial(classify_shard_into, out, output_format, commits=commits,
+                                 **options)
         for index, entries in shards:
             yield task(index, entries)
+        if commits is not None:
+            commits.wait()
         return
+    task = functools.partial(classify_shard_into, out, output_format, **options)
     running = set()
     for index, entries in shards:
         running.add(pool.submit(task, index, entries))

@@ -317,6 +317,66 @@ def test_an_interrupted_run_resumes_where_it_stopped(trained_models, page_inputs
     assert not list((tmp_path / "resumed").glob(".*.tmp"))
 
 
+def test_background_commits_put_files_in_place_in_order_and_stop_at_a_failure(tmp_path,
+                                                                             monkeypatch):
+    from classifier import files
+    from classifier.files import BackgroundCommits, atomic_write
+
+    renamed = []
+    real_replace = os.replace
+
+    def replace_failing_for_b(source, target):
+        if Path(target).name == "b.txt":
+            raise OSError("disk full")
+        renamed.append(Path(target).name)
+        real_replace(source, target)
+
+    commits = BackgroundCommits()
+    for name in ("a.txt", "c.txt", "d.txt"):
+        atomic_write(tmp_path / "ok", name, lambda path, name=name: Path(path).write_text(name),
+                     commits=commits)
+    commits.wait()
+    assert renamed == [] and sorted(p.name for p in (tmp_path / "ok").iterdir()) == [
+        "a.txt", "c.txt", "d.txt"]
+    assert (tmp_path / "ok" / "d.txt").read_text() == "d.txt"
+
+    monkeypatch.setattr(files.os, "replace", replace_failing_for_b)
+    commits = BackgroundCommits()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        atomic_write(tmp_path / "failing", name, lambda path: Path(path).write_text("x"),
+                     commits=commits)
+    with pytest.raises(OSError, match="disk full"):
+        commits.wait()
+    commits.close()
+    # a is in place; b failed, so c, submitted after it, was dropped: no
+    # file of c, and no temporary file of either left.
+    assert renamed == ["a.txt"]
+    assert [p.name for p in (tmp_path / "failing").iterdir()] == ["a.txt"]
+
+
+def test_a_shard_whose_files_cannot_be_put_in_place_fails_the_run(trained_models, page_inputs,
+                                                                  tmp_path, monkeypatch):
+    from classifier import files
+
+    real_replace = os.replace
+
+    def replace_failing_for_shard_1(source, target):
+        if Path(target).name == "errors-00001.jsonl":
+            raise OSError("disk full")
+        real_replace(source, target)
+
+    monkeypatch.setattr(files.os, "replace", replace_failing_for_shard_1)
+    with pytest.raises(OSError, match="disk full"):
+        run_batch(page_inputs, tmp_path / "out", shard_size=3, **_models(trained_models))
+    # Shard 0 is done; shard 1 has neither file (its rows were never put in
+    # place without its errors), and no summary says the run ended.
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.glob("part-*")) == ["part-00000.jsonl"]
+    assert sorted(p.name for p in out.glob("errors-*")) == ["errors-00000.jsonl"]
+    assert not (out / batch_module.SUMMARY_FILE).exists()
+    assert not list(out.glob(".*.tmp"))
+
+
 def test_a_second_run_on_an_output_folder_in_use_is_refused(trained_models, page_inputs,
                                                             tmp_path):
     import fcntl
