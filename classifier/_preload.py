@@ -11,6 +11,7 @@ the fork server is one per process and may serve several runs.
 import gc
 
 from .batch import PRELOADED, _worker_classifier
+from .collector import collector_paused
 
 #: Classified once here, so that what the models build on first use (the
 #: topic model's proper-noun pattern, ~0.15 s, without the compiled
@@ -27,10 +28,13 @@ WARM_UP_PAGE = (
     "Officials said the plan would be published in full next week.\n"
     "- Related stories\n")
 
-try:
-    _worker_classifier(*PRELOADED).predict(WARM_UP_PAGE)
-except Exception:  # noqa: BLE001 - a worker that needs them reports the error itself
-    pass
-# Objects alive now are never scanned by the garbage collector again, which
-# would write to their pages and so copy them into every worker.
-gc.freeze()
+# The libraries and models are kept for every worker: no collection while
+# they load (see classifier.collector).
+with collector_paused():
+    try:
+        _worker_classifier(*PRELOADED).predict(WARM_UP_PAGE)
+    except Exception:  # noqa: BLE001 - a worker that needs them reports the error itself
+        pass
+    # Objects alive now are never scanned by the garbage collector again,
+    # which would write to their pages and so copy them into every worker.
+    gc.freeze()

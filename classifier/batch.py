@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import json
 import multiprocessing
 import os
@@ -49,6 +48,7 @@ from typing import TYPE_CHECKING
 
 import orjson  # a row's UTF-8 JSON in one C call, ~10x the json module (pyproject.toml)
 
+from .collector import collector_paused, settle_gc_for_the_run
 from .errors import ClassifierError, InputError
 from .files import BackgroundCommits, atomic_write, remove_temporaries
 from .limits import Limits
@@ -142,9 +142,12 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
         if workers > 1 and not scheduler:
             pool = _start_local_workers(workers, (models, trusted, limits, topics))
         else:
-            _worker_classifier(models, trusted, limits, topics)
-            if freeze_loaded and not scheduler:
-                settle_gc_for_the_run()
+            # (Settled within the pause: once on again, the collector would
+            # first scan everything loaded, ~0.07 s, before it is frozen.)
+            with collector_paused():  # the imports and models, kept for the run
+                _worker_classifier(models, trusted, limits, topics)
+                if freeze_loaded and not scheduler:
+                    settle_gc_for_the_run()
         with _output_folder_lock(out):
             _claim_output_folder(out, settings)
             # One process: its shard files are flushed to disk while it
@@ -305,29 +308,9 @@ def _loaded(models, trusted: bool, limits: Limits, topics: bool) -> None:
     # and a bad model raises its error back in the driver. The worker
     # exists for the run (see run_batch's freeze_loaded; with the shipped
     # models the fork server froze them).
-    _worker_classifier(models, trusted, limits, topics)
-    settle_gc_for_the_run()
-
-
-#: Allocations of objects between two collections of the youngest
-#: generation in a process that exists for a batch run (Python's default:
-#: 700). A run allocates a Line and a row dict per line and drops them a
-#: group later: collections every 700 allocations found almost nothing
-#: to free (4,000 text pages: 2,871 young and 23 full collections, 0.31 s
-#: of 8.8; at 20,000: 67 and none, 0.14 s; 2026-11-27).
-RUN_GC_THRESHOLD = 20_000
-
-
-def settle_gc_for_the_run() -> None:
-    """Settle the garbage collector for the rest of a process that exists
-    for a batch run, its models loaded: ``gc.freeze()``, so that full
-    passes skip the models and everything else alive now (which they
-    otherwise scan again and again: ~0.35 s per 1,000 text pages, ~5 % of
-    a run; 2026-11-27), and the youngest generation collected every
-    ``RUN_GC_THRESHOLD`` allocations. Neither is undone."""
-    gc.freeze()
-    youngest, *older = gc.get_threshold()
-    gc.set_threshold(max(youngest, RUN_GC_THRESHOLD), *older)
+    with collector_paused():
+        _worker_classifier(models, trusted, limits, topics)
+        settle_gc_for_the_run()
 
 
 #: Pages classified and written together within a shard, so that a worker

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import joblib
 
+from .collector import collector_paused
 from .errors import ModelError
 from .files import atomic_write, remove_temporaries
 
@@ -161,6 +162,8 @@ def load_model(folder, name: str, manifest: dict | None = None):
                       "Retrain with `python -m training lines|topics ...` "
                       "(see README) or install the matching version.", stacklevel=3)
     try:
-        return joblib.load(path)
+        with collector_paused():
+            return joblib.load(path)
     except Exception as error:  # unpickling can fail in many ways; say where
         raise ModelError(f"{path}: cannot be loaded ({type(error).__name__}: {error})") from None
+

@@ -26,6 +26,7 @@ from classifier import batch as batch_module
 from classifier import sources as sources_module
 from classifier.batch import read_output, run_batch
 from classifier.cli import main
+from classifier.collector import RUN_GC_THRESHOLD
 from classifier.errors import InputError, ModelError
 from classifier.limits import Limits
 from classifier.sources import Record, Unreadable, locate_inputs, read_entry, read_inputs
@@ -615,7 +616,7 @@ def test_a_run_freezes_what_is_alive_after_loading_only_when_asked(page_inputs, 
                              str(trained_models)], capture_output=True, text=True, check=True)
     assert json.loads(result.stdout) == {"frozen before": 0, "frozen after": True,
                                          "threshold before": 700,
-                                         "threshold after": batch_module.RUN_GC_THRESHOLD,
+                                         "threshold after": RUN_GC_THRESHOLD,
                                          "same": True}
 
 

@@ -141,3 +141,30 @@ def test_saved_files_get_ordinary_permissions(models_copy):
         os.umask(umask)
     for name in (entry["file"], "manifest.json"):
         assert stat.S_IMODE((models_copy / name).stat().st_mode) == 0o644
+
+
+def test_models_load_with_the_collector_paused_and_leave_it_as_it_was(models_copy, monkeypatch):
+    import gc
+
+    from classifier import store
+    from classifier.collector import collector_paused
+
+    seen = []
+    real_load = store.joblib.load
+
+    def load_noting_the_collector(path):
+        seen.append(gc.isenabled())
+        return real_load(path)
+
+    monkeypatch.setattr(store.joblib, "load", load_noting_the_collector)
+    assert gc.isenabled()
+    classifier.load(models_copy, trusted=True)
+    assert seen and not any(seen) and gc.isenabled()
+    # Off already (a caller's choice): still off after, even on an error.
+    gc.disable()
+    try:
+        with pytest.raises(ValueError), collector_paused():
+            raise ValueError
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
