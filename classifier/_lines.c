@@ -18,6 +18,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -1022,12 +1023,67 @@ done:
     return result;
 }
 
+/* -- The line model's first stage: its layout block scaled and clipped. */
+
+PyDoc_STRVAR(scaled_clipped_doc,
+"scaled_clipped(values, means, scales, low, high, out) -> bool\n\n"
+"out[i, j] = clip((values[i, j] - means[j]) / scales[j], low, high) as\n"
+"float64, for C-order float32 rows values and float32 means and scales (one\n"
+"per column): each step in float32, as numpy's in-place subtraction,\n"
+"division and clip of a float32 array take them (NaN kept), then widened.\n"
+"One pass instead of numpy's five (copy, subtract, divide, clip, astype).\n"
+"False, out left part written, when a value is infinite (a StandardScaler\n"
+"refuses those: the caller lets it say so).");
+
+static PyObject *
+scaled_clipped(PyObject *self, PyObject *args)
+{
+    Py_buffer values, means, scales, out;
+    float low, high;
+    if (!PyArg_ParseTuple(args, "y*y*y*ffw*", &values, &means, &scales, &low, &high, &out))
+        return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t k = means.len / (Py_ssize_t)sizeof(float);
+    Py_ssize_t n = k > 0 ? values.len / (Py_ssize_t)sizeof(float) / k : 0;
+    if (k < 1 || scales.len != means.len || values.len != n * k * (Py_ssize_t)sizeof(float)
+        || out.len != n * k * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "scaled_clipped: buffers of the wrong sizes");
+        goto done;
+    }
+    const float *value = (const float *)values.buf, *mean = (const float *)means.buf,
+                *scale = (const float *)scales.buf;
+    double *row_out = (double *)out.buf;
+    int infinite = 0;
+    /* Written so that the compiler can take several columns at a time
+     * (no branch, no early exit): ~4x faster. */
+    for (Py_ssize_t i = 0; i < n; i++, value += k, row_out += k) {
+        for (Py_ssize_t j = 0; j < k; j++) {
+            float x = value[j];
+            infinite |= (x == INFINITY) | (x == -INFINITY);
+            /* (Two float32 roundings, as numpy's -= then /=; a NaN fails
+             * both comparisons and stays, as np.clip keeps it.) */
+            float scaled = (x - mean[j]) / scale[j];
+            scaled = scaled < low ? low : scaled;
+            scaled = scaled > high ? high : scaled;
+            row_out[j] = (double)scaled;
+        }
+    }
+    result = PyBool_FromLong(!infinite);
+done:
+    PyBuffer_Release(&values);
+    PyBuffer_Release(&means);
+    PyBuffer_Release(&scales);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"line_statistics", line_statistics, METH_VARARGS, line_statistics_doc},
     {"neighbour_window", neighbour_window, METH_VARARGS, neighbour_window_doc},
     {"densest_run", densest_run, METH_VARARGS, densest_run_doc},
     {"head_overlaps", head_overlaps, METH_VARARGS, head_overlaps_doc},
     {"needles_found", needles_found, METH_VARARGS, needles_found_doc},
+    {"scaled_clipped", scaled_clipped, METH_VARARGS, scaled_clipped_doc},
     {NULL, NULL, 0, NULL},
 };
 

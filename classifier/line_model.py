@@ -39,7 +39,7 @@ from .features import (
     TitleOverlap, densest_run, line_text_vectorizer, neighbour_window, page_bounds,
     takes_line_tables,
 )
-from .pipelines import run_transform
+from .pipelines import run_transform, scaled_clipped
 from .trees import flat_trees
 
 BODY, BOILERPLATE = "body", "boilerplate"
@@ -241,7 +241,14 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
         # clipped in place (no second array of the block's size).
         scaled = run_transform(self.scaler_, layout)
         in_place = getattr(self.scaler_, "copy", False) is True
-        return np.clip(scaled, -5.0, 5.0, out=scaled if in_place else None)
+        return np.clip(scaled, -LAYOUT_CLIP, LAYOUT_CLIP, out=scaled if in_place else None)
+
+    def _scaled_layout_float64(self, layout):
+        """``self._scaled_layout(layout).astype(np.float64)``, in one pass
+        where it can be (``pipelines.scaled_clipped``)."""
+        if type(self.scaler_) is StandardScaler:
+            return scaled_clipped(self.scaler_, layout, -LAYOUT_CLIP, LAYOUT_CLIP)
+        return self._scaled_layout(layout).astype(np.float64)
 
     def _first_stage_inputs(self, text, layout):
         return sp.hstack([text, _dense_to_csr(self._scaled_layout(layout))], format="csr")
@@ -265,7 +272,7 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
         # columns, 3.8 MB per 1,000 lines as float64, with two float32
         # copies beside it). Each row's sum is the same either way.
         layout_margin = np.concatenate([
-            self._scaled_layout(block).astype(np.float64) @ weights[n_text:]
+            self._scaled_layout_float64(block) @ weights[n_text:]
             for block in _row_blocks(layout, FIRST_STAGE_BLOCK)])
         margin = text @ weights[:n_text] + layout_margin + first.intercept_[0]
         # Column 1 of predict_proba is classes_[1]; classes_ are (0, 1).
@@ -306,6 +313,8 @@ def _dense_to_csr(values: np.ndarray) -> sp.csr_matrix:
 SECOND_STAGE_BLOCK = 1_000
 #: Rows of the layout block scaled and weighed at a time (see _first_stage_proba).
 FIRST_STAGE_BLOCK = 500
+#: The first stage's layout z-scores are clipped to [-LAYOUT_CLIP, LAYOUT_CLIP].
+LAYOUT_CLIP = 5.0
 #: Lines scored in one pass (a longer page is scored whole, alone). On 250
 #: Dragnet pages, 4,000 peaked at 465 MB against 605 MB for 10,000, at the
 #: same speed. 2,000 (2026-11-26): a two-worker HTML batch of 2,000 shared

@@ -370,14 +370,14 @@ def test_first_stage_block_size_does_not_change_scores(clf, monkeypatch):
     texts = [synthetic_page(seed)[1] for seed in range(6)]
     expected = clf.predict_many(texts)
     scaled_rows = []
-    scale = type(clf.line_model)._scaled_layout
+    scale = type(clf.line_model)._scaled_layout_float64
 
     def recorded(model, layout):
         scaled_rows.append(len(layout))
         return scale(model, layout)
 
     monkeypatch.setattr(line_model, "FIRST_STAGE_BLOCK", 7)
-    monkeypatch.setattr(type(clf.line_model), "_scaled_layout", recorded)
+    monkeypatch.setattr(type(clf.line_model), "_scaled_layout_float64", recorded)
     assert clf.predict_many(texts) == expected
     n_lines = sum(len(page.lines) for page in expected)
     assert sum(scaled_rows) == n_lines and max(scaled_rows) == 7

@@ -14,9 +14,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from classifier import pipelines
 from classifier.pipelines import (calibrated_proba, normalize_rows, pipeline_transform,
-                                  run_transform, scaler_transform, temperature_scaled,
-                                  tfidf_transform)
+                                  run_transform, scaled_clipped, scaler_transform,
+                                  temperature_scaled, tfidf_transform)
 from classifier.topic_model import NaiveBayesSVM
 
 TFIDF_SETTINGS = [dict(), dict(sublinear_tf=True), dict(norm="l1"), dict(norm=None),
@@ -129,6 +130,49 @@ def test_scaling_leaves_what_it_does_not_reproduce_to_scikit_learn():
     ours, theirs = X.copy(), X.copy()
     scaler_transform(in_place, ours), in_place.transform(theirs)
     assert_same(ours, theirs)  # scaled in place, as scikit-learn does
+
+
+def numpy_scaled_clipped(scaler, X, low, high):
+    return np.clip(scaler.transform(X), low, high).astype(np.float64)
+
+
+def same_bits(ours, theirs):
+    assert ours.dtype == theirs.dtype == np.float64 and ours.shape == theirs.shape
+    np.testing.assert_array_equal(ours.view(np.int64), theirs.view(np.int64))
+
+
+@settings(max_examples=200, deadline=None)
+@given(hnp.arrays(np.float32, st.tuples(st.integers(1, 6), st.integers(1, 5)),
+                  elements=st.floats(width=32, allow_infinity=False)),
+       st.sampled_from([dict(), dict(with_mean=False), dict(with_std=False)]))
+def test_scaled_and_clipped_layout_is_numpys_bit_for_bit(X, settings_):
+    # Any float32 values (NaN, -0.0, subnormals, the extremes), scaled by
+    # means and scales fitted on other values, some at the clip bounds.
+    rng = np.random.default_rng(X.shape[0] * 7 + X.shape[1])
+    scaler = StandardScaler(**settings_).fit(rng.normal(0, 3, (30, X.shape[1]))
+                                             .astype(np.float32))
+    X = X.copy()
+    X[0, 0] = scaler.mean_[0] + 5 * scaler.scale_[0] if scaler.with_std else X[0, 0]
+    same_bits(scaled_clipped(scaler, X, -5.0, 5.0), numpy_scaled_clipped(scaler, X, -5.0, 5.0))
+
+
+def test_scaled_and_clipped_layout_leaves_the_rest_to_numpy_and_scikit_learn(monkeypatch):
+    rng = np.random.default_rng(1)
+    scaler = StandardScaler().fit(rng.normal(size=(20, 4)).astype(np.float32))
+    X = rng.normal(0, 9, (6, 4)).astype(np.float32)
+    expected = numpy_scaled_clipped(scaler, X, -5.0, 5.0)
+    assert pipelines._lines is not None  # the development install compiles it
+    # Not C-ordered float32 rows, or not compiled: numpy's answer.
+    same_bits(scaled_clipped(scaler, np.asfortranarray(X), -5.0, 5.0), expected)
+    same_bits(scaled_clipped(scaler, X.astype(np.float64), -5.0, 5.0),
+              numpy_scaled_clipped(scaler, X.astype(np.float64), -5.0, 5.0))
+    with monkeypatch.context() as patch:
+        patch.setattr(pipelines, "_lines", None)
+        same_bits(scaled_clipped(scaler, X, -5.0, 5.0), expected)
+    # An infinity: the scaler refuses it, as scikit-learn's does.
+    X[3, 2] = -np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        scaled_clipped(scaler, X, -5.0, 5.0)
 
 
 def test_pipelines_and_their_steps_run_as_scikit_learn_runs_them():
