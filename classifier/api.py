@@ -82,7 +82,8 @@ class Classifier:
                 self.limits.check_text_size(sum(map(len, lines)), where)
             pages_lines.append(lines)
         return _in_groups(len(texts), sites, lambda group, group_sites: self._classify(
-            [pages_lines[number] for number in group], group, len(texts), group_sites))
+            [pages_lines[number] for number in group], group, len(texts), group_sites),
+            PAGES_PER_PASS)
 
     # -- HTML input -------------------------------------------------------
     def predict_html(self, html, url: str | None = None) -> Page:
@@ -101,8 +102,9 @@ class Classifier:
         return self.predict_html_many([html])[0]
 
     def predict_html_many(self, htmls, sites=None) -> list[Page]:
-        """Classify many HTML pages, converted and scored ``PAGES_PER_PASS``
-        at a time as in :meth:`predict_many`; ``sites`` as there."""
+        """Classify many HTML pages, converted and scored
+        ``HTML_PAGES_PER_PASS`` at a time as in :meth:`predict_many`;
+        ``sites`` as there."""
         htmls = self._page_list(htmls, "predict_html_many", "predict_html")
         sites = self._site_list(sites, len(htmls))
         for number, html in enumerate(htmls):
@@ -113,7 +115,7 @@ class Classifier:
                 raise InputError(f"{_page_name(number, len(htmls))} is not HTML: {reason}")
         return _in_groups(len(htmls), sites, lambda group, group_sites: self._classify_html(
             [html_to_block_rows(htmls[number]) for number in group], group, len(htmls),
-            group_sites))
+            group_sites), HTML_PAGES_PER_PASS)
 
     def _classify_html(self, pages_rows: list, numbers: list, total: int,
                        sites=None) -> list[Page]:
@@ -236,26 +238,30 @@ class Classifier:
         return [] if self.topic_model is None else [str(c) for c in self.topic_model.classes_]
 
 
-#: Pages classified together, one pass of the models over all their lines.
-#: Bigger groups only hold more intermediate data at once (DOM blocks, line
-#: tables, feature matrices): a one-process batch of 1,500 shared HTML pages
-#: in 500-page shards peaked at 610 MB RSS with one group per shard and at
-#: 536 MB with groups of 100, at the same pages/s; groups of 50 (with
+#: Text pages classified together, one pass of the models over all their
+#: lines. No feature looks past its own page, so the grouping does not change
+#: any score; bigger groups hold more intermediate data at once (line
+#: tables, feature matrices) and spread each pass's fixed costs over more
+#: pages: a one-process batch of 4,000 shared text pages took 8.2 s at 100
+#: pages a pass and 8.5 s at 50, peaking 11 MB higher (2026-11-27).
+PAGES_PER_PASS = 100
+#: HTML pages classified together. Their DOM blocks and DOM features are a
+#: pass's biggest arrays: a one-process batch of 1,500 shared HTML pages in
+#: 500-page shards peaked at 610 MB RSS with one group per shard and at 536
+#: MB with groups of 100, at the same pages/s; groups of 50 (with
 #: ``batch.PAGES_PER_GROUP`` 50) took a two-worker HTML run of 2,000 pages
-#: from ~540 to ~500 MB PSS, again at the same pages/s (2026-11-26). No
-#: feature looks past its own page, so the grouping does not change any
-#: score.
-PAGES_PER_PASS = 50
+#: from ~540 to ~500 MB PSS, again at the same pages/s (2026-11-26).
+HTML_PAGES_PER_PASS = 50
 
 
-def _groups_of_pages(count: int, sites=None):
-    """Lists of page numbers classified together, ``PAGES_PER_PASS`` pages
-    each. Site-template evidence compares a page with the other pages of its
-    site in the same pass, so with ``sites`` every site's pages stay in one
-    group (a site with more pages than that is a group of its own)."""
+def _groups_of_pages(count: int, sites, per_pass: int):
+    """Lists of page numbers classified together, ``per_pass`` pages each.
+    Site-template evidence compares a page with the other pages of its site
+    in the same pass, so with ``sites`` every site's pages stay in one group
+    (a site with more pages than that is a group of its own)."""
     if sites is None:
-        for start in range(0, count, PAGES_PER_PASS):
-            yield list(range(start, min(start + PAGES_PER_PASS, count)))
+        for start in range(0, count, per_pass):
+            yield list(range(start, min(start + per_pass, count)))
         return
     by_site = {}
     for number, site in enumerate(sites):
@@ -263,7 +269,7 @@ def _groups_of_pages(count: int, sites=None):
         by_site.setdefault(site or ("unknown", number), []).append(number)
     group = []
     for numbers in by_site.values():
-        if group and len(group) + len(numbers) > PAGES_PER_PASS:
+        if group and len(group) + len(numbers) > per_pass:
             yield group
             group = []
         group += numbers
@@ -271,11 +277,11 @@ def _groups_of_pages(count: int, sites=None):
         yield group
 
 
-def _in_groups(count: int, sites, classify_group) -> list:
+def _in_groups(count: int, sites, classify_group, per_pass: int) -> list:
     """The pages of a call, classified group by group (``_groups_of_pages``)
     by ``classify_group(page_numbers, their_sites)``, in input order."""
     pages = [None] * count
-    for group in _groups_of_pages(count, sites):
+    for group in _groups_of_pages(count, sites, per_pass):
         group_sites = None if sites is None else [sites[number] for number in group]
         for number, page in zip(group, classify_group(group, group_sites)):
             pages[number] = page

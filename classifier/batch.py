@@ -313,12 +313,14 @@ def _loaded(models, trusted: bool, limits: Limits, topics: bool) -> None:
         settle_gc_for_the_run()
 
 
-#: Pages classified and written together within a shard, so that a worker
-#: holds the rows (every line of every page) of this many pages, not of
-#: the whole shard, however big the shard is (``--shard-size`` only sets
-#: the size of the files). The models make passes of this many pages anyway
-#: (``api.PAGES_PER_PASS``).
-PAGES_PER_GROUP = 50
+#: Pages read, classified and written together within a shard, so that a
+#: worker holds the rows (every line of every page) of this many pages,
+#: not of the whole shard, however big the shard is (``--shard-size`` only
+#: sets the size of the files). The models make passes of as many text
+#: pages (``api.PAGES_PER_PASS``) and of half as many HTML pages
+#: (``api.HTML_PAGES_PER_PASS``): 1,500 shared HTML pages in one process
+#: peaked 15 MB higher in groups of 100 than of 50 (2026-11-27).
+PAGES_PER_GROUP = 100
 
 
 def classify_shard(index: int, entries: list, *, models=None, trusted: bool = False,

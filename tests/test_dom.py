@@ -191,7 +191,7 @@ def test_html_pages_are_converted_and_scored_in_groups_with_the_same_results(
 
     htmls = [synthetic_page(seed)[0] for seed in range(5)] + ["", "<p>alone</p>"]
     in_one_group = clf.predict_html_many(htmls)
-    monkeypatch.setattr(api, "PAGES_PER_PASS", 2)
+    monkeypatch.setattr(api, "HTML_PAGES_PER_PASS", 2)
     assert clf.predict_html_many(htmls) == in_one_group
     assert [page.body for page in in_one_group[:5]] != [""] * 5
 
