@@ -393,17 +393,19 @@ def _classified_groups(entries: list, *, models=None, trusted: bool = False,
 
 def classify_records(clf: Classifier, records: list[Record],
                      site_templates: bool = False) -> list:
-    """A :class:`~classifier.Page` for each record, or the reason it failed (``str``).
+    """Each record's page as ``Page.to_dict`` gives it, or the reason it
+    failed (``str``).
 
-    Text pages go through one ``predict_many`` call and HTML pages through
-    one ``predict_html_many`` call; only if such a call fails (one page over
-    the limits, say) are its pages classified one by one, so the bad page
-    is named and the others still come out. With ``site_templates``, each
-    record's site (its url's host) is passed on as ``sites``.
+    Text pages go through one ``predict_many_as_dicts`` call and HTML pages
+    through one ``predict_html_many_as_dicts`` call; only if such a call
+    fails (one page over the limits, say) are its pages classified one by
+    one, so the bad page is named and the others still come out. With
+    ``site_templates``, each record's site (its url's host) is passed on as
+    ``sites``.
     """
     results: list = [None] * len(records)
-    for is_html, many, one in ((False, clf.predict_many, clf.predict),
-                               (True, clf.predict_html_many, clf.predict_html)):
+    for is_html, many in ((False, clf.predict_many_as_dicts),
+                          (True, clf.predict_html_many_as_dicts)):
         chosen = [i for i, record in enumerate(records) if record.is_html == is_html]
         if not chosen:
             continue
@@ -411,7 +413,8 @@ def classify_records(clf: Classifier, records: list[Record],
         try:
             pages = many([records[i].content for i in chosen], sites=sites)
         except Exception:  # noqa: BLE001 - found out page by page below
-            pages = [_one(one, records[i].content) for i in chosen]
+            pages = [_one(lambda content, many=many: many([content])[0], records[i].content)
+                     for i in chosen]
         for i, page in zip(chosen, pages):
             results[i] = page
     return results
@@ -426,14 +429,15 @@ def _one(predict, content):
         return f"classification failed ({type(error).__name__}: {error})"
 
 
-def page_row(record: Record, page) -> dict:
-    result = page.to_dict()
-    score = page.topic_scores.get(page.topic) if page.topic is not None else None
+def page_row(record: Record, page: dict) -> dict:
+    """A batch row: the record's names, then its page (as ``Page.to_dict``
+    gives it) with the topic's score (rounded, as the topic scores are)."""
+    topic = page["topic"]
     return {**_names_of(record.id, record.source, record.url),
-            "topic": result["topic"], "topic_score": None if score is None else round(score, 6),
-            "topics": result["topics"], "topic_scores": result["topic_scores"],
-            "body": result["body"],
-            "lines": result["lines"]}
+            "topic": topic,
+            "topic_score": None if topic is None else page["topic_scores"].get(topic),
+            "topics": page["topics"], "topic_scores": page["topic_scores"],
+            "body": page["body"], "lines": page["lines"]}
 
 
 def _error_row(item: Unreadable) -> dict:

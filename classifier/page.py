@@ -85,11 +85,18 @@ class Page:
         scores = rounded_scores([line.score for line in lines])
         # (The line dicts written out here rather than by Line.to_dict: a
         # call per line was a fifth of turning a page into a batch row.)
-        return {"topic": self.topic, "topics": list(self.topics),
-                "topic_scores": {k: round(v, SCORE_DIGITS) for k, v in self.topic_scores.items()},
-                "body": self.body,
-                "lines": [{"index": line.index, "text": line.text, "label": line.label,
-                           "score": score} for line, score in zip(lines, scores)]}
+        return page_dict(self.topic, self.topics, self.topic_scores, self.body,
+                         [{"index": line.index, "text": line.text, "label": line.label,
+                           "score": score} for line, score in zip(lines, scores)])
+
+
+def page_dict(topic, topics, topic_scores: dict, body: str, line_dicts: list) -> dict:
+    """What ``Page.to_dict`` gives for a page of these fields and lines (as
+    ``Line.to_dict`` gives them): also made without a Page
+    (``Classifier.predict_many_as_dicts``)."""
+    return {"topic": topic, "topics": list(topics),
+            "topic_scores": {k: round(v, SCORE_DIGITS) for k, v in topic_scores.items()},
+            "body": body, "lines": line_dicts}
 
 
 #: How far from a rounding tie (in units of the last decimal kept) a

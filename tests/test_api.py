@@ -201,6 +201,27 @@ def test_a_line_table_holds_equal_columns_and_finds_the_page_bounds_once():
         page_bounds(LineTable({"page": [0, 1, 0]})["page"])
 
 
+@pytest.mark.parametrize("threshold", [None, 0.3, 0.7])
+def test_pages_as_dicts_are_the_pages_to_dict(clf, threshold):
+    """predict_many_as_dicts and predict_html_many_as_dicts make no Page
+    objects: what they give is what the pages' to_dict() gives, whatever
+    the threshold (0.3 and 0.7 are not float32 numbers), for pages without
+    lines or body too, and with sites."""
+    clf = classifier.Classifier(clf.line_model, clf.topic_model, clf.manifest,
+                                threshold=threshold, html_model=clf.html_model)
+    texts = [synthetic_page(seed)[1] for seed in range(5)] + ["", " \n\t", "one line", PAGE]
+    htmls = [synthetic_page(seed)[0] for seed in range(3)] + ["", "<p>alone</p>"]
+    sites = ["a.example", None, "a.example", "b.example", "a.example", None, None, "b.example",
+             "a.example"]
+    assert clf.predict_many_as_dicts(texts) == [page.to_dict() for page in
+                                                 clf.predict_many(texts)]
+    assert clf.predict_many_as_dicts(texts, sites=sites) == [
+        page.to_dict() for page in clf.predict_many(texts, sites=sites)]
+    assert clf.predict_html_many_as_dicts(htmls) == [page.to_dict() for page in
+                                                      clf.predict_html_many(htmls)]
+    assert clf.predict_many_as_dicts([]) == []
+
+
 def _passes_of_three(monkeypatch) -> list:
     """Make passes 3 pages long; the returned list fills with each pass's
     page numbers."""
@@ -209,9 +230,9 @@ def _passes_of_three(monkeypatch) -> list:
     groups = []
     real = api.Classifier._classify
 
-    def recorded(self, pages_lines, numbers, total, sites=None):
+    def recorded(self, pages_lines, numbers, total, sites=None, as_dicts=False):
         groups.append(list(numbers))
-        return real(self, pages_lines, numbers, total, sites)
+        return real(self, pages_lines, numbers, total, sites, as_dicts)
 
     monkeypatch.setattr(api, "PAGES_PER_PASS", 3)
     monkeypatch.setattr(api.Classifier, "_classify", recorded)
