@@ -580,10 +580,11 @@ check_page_bounds(const char *caller, const int64_t *bound, Py_ssize_t n_bounds,
 }
 
 PyDoc_STRVAR(neighbour_window_doc,
-"neighbour_window(values, n_columns, bounds, offsets, window_sizes, out)\n\n"
+"neighbour_window(values, n_columns, bounds, offsets, window_sizes, out, own=False)\n\n"
 "features.neighbour_window for float32 values: out (float32, C order, one\n"
 "row per row of values, len(offsets) * (n_columns + 1) + len(window_sizes)\n"
-"* n_columns columns) is written whole. values: C-order float32 rows of\n"
+"* n_columns columns, after the row's own n_columns values with own) is\n"
+"written whole. values: C-order float32 rows of\n"
 "n_columns; bounds: int64 start of each page and the total (page_bounds);\n"
 "offsets and window_sizes: tuples of int. The windows' means come from\n"
 "float64 running sums over all rows, as numpy's cumsum makes them, so the\n"
@@ -597,13 +598,14 @@ neighbour_window(PyObject *self, PyObject *args)
     PyObject *offsets, *sizes, *result = NULL;
     double *sums = NULL;
     Py_ssize_t *offset = NULL, *size = NULL;
-    if (!PyArg_ParseTuple(args, "y*ny*O!O!w*", &values, &k, &bounds, &PyTuple_Type, &offsets,
-                          &PyTuple_Type, &sizes, &out))
+    int own = 0;
+    if (!PyArg_ParseTuple(args, "y*ny*O!O!w*|p", &values, &k, &bounds, &PyTuple_Type, &offsets,
+                          &PyTuple_Type, &sizes, &out, &own))
         return NULL;
     Py_ssize_t n_offsets = PyTuple_GET_SIZE(offsets), n_sizes = PyTuple_GET_SIZE(sizes);
     Py_ssize_t n_bounds = bounds.len / (Py_ssize_t)sizeof(int64_t);
     Py_ssize_t n = k > 0 ? values.len / (Py_ssize_t)sizeof(float) / k : 0;
-    Py_ssize_t width = n_offsets * (k + 1) + n_sizes * k;
+    Py_ssize_t width = (own ? k : 0) + n_offsets * (k + 1) + n_sizes * k;
     const int64_t *bound = (const int64_t *)bounds.buf;
     if (k < 1 || values.len != n * k * (Py_ssize_t)sizeof(float)
         || out.len != n * width * (Py_ssize_t)sizeof(float)) {
@@ -655,6 +657,10 @@ neighbour_window(PyObject *self, PyObject *args)
         while (bound[page + 1] <= i)  /* the row's page (empty pages skipped) */
             page++;
         Py_ssize_t start = bound[page], stop = bound[page + 1], column = 0;
+        if (own) {
+            memcpy(row_out, value + i * k, (size_t)k * sizeof(float));
+            column = k;
+        }
         for (Py_ssize_t o = 0; o < n_offsets; o++, column += k + 1) {
             Py_ssize_t j = i + offset[o];
             if (j >= start && j < stop) {

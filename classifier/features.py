@@ -946,20 +946,21 @@ class NeighbourWindow(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         values = np.asarray(self.transformer_.transform(X), dtype=np.float32)
-        context = neighbour_window(values, page_bounds(X["page"]), self.offsets, self.window_sizes)
         # The line's own values come from the same pass: computing them once
         # halves the cost of the most expensive features.
-        return np.hstack([values, context]) if self.include_own else context
+        return neighbour_window(values, page_bounds(X["page"]), self.offsets, self.window_sizes,
+                                include_own=self.include_own)
 
 
-def neighbour_window(values: np.ndarray, bounds: np.ndarray, offsets, window_sizes) -> np.ndarray:
+def neighbour_window(values: np.ndarray, bounds: np.ndarray, offsets, window_sizes,
+                     include_own: bool = False) -> np.ndarray:
     """Shifted copies and windowed means of ``values`` within each page.
 
-    Columns: for each offset, the values on the line that far away (0 when
-    it is on another page or beyond the table) and a 0/1 "exists" column;
-    then, for each window size, the mean over the centred window clipped to
-    the page (rounded to float32). The dtype is that of ``values``
-    promoted with float32.
+    Columns: with ``include_own``, the values themselves; for each offset,
+    the values on the line that far away (0 when it is on another page or
+    beyond the table) and a 0/1 "exists" column; then, for each window
+    size, the mean over the centred window clipped to the page (rounded to
+    float32). The dtype is that of ``values`` promoted with float32.
 
     Float32 values are done in C when compiled (one pass writing each row;
     numpy's passes per offset and window cost ~0.4-0.7 us per line, per
@@ -967,20 +968,23 @@ def neighbour_window(values: np.ndarray, bounds: np.ndarray, offsets, window_siz
     """
     n, k = values.shape
     offsets, window_sizes = tuple(map(operator.index, offsets)), tuple(window_sizes)
+    own = k if include_own else 0
     if (_lines is not None and values.dtype == np.float32 and k > 0
             and all(size >= 1 for size in window_sizes)):
-        out = np.empty((n, len(offsets) * (k + 1) + len(window_sizes) * k), dtype=np.float32)
+        out = np.empty((n, own + len(offsets) * (k + 1) + len(window_sizes) * k),
+                       dtype=np.float32)
         _lines.neighbour_window(np.ascontiguousarray(values), k,
                                 np.ascontiguousarray(bounds, dtype=np.int64), offsets,
-                                window_sizes, out)
+                                window_sizes, out, include_own)
         return out
     page = page_index(bounds)
-    width = len(offsets) * (k + 1) + len(window_sizes) * k
+    width = own + len(offsets) * (k + 1) + len(window_sizes) * k
     # One output array written in place, and shifts as slices: boolean-mask
     # copies per offset and an hstack of the blocks cost more than the
     # values themselves.
     out = np.zeros((n, width), dtype=np.result_type(values.dtype, np.float32))
-    column = 0
+    out[:, :own] = values[:, :own]
+    column = own
     for offset in offsets:
         # Row i takes row i + offset: rows [lo, hi) from [lo + offset, hi + offset).
         lo, hi = max(0, -offset), min(n, n - offset)

@@ -390,6 +390,9 @@ def test_neighbour_window_equals_line_by_line_definition(page_sizes, k, offsets,
     # Shifted values are copies: exactly equal.
     width = len(offsets) * (k + 1)
     np.testing.assert_array_equal(got[:, :width], expected[:, :width])
+    # With the values themselves first: the same columns after them.
+    with_own = neighbour_window(values, bounds, tuple(offsets), tuple(windows), include_own=True)
+    np.testing.assert_array_equal(with_own, np.hstack([values, got]))
 
 
 @settings(max_examples=100, deadline=None)
@@ -402,12 +405,13 @@ def test_compiled_neighbour_window_gives_numpy_s_numbers(page_sizes, k, offsets,
     if odd_values and len(values):
         values[0, 0], values[-1, -1] = np.inf, np.nan
     bounds = np.concatenate([[0], np.cumsum(page_sizes)])  # empty pages too
-    compiled = neighbour_window(values, bounds, offsets, windows)
-    with pytest.MonkeyPatch.context() as patch, np.errstate(invalid="ignore"):  # inf - inf
-        patch.setattr(features, "_lines", None)
-        python = neighbour_window(values, bounds, offsets, windows)
-    assert compiled.dtype == python.dtype == np.float32
-    np.testing.assert_array_equal(compiled, python)
+    for include_own in (False, True):
+        compiled = neighbour_window(values, bounds, offsets, windows, include_own)
+        with pytest.MonkeyPatch.context() as patch, np.errstate(invalid="ignore"):  # inf - inf
+            patch.setattr(features, "_lines", None)
+            python = neighbour_window(values, bounds, offsets, windows, include_own)
+        assert compiled.dtype == python.dtype == np.float32
+        np.testing.assert_array_equal(compiled, python)
 
 
 @settings(max_examples=200, deadline=None)
