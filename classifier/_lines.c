@@ -1029,6 +1029,105 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(page_repeats_doc,
+"page_repeats(texts, bounds, out)\n\n"
+"features.page_repeats: for each str of texts, how many texts of its page\n"
+"(bounds: int64 page starts and the total, as page_bounds gives them) are\n"
+"equal to it, itself included, written to out (float32, one per text).\n"
+"Equal as a Counter finds them: by the strings' hashes, then equality.");
+
+static PyObject *
+page_repeats(PyObject *self, PyObject *args)
+{
+    PyObject *texts, *sequence = NULL, *result = NULL;
+    Py_buffer bounds, out;
+    Py_ssize_t *slots = NULL, *first = NULL, *counts = NULL;
+    Py_hash_t *hashes = NULL;
+    if (!PyArg_ParseTuple(args, "Oy*w*", &texts, &bounds, &out))
+        return NULL;
+    sequence = PySequence_Fast(texts, "texts must be a sequence of str");
+    if (sequence == NULL)
+        goto done;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(sequence);
+    Py_ssize_t n_bounds = bounds.len / (Py_ssize_t)sizeof(int64_t);
+    const int64_t *bound = (const int64_t *)bounds.buf;
+    if (out.len != n * (Py_ssize_t)sizeof(float)) {
+        PyErr_SetString(PyExc_ValueError, "page_repeats: buffers of the wrong sizes");
+        goto done;
+    }
+    if (check_page_bounds("page_repeats", bound, n_bounds, n) < 0)
+        goto done;
+    /* An open-addressing table per page (slots: -1 or the number of the
+     * first text of a kind), sized for the longest page. */
+    Py_ssize_t longest = 0;
+    for (Py_ssize_t b = 1; b < n_bounds; b++)
+        longest = bound[b] - bound[b - 1] > longest ? bound[b] - bound[b - 1] : longest;
+    Py_ssize_t table = 8;
+    while (table < 2 * longest)
+        table *= 2;
+    slots = PyMem_New(Py_ssize_t, table);
+    first = PyMem_New(Py_ssize_t, n + 1);
+    counts = PyMem_New(Py_ssize_t, n + 1);
+    hashes = PyMem_New(Py_hash_t, n + 1);
+    if (slots == NULL || first == NULL || counts == NULL || hashes == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    float *repeats = (float *)out.buf;
+    for (Py_ssize_t b = 1; b < n_bounds; b++) {
+        Py_ssize_t start = bound[b - 1], stop = bound[b];
+        if (start == stop)
+            continue;
+        Py_ssize_t size = 8;
+        while (size < 2 * (stop - start))
+            size *= 2;
+        for (Py_ssize_t slot = 0; slot < size; slot++)
+            slots[slot] = -1;
+        for (Py_ssize_t i = start; i < stop; i++) {
+            PyObject *text = text_at(sequence, i);
+            if (text == NULL)
+                goto done;
+            Py_hash_t hash = PyObject_Hash(text);
+            if (hash == -1)
+                goto done;
+            hashes[i] = hash;
+            size_t slot = (size_t)hash & (size_t)(size - 1);
+            first[i] = i;
+            while (slots[slot] >= 0) {
+                Py_ssize_t j = slots[slot];
+                if (hashes[j] == hash) {
+                    int equal = PyUnicode_Compare(PySequence_Fast_GET_ITEM(sequence, j), text);
+                    if (equal == -1 && PyErr_Occurred())
+                        goto done;
+                    if (equal == 0) {
+                        first[i] = j;
+                        break;
+                    }
+                }
+                slot = (slot + 1) & (size_t)(size - 1);
+            }
+            if (first[i] == i) {
+                slots[slot] = i;
+                counts[i] = 1;
+            } else {
+                counts[first[i]]++;
+            }
+        }
+        for (Py_ssize_t i = start; i < stop; i++)
+            repeats[i] = (float)counts[first[i]];
+    }
+    result = Py_NewRef(Py_None);
+done:
+    Py_XDECREF(sequence);
+    PyMem_Free(slots);
+    PyMem_Free(first);
+    PyMem_Free(counts);
+    PyMem_Free(hashes);
+    PyBuffer_Release(&bounds);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 /* -- The line model's first stage: its layout block scaled and clipped. */
 
 PyDoc_STRVAR(scaled_clipped_doc,
@@ -1090,6 +1189,7 @@ static PyMethodDef methods[] = {
     {"head_overlaps", head_overlaps, METH_VARARGS, head_overlaps_doc},
     {"needles_found", needles_found, METH_VARARGS, needles_found_doc},
     {"scaled_clipped", scaled_clipped, METH_VARARGS, scaled_clipped_doc},
+    {"page_repeats", page_repeats, METH_VARARGS, page_repeats_doc},
     {NULL, NULL, 0, NULL},
 };
 

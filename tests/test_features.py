@@ -395,6 +395,29 @@ def test_neighbour_window_equals_line_by_line_definition(page_sizes, k, offsets,
     np.testing.assert_array_equal(with_own, np.hstack([values, got]))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a", "b", "a ", "", "é", "😀", "\ud800", "x" * 40])
+                         | st.text(max_size=3), max_size=8), max_size=5))
+def test_page_repeats_counts_as_a_counter_per_page(pages):
+    # Equal strings that are other objects, of every storage kind, across
+    # page ends, and empty pages.
+    texts = ["".join(list(text)) for page in pages for text in page]
+    bounds = np.concatenate([[0], np.cumsum([len(page) for page in pages])]).astype(np.int64)
+    compiled = features.page_repeats(texts, bounds)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(features, "_lines", None)
+        counted = features.page_repeats(texts, bounds)
+    assert compiled.dtype == counted.dtype == np.float32
+    np.testing.assert_array_equal(compiled, counted)
+
+
+def test_page_repeats_refuses_what_is_not_text():
+    with pytest.raises(TypeError, match="must be str"):
+        features.page_repeats(["a", 3], np.array([0, 2]))
+    with pytest.raises(ValueError, match="page_repeats"):
+        features.page_repeats(["a", "b"], np.array([0, 3]))
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.integers(0, 6), min_size=1, max_size=5), st.integers(1, 3),
        st.lists(st.integers(-7, 7), max_size=4), st.lists(st.integers(1, 12), max_size=2),
