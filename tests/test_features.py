@@ -680,3 +680,38 @@ def test_factorize_leaves_missing_values_to_pandas():
 def test_sentence_breaks_are_the_patterns_matches(texts):
     counts = features.character_counts(texts, only=("sentence_breaks",))["sentence_breaks"]
     assert counts.tolist() == [len(features._SENTENCE_BREAK.findall(text)) for text in texts]
+
+
+def reference_score_context(scores, bounds, offsets, windows):
+    """The second stage's score features, page by page (the definition)."""
+    scores = np.asarray(scores, dtype=np.float32)
+    column = scores[:, None]
+    shifted = neighbour_window(column, bounds, offsets, windows)
+    page_stats = np.zeros((len(scores), 5), dtype=np.float32)
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        page = scores[start:stop]
+        run_start, run_stop = features.densest_run(page - 0.5)
+        index = np.arange(stop - start)
+        page_stats[start:stop, 0] = page.mean()
+        page_stats[start:stop, 1] = page.max()
+        page_stats[start:stop, 2] = page.argsort().argsort() / max(stop - start - 1, 1)
+        page_stats[start:stop, 3] = (index >= run_start) & (index < run_stop)
+        page_stats[start:stop, 4] = np.log1p(np.maximum(run_start - index, 0)
+                                             + np.maximum(index - run_stop + 1, 0))
+    return np.hstack([column, shifted, page_stats])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0])
+                         | st.floats(0, 1, width=32), min_size=1, max_size=40),
+                min_size=1, max_size=6))
+def test_score_context_is_computed_as_page_by_page(pages):
+    # Ties in every page (the ranks follow argsort's order), pages of one line.
+    from classifier.line_model import score_context
+
+    scores = np.array([score for page in pages for score in page], dtype=np.float32)
+    bounds = np.concatenate([[0], np.cumsum([len(page) for page in pages])]).astype(np.int64)
+    got = score_context(scores, bounds, (-2, -1, 1, 2), (3, 5))
+    expected = reference_score_context(scores, bounds, (-2, -1, 1, 2), (3, 5))
+    assert got.dtype == expected.dtype == np.float32
+    np.testing.assert_array_equal(got.view(np.int32), expected.view(np.int32))
