@@ -715,3 +715,17 @@ def test_score_context_is_computed_as_page_by_page(pages):
     expected = reference_score_context(scores, bounds, (-2, -1, 1, 2), (3, 5))
     assert got.dtype == expected.dtype == np.float32
     np.testing.assert_array_equal(got.view(np.int32), expected.view(np.int32))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 300) | st.sampled_from([0, 1, 5]), min_size=1,
+                         max_size=30), min_size=1, max_size=8))
+def test_page_positions_for_all_pages_at_once_are_those_page_by_page(pages):
+    # Lengths as text_lengths gives them (whole numbers in float64), ties,
+    # empty lines, pages of one line, odd and even page lengths (medians).
+    chars = np.array([length for page in pages for length in page], dtype=np.float64)
+    bounds = np.concatenate([[0], np.cumsum([len(page) for page in pages])]).astype(np.int64)
+    together, each = (np.zeros((len(chars), 7), dtype=np.float32) for _ in range(2))
+    features._page_positions(chars, bounds, together)
+    features._page_positions_of_each_page(chars, bounds, each)
+    np.testing.assert_array_equal(together.view(np.int32), each.view(np.int32))
