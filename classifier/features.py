@@ -944,19 +944,54 @@ class MainTextRun(_StatelessTransformer):
         bounds = page_bounds(X["page"])
         chars = text_lengths(X)
         out = np.zeros((len(X), 4), dtype=np.float32)
-        for start, stop in zip(bounds[:-1], bounds[1:]):
-            run_start, run_stop = densest_run(weights[start:stop])
-            index = np.arange(stop - start)
-            if run_stop > run_start:
-                out[start:stop, 0] = (index >= run_start) & (index < run_stop)
-                out[start:stop, 1] = np.log1p(np.maximum(run_start - index, 0))
-                out[start:stop, 2] = np.log1p(np.maximum(index - run_stop + 1, 0))
-                page_chars = chars[start:stop]
-                out[start:stop, 3] = page_chars[run_start:run_stop].sum() / (page_chars.sum() or 1)
-            else:
-                # No main run: every line is equally far from it.
-                out[start:stop, 1] = out[start:stop, 2] = np.log1p(stop - start)
+        runs = [densest_run(weights[start:stop])
+                for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+        _main_run_columns(runs, chars, bounds, out)
         return out
+
+
+def _main_run_columns(runs: list, chars: np.ndarray, bounds: np.ndarray,
+                      out: np.ndarray) -> None:
+    """MainTextRun's columns given each page's run, for all pages at once
+    (~8 numpy calls a page were ~0.15 us a line), the same numbers as
+    :func:`_main_run_columns_of_each_page`, the definition: the lengths are
+    whole numbers, so the run's and the page's sums in float64 are exact
+    in any order."""
+    lengths = np.diff(bounds)
+    if not len(runs) or not lengths.all():  # (page_bounds never gives an empty page)
+        _main_run_columns_of_each_page(runs, chars, bounds, out)
+        return
+    starts = bounds[:-1]
+    run_start = np.array([start for start, _ in runs], dtype=np.int64)
+    run_stop = np.array([stop for _, stop in runs], dtype=np.int64)
+    index = np.arange(len(chars)) - np.repeat(starts, lengths)
+    line_start, line_stop = np.repeat(run_start, lengths), np.repeat(run_stop, lengths)
+    has_run = np.repeat(run_stop > run_start, lengths)
+    # (No main run: every line is equally far from it.)
+    no_run = np.log1p(np.repeat(lengths, lengths))
+    out[:, 0] = has_run & (index >= line_start) & (index < line_stop)
+    out[:, 1] = np.where(has_run, np.log1p(np.maximum(line_start - index, 0)), no_run)
+    out[:, 2] = np.where(has_run, np.log1p(np.maximum(index - line_stop + 1, 0)), no_run)
+    before = np.concatenate([[0.0], np.cumsum(chars)])
+    in_run = before[starts + run_stop] - before[starts + run_start]
+    totals = before[bounds[1:]] - before[starts]
+    totals[totals == 0] = 1
+    out[:, 3] = np.repeat(np.where(run_stop > run_start, in_run / totals, 0.0), lengths)
+
+
+def _main_run_columns_of_each_page(runs: list, chars: np.ndarray, bounds: np.ndarray,
+                                   out: np.ndarray) -> None:
+    for (run_start, run_stop), start, stop in zip(runs, bounds[:-1], bounds[1:]):
+        index = np.arange(stop - start)
+        if run_stop > run_start:
+            out[start:stop, 0] = (index >= run_start) & (index < run_stop)
+            out[start:stop, 1] = np.log1p(np.maximum(run_start - index, 0))
+            out[start:stop, 2] = np.log1p(np.maximum(index - run_stop + 1, 0))
+            page_chars = chars[start:stop]
+            out[start:stop, 3] = page_chars[run_start:run_stop].sum() / (page_chars.sum() or 1)
+        else:
+            # No main run: every line is equally far from it.
+            out[start:stop, 1] = out[start:stop, 2] = np.log1p(stop - start)
 
 
 class NeighbourWindow(TransformerMixin, BaseEstimator):

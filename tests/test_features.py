@@ -729,3 +729,19 @@ def test_page_positions_for_all_pages_at_once_are_those_page_by_page(pages):
     features._page_positions(chars, bounds, together)
     features._page_positions_of_each_page(chars, bounds, each)
     np.testing.assert_array_equal(together.view(np.int32), each.view(np.int32))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 300), min_size=1, max_size=30).flatmap(
+    lambda page: st.tuples(st.just(page), st.integers(0, len(page)), st.integers(0, len(page)))),
+    min_size=1, max_size=8))
+def test_main_run_columns_for_all_pages_at_once_are_those_page_by_page(pages):
+    # Any run of each page, none (start >= stop) included; lengths as
+    # text_lengths gives them, all-empty pages (a zero total) too.
+    chars = np.array([length for page, _, _ in pages for length in page], dtype=np.float64)
+    bounds = np.concatenate([[0], np.cumsum([len(page) for page, _, _ in pages])])
+    runs = [(min(a, b), max(a, b)) if a != b else (a, a) for _, a, b in pages]
+    together, each = (np.zeros((len(chars), 4), dtype=np.float32) for _ in range(2))
+    features._main_run_columns(runs, chars, bounds.astype(np.int64), together)
+    features._main_run_columns_of_each_page(runs, chars, bounds.astype(np.int64), each)
+    np.testing.assert_array_equal(together.view(np.int32), each.view(np.int32))
