@@ -33,6 +33,8 @@ WARM_UP_PAGE = (
 with collector_paused():
     try:
         _worker_classifier(*PRELOADED).predict(WARM_UP_PAGE)
+        # (Loaded when first needed, so here for every worker to share.)
+        _worker_classifier(*PRELOADED).html_model  # noqa: B018 - loaded by reading it
     except Exception:  # noqa: BLE001 - a worker that needs them reports the error itself
         pass
     # Objects alive now are never scanned by the garbage collector again,

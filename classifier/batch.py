@@ -139,13 +139,15 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
         # here for a one-process run, in each worker (which keeps them for
         # its shards) with local workers; a Dask run checks them here, as
         # its workers may be other machines.
+        # The HTML line model, loaded when first needed, is loaded here for
+        # an --html run (a run of text pages may still meet HTML records).
         if workers > 1 and not scheduler:
-            pool = _start_local_workers(workers, (models, trusted, limits, topics))
+            pool = _start_local_workers(workers, (models, trusted, limits, topics), html)
         else:
             # (Settled within the pause: once on again, the collector would
             # first scan everything loaded, ~0.07 s, before it is frozen.)
             with collector_paused():  # the imports and models, kept for the run
-                _worker_classifier(models, trusted, limits, topics)
+                _models_for_run(models, trusted, limits, topics, html)
                 if freeze_loaded and not scheduler:
                     settle_gc_for_the_run()
         with _output_folder_lock(out):
@@ -297,19 +299,27 @@ def _worker_classifier(models, trusted: bool, limits: Limits, topics: bool = Tru
     return load(models, trusted=trusted, limits=limits, topics=topics)
 
 
+def _models_for_run(models, trusted: bool, limits: Limits, topics: bool, html: bool) -> None:
+    """The worker's classifier loaded, with its HTML line model for an HTML
+    run (otherwise loaded on the first HTML page): a bad model fails here."""
+    clf = _worker_classifier(models, trusted, limits, topics)
+    if html:
+        clf.html_model  # noqa: B018 - loaded by reading it
+
+
 #: ``_worker_classifier`` arguments of a run with the shipped models and
 #: default settings: the fork server of local workers loads these before
 #: forking them (``classifier/_preload.py``).
 PRELOADED = (None, False, Limits(), True)
 
 
-def _loaded(models, trusted: bool, limits: Limits, topics: bool) -> None:
+def _loaded(models, trusted: bool, limits: Limits, topics: bool, html: bool = False) -> None:
     # Run in a worker: the models stay loaded there for the shards it runs,
     # and a bad model raises its error back in the driver. The worker
     # exists for the run (see run_batch's freeze_loaded; with the shipped
     # models the fork server froze them).
     with collector_paused():
-        _worker_classifier(models, trusted, limits, topics)
+        _models_for_run(models, trusted, limits, topics, html)
         settle_gc_for_the_run()
 
 
@@ -617,7 +627,8 @@ def _run(shards, out: Path, output_format: str, options: dict, workers: int,
         yield future.result()
 
 
-def _start_local_workers(workers: int, settings: tuple) -> ProcessPoolExecutor:
+def _start_local_workers(workers: int, settings: tuple, html: bool = False
+                         ) -> ProcessPoolExecutor:
     """Start ``workers`` processes on this machine, each with the models of
     ``settings`` (``_worker_classifier``'s arguments) loaded.
 
@@ -643,7 +654,7 @@ def _start_local_workers(workers: int, settings: tuple) -> ProcessPoolExecutor:
         # idle: one model load per worker, submitted at once, starts them
         # all here, and a bad model raises its error here.
         with _callers_script_hidden():
-            loads = [pool.submit(_loaded, *settings) for _ in range(workers)]
+            loads = [pool.submit(_loaded, *settings, html) for _ in range(workers)]
         for load in loads:
             load.result()
     except BaseException:

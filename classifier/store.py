@@ -141,6 +141,14 @@ def _remove_stale_temporaries(folder: Path, name: str) -> None:
 
 def load_model(folder, name: str, manifest: dict | None = None):
     """Load one model after checking its sha256; ``None`` if the folder has none."""
+    path = checked_model_path(folder, name, manifest)
+    return None if path is None else unpickle_model(path)
+
+
+def checked_model_path(folder, name: str, manifest: dict | None = None) -> Path | None:
+    """The file of the folder's model ``name`` once its sha256 is checked
+    (and a different scikit-learn warned about); ``None`` if the folder has
+    none."""
     folder = Path(folder)
     manifest = manifest or read_manifest(folder)
     entry = manifest["models"].get(name)
@@ -161,6 +169,11 @@ def load_model(folder, name: str, manifest: dict | None = None):
                       f"{installed} is installed; predictions may differ or fail. "
                       "Retrain with `python -m training lines|topics ...` "
                       "(see README) or install the matching version.", stacklevel=3)
+    return path
+
+
+def unpickle_model(path: Path):
+    """The model in a file ``checked_model_path`` gave."""
     try:
         with collector_paused():
             return joblib.load(path)

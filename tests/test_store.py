@@ -20,6 +20,62 @@ def test_tampered_artifact_is_refused_before_unpickling(models_copy):
         classifier.load(models_copy, trusted=True)
 
 
+@pytest.mark.parametrize("name", ["line_model", "topic_model", "html_model"])
+def test_a_tampered_artifact_of_any_model_is_refused_at_load(models_copy, name):
+    path = models_copy / read_manifest(models_copy)["models"][name]["file"]
+    path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(ModelError, match="does not match the manifest"):
+        classifier.load(models_copy, trusted=True)
+
+
+def test_the_html_model_is_unpickled_when_first_needed(models_copy, monkeypatch):
+    from classifier import api, store
+
+    unpickled = []
+    real = store.unpickle_model
+    monkeypatch.setattr(api, "unpickle_model", lambda path: unpickled.append(path.name)
+                        or real(path))
+    clf = classifier.load(models_copy, trusted=True)
+    files = read_manifest(models_copy)["models"]
+    assert sorted(unpickled) == sorted([files["line_model"]["file"], files["topic_model"]["file"]])
+    clf.predict("Home > News\nA sentence of the article, long enough to read.")
+    assert len(unpickled) == 2  # text pages never need it
+    page = clf.predict_html("<html><body><p>A paragraph of the article.</p></body></html>")
+    assert unpickled[-1] == files["html_model"]["file"] and len(unpickled) == 3
+    assert clf.html_model is clf.html_model and page.lines
+    clf.predict_html("<p>again</p>")
+    assert len(unpickled) == 3  # once
+
+
+def _with_a_broken_html_model(folder):
+    """An HTML model file that cannot be unpickled, its sha256 in the
+    manifest (as if its author had saved it so)."""
+    import hashlib
+
+    manifest = read_manifest(folder)
+    entry = manifest["models"]["html_model"]
+    (folder / entry["file"]).write_bytes(b"not a pickle")
+    entry["sha256"] = hashlib.sha256(b"not a pickle").hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_an_html_model_that_cannot_be_loaded_fails_where_it_is_needed(models_copy, tmp_path):
+    from classifier.batch import run_batch
+
+    _with_a_broken_html_model(models_copy)
+    clf = classifier.load(models_copy, trusted=True)
+    assert clf.predict("Home > News\nA sentence of the article.").lines  # text: no need
+    with pytest.raises(ModelError, match="cannot be loaded"):
+        clf.predict_html("<p>A paragraph.</p>")
+    # An --html batch run loads it before reading any input: it fails there.
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "p.html").write_text("<p>A paragraph.</p>")
+    with pytest.raises(ModelError, match="cannot be loaded"):
+        run_batch([tmp_path / "in"], tmp_path / "out", html=True, models=models_copy,
+                  trusted=True, progress=False)
+    assert not (tmp_path / "out").exists()
+
+
 def test_missing_artifact_is_named(models_copy):
     (models_copy / read_manifest(models_copy)["models"]["line_model"]["file"]).unlink()
     with pytest.raises(ModelError, match=r"line_model-\w+\.joblib: listed in the manifest but missing"):
