@@ -45,6 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Union
 
+import orjson  # strict JSON ~1.5x the json module (pyproject.toml)
+
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz")
 HTML_SUFFIXES = (".html", ".htm")
@@ -263,7 +265,7 @@ def _jsonl_lines(path: Path, max_bytes: int):
 
 def _jsonl_record(line: bytes, where: str, html: bool, source: str) -> Item:
     try:
-        record = json.loads(line)
+        record = _parsed_json(line)
     except ValueError as error:
         return Unreadable(where, f"not valid JSON ({error})", source)
     if not isinstance(record, dict):
@@ -278,6 +280,22 @@ def _jsonl_record(line: bytes, where: str, html: bool, source: str) -> Item:
     if isinstance(record.get("text"), str):
         return Record(page_id, record["text"], html, source, url)
     return Unreadable(page_id, 'no "text" or "html" string in the record', source)
+
+
+def _parsed_json(line: bytes):
+    """``json.loads(line)``, by orjson where it gives the same record (~1.5x
+    faster on page records). orjson refuses what the json module reads
+    beyond strict JSON (NaN, an escaped lone surrogate, a byte-order mark,
+    UTF-16), which json then reads (or refuses) as before; and it reads an
+    integer beyond 64 bits as a float, so a record whose id came out a
+    float is read by json again (no other number of a record is read)."""
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+    if isinstance(record, dict) and isinstance(record.get("id"), float):
+        return json.loads(line)
+    return record
 
 
 def _warc_records(path: Path):

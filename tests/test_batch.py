@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import threadpoolctl
 from conftest import synthetic_page
 
@@ -765,3 +767,27 @@ def test_site_templates_option_uses_each_records_url(trained_models, tmp_path):
             line for line in before["lines"] if line["text"] != chrome]
     with pytest.raises(InputError, match="site_templates"):
         run_batch([jsonl], tmp_path / "plain", site_templates=True, **_models(trained_models))
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.integers(-2 ** 70, 2 ** 70)
+    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
+                                                                max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["id", "text", "html", "url", "x"]), _JSON_VALUES,
+                       max_size=5), st.sampled_from(["", "\ufeff", " ", "\n"]),
+       st.booleans())
+def test_jsonl_records_are_read_as_the_json_module_reads_them(record, before, ascii_only):
+    # Big integers (ids too), NaN and infinities, lone surrogates, a
+    # byte-order mark: each record comes out as the json module makes it
+    # (or the same reason it is unreadable), though orjson reads most.
+    line = (before + json.dumps(record, ensure_ascii=ascii_only)).encode("utf-8", "surrogatepass")
+    got = sources_module._jsonl_record(line, "in.jsonl:1", False, "in.jsonl")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sources_module, "_parsed_json", json.loads)
+        expected = sources_module._jsonl_record(line, "in.jsonl:1", False, "in.jsonl")
+    assert got == expected
