@@ -70,7 +70,7 @@ class Classifier:
         """The line model of HTML pages (DOM features), or ``None``.
 
         Loaded from its folder (``load``) when first needed: a run that
-        reads only text never unpickles it (~0.1 s and ~40 MB RSS for the
+        reads only text never unpickles it (~0.1 s and ~13 MB RSS for the
         shipped one); its file's sha256 was checked at ``load``."""
         model = self._html_model
         if isinstance(model, _ModelOnFirstUse):
@@ -109,12 +109,14 @@ class Classifier:
 
     def predict_many_as_dicts(self, texts, sites=None) -> list[dict]:
         """``[page.to_dict() for page in self.predict_many(texts, sites)]``,
-        without making the Page and Line objects (a Line per line was ~5 %
-        of a batch run, which writes the dicts; ``classifier.batch``)."""
+        without making the Page and Line objects (a Line per line, read back
+        into a dict, was ~4 % of a batch run, which writes the dicts;
+        ``classifier.batch``)."""
         return self._predict_many(texts, sites, as_dicts=True)
 
     def _predict_many(self, texts, sites, as_dicts: bool) -> list:
-        texts = self._page_list(texts, "predict_many", "predict")
+        method = "predict_many_as_dicts" if as_dicts else "predict_many"
+        texts = self._page_list(texts, method, "predict")
         sites = self._site_list(sites, len(texts))
         pages_lines = []
         for number, text in enumerate(texts):
@@ -158,7 +160,8 @@ class Classifier:
         return self._predict_html_many(htmls, sites, as_dicts=True)
 
     def _predict_html_many(self, htmls, sites, as_dicts: bool) -> list:
-        htmls = self._page_list(htmls, "predict_html_many", "predict_html")
+        method = "predict_html_many_as_dicts" if as_dicts else "predict_html_many"
+        htmls = self._page_list(htmls, method, "predict_html")
         sites = self._site_list(sites, len(htmls))
         for number, html in enumerate(htmls):
             if isinstance(html, (str, bytes, bytearray, memoryview)):

@@ -220,6 +220,10 @@ def test_pages_as_dicts_are_the_pages_to_dict(clf, threshold):
     assert clf.predict_html_many_as_dicts(htmls) == [page.to_dict() for page in
                                                       clf.predict_html_many(htmls)]
     assert clf.predict_many_as_dicts([]) == []
+    with pytest.raises(InputError, match=r"predict_many_as_dicts\(\) takes a list"):
+        clf.predict_many_as_dicts("one page")
+    with pytest.raises(InputError, match=r"predict_html_many_as_dicts\(\) takes a list"):
+        clf.predict_html_many_as_dicts(b"<p>one page</p>")
 
 
 def _passes_of_three(monkeypatch) -> list:
