@@ -139,12 +139,6 @@ def _remove_stale_temporaries(folder: Path, name: str) -> None:
         remove_temporaries(folder, pattern)
 
 
-def load_model(folder, name: str, manifest: dict | None = None):
-    """Load one model after checking its sha256; ``None`` if the folder has none."""
-    path = checked_model_path(folder, name, manifest)
-    return None if path is None else unpickle_model(path)
-
-
 def checked_model_path(folder, name: str, manifest: dict | None = None) -> Path | None:
     """The file of the folder's model ``name`` once its sha256 is checked
     (and a different scikit-learn warned about); ``None`` if the folder has
