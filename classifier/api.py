@@ -14,7 +14,7 @@ from .features import LineTable
 from .html import html_to_block_rows, not_html_reason
 from .limits import Limits
 from .line_model import BODY, BOILERPLATE
-from .page import Line, Page, page_dict, rounded_scores
+from .page import Line, Page, line_dicts, page_dict, rounded_scores
 from .pipelines import pipeline_proba
 from .templates import adjust_scores, sibling_shares
 from .topic_model import top_topics
@@ -269,10 +269,8 @@ class Classifier:
         if as_dicts:
             rounded = rounded_scores(line_scores)  # for the whole group at once
             return [page_dict(topic, labels_, topic_scores, body,
-                              [{"index": index, "text": text, "label": label, "score": score}
-                               for text, label, score, index in zip(
-                                   texts[start:stop], labels[start:stop], rounded[start:stop],
-                                   indices[start:stop])])
+                              line_dicts(indices[start:stop], texts[start:stop],
+                                         labels[start:stop], rounded[start:stop]))
                     for (start, stop), body, (topic, topic_scores, labels_)
                     in zip(pages, bodies, topics)]
         return [Page(lines=list(map(Line, texts[start:stop], labels[start:stop],
