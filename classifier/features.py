@@ -223,6 +223,11 @@ def page_index(bounds: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
 
 
+def index_in_page(bounds: np.ndarray) -> np.ndarray:
+    """For each line, its position in its page (0, 1, …) given ``page_bounds``."""
+    return np.arange(bounds[-1]) - np.repeat(bounds[:-1], np.diff(bounds))
+
+
 def takes_line_tables(*steps) -> bool:
     """Whether each step (a transformer, or a FeatureUnion or Pipeline of
     them) reads its input only as the package's own line-table transformers
@@ -855,7 +860,7 @@ def _page_positions(chars: np.ndarray, bounds: np.ndarray, out: np.ndarray) -> N
         return
     starts = bounds[:-1]
     n = np.repeat(lengths, lengths)
-    index = np.arange(len(chars)) - np.repeat(starts, lengths)
+    index = index_in_page(bounds)
     before = np.cumsum(chars) - chars  # the characters of the lines before, all pages
     before -= np.repeat(before[starts], lengths)
     totals = np.add.reduceat(chars, starts)
@@ -964,7 +969,7 @@ def _main_run_columns(runs: list, chars: np.ndarray, bounds: np.ndarray,
     starts = bounds[:-1]
     run_start = np.array([start for start, _ in runs], dtype=np.int64)
     run_stop = np.array([stop for _, stop in runs], dtype=np.int64)
-    index = np.arange(len(chars)) - np.repeat(starts, lengths)
+    index = index_in_page(bounds)
     line_start, line_stop = np.repeat(run_start, lengths), np.repeat(run_stop, lengths)
     has_run = np.repeat(run_stop > run_start, lengths)
     # (No main run: every line is equally far from it.)

@@ -36,7 +36,7 @@ from sklearn.preprocessing import StandardScaler
 from .dom import DomLayout, dom_text_vectorizer
 from .features import (
     LineShape, LineTable, MainTextRun, NeighbourWindow, PagePosition, SectionMarkers,
-    TitleOverlap, densest_run, line_text_vectorizer, neighbour_window, page_bounds,
+    TitleOverlap, densest_run, index_in_page, line_text_vectorizer, neighbour_window, page_bounds,
     takes_line_tables,
 )
 from .pipelines import run_transform, scaled_clipped
@@ -425,7 +425,7 @@ def score_context(scores: np.ndarray, bounds: np.ndarray, offsets, windows) -> n
         page_stats[:, 0] = np.repeat(np.array(means, dtype=np.float32), lengths)
         page_stats[:, 1] = np.repeat(np.maximum.reduceat(scores, bounds[:-1]), lengths)
         page_stats[:, 2] = ranks / np.repeat(np.maximum(lengths - 1, 1), lengths)
-        index = np.arange(len(scores)) - np.repeat(bounds[:-1], lengths)
+        index = index_in_page(bounds)
         run_start = np.repeat(np.array(run_starts, dtype=np.int64), lengths)
         run_stop = np.repeat(np.array(run_stops, dtype=np.int64), lengths)
         page_stats[:, 3] = (index >= run_start) & (index < run_stop)
