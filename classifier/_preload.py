@@ -10,7 +10,7 @@ the fork server is one per process and may serve several runs.
 
 import gc
 
-from .batch import PRELOADED, _worker_classifier
+from .batch import PRELOADED, _models_for_run, _worker_classifier
 from .collector import collector_paused
 
 #: Classified once here, so that what the models build on first use (the
@@ -32,9 +32,10 @@ WARM_UP_PAGE = (
 # they load (see classifier.collector).
 with collector_paused():
     try:
+        # With the HTML line model (otherwise loaded when first needed), for
+        # every worker to share.
+        _models_for_run(*PRELOADED, html=True)
         _worker_classifier(*PRELOADED).predict(WARM_UP_PAGE)
-        # (Loaded when first needed, so here for every worker to share.)
-        _worker_classifier(*PRELOADED).html_model  # noqa: B018 - loaded by reading it
     except Exception:  # noqa: BLE001 - a worker that needs them reports the error itself
         pass
     # Objects alive now are never scanned by the garbage collector again,
