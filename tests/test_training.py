@@ -157,7 +157,7 @@ def test_line_no_column_orders_a_documents_lines(tmp_path):
     assert labelled_line_file(path)["text"].tolist() == ["Menu", "Body text.", "Footer"]
 
 
-def test_page_folder_errors_name_the_file(tmp_path):
+def test_page_folder_errors_name_the_file(tmp_path, capsys):
     from conftest import write_page_folder
 
     folder = write_page_folder(tmp_path / "pages", 3)
@@ -171,5 +171,10 @@ def test_page_folder_errors_name_the_file(tmp_path):
         load_line_data([folder], cache_dir=None, show_progress=False)
     (folder / "2.txt").write_text("gold")
     (folder / "2.html").write_text("<html><script>x()</script></html>")
-    with pytest.raises(DataError, match=r"2.html: no visible text"):
+    lines = load_line_data([folder], cache_dir=None, show_progress=False)
+    assert sorted(lines["doc_id"].unique()) == ["0", "1"]  # the page without text left out
+    assert "1 page(s) of" in capsys.readouterr().err
+    for number in range(3):
+        (folder / f"{number}.html").write_text("<html><script>x()</script></html>")
+    with pytest.raises(DataError, match=r"no page has visible text"):
         load_line_data([folder], cache_dir=None, show_progress=False)
