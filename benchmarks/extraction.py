@@ -44,68 +44,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from classifier.api import Classifier  # noqa: E402
-from classifier.html import decode_html  # noqa: E402
 from training.datasets import load_line_data, page_folder_pages  # noqa: E402
 from training.lines import fit_line_model  # noqa: E402
 from training.metrics import page_text_scores  # noqa: E402
+from training.peers import PEER_NAMES, extract_or_empty, peer_extractors  # noqa: E402
 from benchmarks.common import add_page_data_argument, write_report  # noqa: E402
 from classifier.progress import progress_bar, say  # noqa: E402
 
 OURS = ["ours (html)", "ours (text)"]
-PEER_NAMES = ("trafilatura", "readability", "justext", "boilerpy3", "resiliparse")
-
-
-def peer_extractors() -> dict:
-    """name -> function(html bytes) -> main text, for every installed peer."""
-    peers = {}
-    try:
-        import trafilatura
-
-        peers["trafilatura"] = lambda data: trafilatura.extract(data) or ""
-    except ImportError:
-        pass
-    try:
-        import lxml.html
-        from readability import Document
-
-        def readability_text(data):
-            summary = Document(decode_html(data)).summary(html_partial=True)
-            return "\n".join(lxml.html.fromstring(summary).itertext())
-        peers["readability"] = readability_text
-    except ImportError:
-        pass
-    try:
-        import justext
-
-        stoplist = justext.get_stoplist("English")
-        peers["justext"] = lambda data: "\n".join(
-            p.text for p in justext.justext(data, stoplist) if not p.is_boilerplate)
-    except ImportError:
-        pass
-    try:
-        from boilerpy3 import extractors
-
-        article = extractors.ArticleExtractor(raise_on_failure=False)
-        peers["boilerpy3"] = lambda data: article.get_content(decode_html(data)) or ""
-    except ImportError:
-        pass
-    try:
-        from resiliparse.extract.html2text import extract_plain_text
-        from resiliparse.parse.encoding import bytes_to_str, detect_encoding
-
-        peers["resiliparse"] = lambda data: extract_plain_text(
-            bytes_to_str(data, detect_encoding(data)), main_content=True)
-    except ImportError:
-        pass
-    return peers
 
 
 def run_timed(extract, data: bytes) -> tuple[str, float, bool]:
     started = time.perf_counter()
-    try:
-        text, failed = extract(data), False
-    except Exception:  # a peer's failure on one page is scored, not fatal
-        text, failed = "", True
+    text, failed = extract_or_empty(extract, data)
     return text, (time.perf_counter() - started) * 1000.0, failed
 
 
@@ -138,7 +89,7 @@ def main(argv=None) -> int:
     unknown = wanted - set(PEER_NAMES)
     if unknown:
         parser.error(f"unknown peers {sorted(unknown)}; choose among {', '.join(PEER_NAMES)}")
-    extractors = {name: f for name, f in peer_extractors().items() if name in wanted}
+    extractors = peer_extractors(sorted(wanted, key=PEER_NAMES.index))
     missing = sorted(wanted - set(extractors))
     if missing:
         say(f"peers not installed, left out: {', '.join(missing)} (pip install '.[bench]')")
