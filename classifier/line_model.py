@@ -130,10 +130,19 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # -- fitting ---------------------------------------------------------
-    def fit(self, X, y, progress=None):
-        """Fit both stages. ``progress(message)`` is called between steps."""
+    def fit(self, X, y, progress=None, sample_weight=None):
+        """Fit both stages. ``progress(message)`` is called between steps.
+
+        ``sample_weight`` (one per line) weighs lines in both stages, e.g.
+        so that no training corpus outweighs the others
+        (``training.lines.corpus_weights``)."""
         say = progress or (lambda message: None)
         y = np.asarray(y)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+            if sample_weight.shape != y.shape or not np.all(np.isfinite(sample_weight)) \
+                    or (sample_weight < 0).any():
+                raise ValueError("sample_weight must hold one finite weight >= 0 per line")
         unknown = set(np.unique(y)) - set(LABELS)
         if unknown:
             raise ValueError(f"labels must be {LABELS}, got {sorted(unknown)}")
@@ -164,16 +173,18 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
                 # A fold with a single class (tiny data sets): use the prior.
                 out_of_fold[held_out] = target[train].mean()
                 continue
-            model = clone(first).fit(first_inputs[train], target[train])
+            model = clone(first).fit(first_inputs[train], target[train],
+                                     **_weights(sample_weight, train))
             out_of_fold[held_out] = model.predict_proba(first_inputs[held_out])[:, 1]
-        self.first_stage_ = clone(first).fit(first_inputs, target)
+        self.first_stage_ = clone(first).fit(first_inputs, target, **_weights(sample_weight))
 
         say("second stage")
         second = self.second_stage or HistGradientBoostingClassifier(
             max_iter=300, learning_rate=0.08, max_leaf_nodes=31, l2_regularization=1.0,
             early_stopping=False, random_state=self.random_state)
         second_inputs = self._second_stage_inputs(layout, out_of_fold, bounds)
-        self.second_stage_ = clone(second).fit(second_inputs, target)
+        self.second_stage_ = clone(second).fit(second_inputs, target,
+                                               **_weights(sample_weight))
         self.n_features_in_ = 2  # text and page columns
         return self
 
@@ -281,6 +292,13 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
     def _second_stage_inputs(self, layout, scores, bounds):
         return np.hstack([layout, score_context(scores, bounds, self.score_offsets,
                                                 self.score_windows)])
+
+
+def _weights(sample_weight, rows=None) -> dict:
+    """The ``sample_weight`` keyword of a stage's fit (none when unweighted)."""
+    if sample_weight is None:
+        return {}
+    return {"sample_weight": sample_weight if rows is None else sample_weight[rows]}
 
 
 def _is_binary_logistic(model) -> bool:

@@ -20,8 +20,11 @@ from classifier.files import atomic_write
 from classifier.store import HTML_MODEL, LINE_MODEL, TOPIC_MODEL, save_model
 
 from .datasets import load_line_data
-from .lines import (cross_validate_lines, fit_line_model, gold_texts, label_ceiling,
-                    model_input)
+from .generalisation import evaluate_generalisation, markdown_table
+from .lines import (DEFAULT_SHORT_PAGES, DEFAULT_WEIGHTING, WEIGHTINGS, cross_validate_lines,
+                    fit_line_model, gold_texts, label_ceiling, model_input)
+from .peers import PEER_NAMES
+from .short_inputs import evaluate_short_inputs
 from classifier.progress import say
 from .report import print_line_report, print_threshold_sweep, print_topic_report, write_json
 from .other_sources import PER_TOPIC, other_source_documents
@@ -37,16 +40,20 @@ def _parser() -> argparse.ArgumentParser:
                                      description="Train and evaluate the line and topic models.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    lines = commands.add_parser("lines", help="train the line model")
+    lines = commands.add_parser("lines", help="train the line model",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     _training_options(lines, data_help="page folders (<id>.html + <id>.txt) and/or labelled-line "
                                        "files (.csv/.jsonl/.parquet with doc_id, text, label)",
                       cv_default=3, cv_help="site-grouped CV folds for the manifest's metrics")
     _cache_option(lines)
+    _weighting_option(lines)
 
-    html = commands.add_parser("html", help="train the HTML path's line model (DOM features)")
+    html = commands.add_parser("html", help="train the HTML path's line model (DOM features)",
+                               formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     _training_options(html, data_help="page folders (<id>.html + <id>.txt)",
                       cv_default=3, cv_help="site-grouped CV folds for the manifest's metrics")
     _cache_option(html)
+    _weighting_option(html)
 
     topics = commands.add_parser("topics", help="train the topic model")
     _training_options(topics, data_help="folder-per-topic trees and/or .csv/.jsonl/.parquet "
@@ -77,14 +84,40 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--jobs", type=int, default=2, help="parallel fits (joblib)")
     search.add_argument("--report", metavar="FILE.json", help="write the JSON report here")
 
-    evaluate = commands.add_parser("evaluate", help="cross-validate a model on data")
-    evaluate.add_argument("model", choices=["lines", "html", "topics"],
+    evaluate = commands.add_parser(
+        "evaluate", help="cross-validate a model on data, or measure the line models on "
+                         "corpora left out of training (generalisation)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    evaluate.add_argument("model", choices=["lines", "html", "topics", "generalisation",
+                                            "short-inputs"],
                           help="which model to cross-validate (lines: text path, "
-                               "html: HTML path)")
+                               "html: HTML path), or 'generalisation': both line models, "
+                               "leave-one-corpus-out, beside the peers, or 'short-inputs': "
+                               "the line model of --models on each story's headline and "
+                               "first paragraph, and the topic read from them by the topic "
+                               "model's CV folds")
     evaluate.add_argument("--data", nargs="+", required=True, metavar="PATH",
-                          help="the same inputs as for training that model")
+                          help="the same inputs as for training that model; for "
+                               "generalisation, page folders of two or more corpora")
     evaluate.add_argument("--cv", type=int, default=5, help="number of folds")
-    evaluate.add_argument("--report", metavar="FILE.json", help="write the JSON report here")
+    evaluate.add_argument("--report", metavar="FILE.json",
+                          help="write the JSON report here (generalisation: also a "
+                               "Markdown table beside it, .md)")
+    evaluate.add_argument("--lines", nargs="+", default=[], metavar="FILE",
+                          help="generalisation: labelled-line files that join the text "
+                               "model's training; those named <lang>-dev are scored per "
+                               "language instead")
+    evaluate.add_argument("--kinds", nargs="+", default=["text", "html"],
+                          choices=["text", "html"], help="generalisation: line models to fit")
+    evaluate.add_argument("--peers", nargs="+", default=["all"], metavar="NAME",
+                          help=f"generalisation: peers to run (all, none, or names among "
+                               f"{', '.join(PEER_NAMES)})")
+    _weighting_option(evaluate)
+    evaluate.add_argument("--jobs", type=int, default=1,
+                          help="generalisation: models fitted at a time (each on one core)")
+    evaluate.add_argument("--models", metavar="DIR",
+                          help="short-inputs: the models folder whose line model labels the "
+                               "lines (default: the shipped models)")
     _cache_option(evaluate)
     add_setting_option(evaluate)
     _extra_training_option(evaluate)
@@ -104,10 +137,30 @@ def _training_options(parser, data_help: str, cv_default: int, cv_help: str):
     parser.add_argument("--cv", type=int, default=cv_default, help=f"{cv_help} (0: skip)")
 
 
+def _yes_or_no(value: str) -> bool:
+    if value.lower() in ("yes", "true", "1"):
+        return True
+    if value.lower() in ("no", "false", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected yes or no, not {value!r}")
+
+
+def _weighting_option(parser):
+    parser.add_argument("--short-pages", type=_yes_or_no, default=DEFAULT_SHORT_PAGES,
+                        metavar="yes|no",
+                        help="add short pages cut from the training pages (a headline "
+                             "and its lead, one paragraph, a few chrome lines) to training "
+                             "(training/augment.py)")
+    parser.add_argument("--weighting", choices=WEIGHTINGS, default=DEFAULT_WEIGHTING,
+                        help="how training lines are weighed by corpus: none (every line "
+                             "once), corpus (every corpus the same), sqrt (by the square "
+                             "root of its lines)")
+
+
 def _cache_option(parser):
     parser.add_argument("--cache", default=str(DEFAULT_CACHE), metavar="DIR",
                         help="where to cache line tables built from HTML "
-                             "(default .cache; 'none' to disable)")
+                             "('none' to disable)")
 
 
 def _cache_dir(value: str):
@@ -128,12 +181,16 @@ def train_lines(args, kind: str = "text") -> dict:
     metrics = {"note": "cross-validation skipped (--cv 0)"}
     if args.cv:
         gold = gold_texts(args.data, lines)
-        metrics, _ = cross_validate_lines(lines, gold, n_splits=args.cv, kind=kind)
+        metrics, _ = cross_validate_lines(lines, gold, n_splits=args.cv, kind=kind,
+                                          weighting=args.weighting,
+                                          short_pages=args.short_pages)
     started = time.time()
-    model = fit_line_model(lines, kind=kind)
+    model = fit_line_model(lines, kind=kind, weighting=args.weighting,
+                           short_pages=args.short_pages)
     fit_seconds = round(time.time() - started, 1)
     say(f"fitted in {fit_seconds:.0f}s")
-    summary = {**_line_data_summary(args.data, lines), "fit_seconds": fit_seconds}
+    summary = {**_line_data_summary(args.data, lines), "fit_seconds": fit_seconds,
+               "weighting": args.weighting, "short_pages": args.short_pages}
     entry = save_model(args.out, HTML_MODEL if kind == "html" else LINE_MODEL, model,
                        summary, metrics, model.get_params(deep=False))
     return entry
@@ -177,13 +234,41 @@ def topic_counts(data) -> dict:
     return {k: int(v) for k, v in labels.value_counts().sort_index().items()}
 
 
+def _peer_names(parser_names: list) -> tuple:
+    if "all" in parser_names:
+        return PEER_NAMES
+    if "none" in parser_names:
+        return ()
+    unknown = sorted(set(parser_names) - set(PEER_NAMES))
+    if unknown:
+        raise ValueError(f"unknown peers {unknown}; choose among {', '.join(PEER_NAMES)}")
+    return tuple(parser_names)
+
+
 def evaluate(args) -> dict:
+    if args.model == "generalisation":
+        report = evaluate_generalisation(args.data, args.lines, kinds=args.kinds,
+                                         peers=_peer_names(args.peers),
+                                         cache_dir=_cache_dir(args.cache), jobs=args.jobs,
+                                         weighting=args.weighting,
+                                         short_pages=args.short_pages)
+        table = markdown_table(report)
+        print(table)
+        if args.report:
+            write_json(args.report, report)
+            Path(args.report).with_suffix(".md").write_text(table + "\n", encoding="utf-8")
+            say(f"report written to {args.report} and {Path(args.report).with_suffix('.md')}")
+        return report
+    if args.model == "short-inputs":
+        return _evaluate_short_inputs(args)
     if args.model in ("lines", "html"):
         kind = "html" if args.model == "html" else "text"
         lines = load_line_data(args.data, _cache_dir(args.cache))
         model_input(lines, kind)
         gold = gold_texts(args.data, lines)
-        report, _ = cross_validate_lines(lines, gold, n_splits=args.cv, kind=kind)
+        report, _ = cross_validate_lines(lines, gold, n_splits=args.cv, kind=kind,
+                                         weighting=args.weighting,
+                                         short_pages=args.short_pages)
         report["label_ceiling"] = label_ceiling(lines, gold)
         report["data"] = _line_data_summary(args.data, lines)
         print_line_report(report)
@@ -198,6 +283,31 @@ def evaluate(args) -> dict:
         report["settings"] = settings
         print_topic_report(report)
     report["measured"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    if args.report:
+        write_json(args.report, report)
+        say(f"report written to {args.report}")
+    return report
+
+
+def _evaluate_short_inputs(args) -> dict:
+    from classifier.api import load
+
+    data = load_topic_data(args.data)
+    require_single_label(data, None)
+    extra = _extra_training(args, data)
+    settings = parse_settings(args.setting, multilabel=False)
+    classifier = load(args.models, trusted=args.models is not None, topics=False)
+    report = evaluate_short_inputs(classifier, data, extra, n_splits=args.cv, **settings)
+    report["data"] = {"paths": [str(p) for p in args.data],
+                      "extra_training": [str(p) for p in args.extra_training],
+                      "models": args.models or "shipped"}
+    report["measured"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    lines, topics = report["lines"], report["topics"]
+    print(f"{report['stories']} stories, headline + first paragraph:")
+    print(f"  headline body {lines['headline_body']:.4f}, paragraph body {lines['lead_body']:.4f}, "
+          f"both body {lines['both_body']:.4f}, no body at all {lines['no_body']:.4f}")
+    print(f"  topic: answered {topics['answered']:.4f}, right of those answered "
+          f"{topics['accuracy_answered']:.4f} ({topics['cv']['folds']}-fold CV)")
     if args.report:
         write_json(args.report, report)
         say(f"report written to {args.report}")

@@ -13,7 +13,8 @@ from classifier.dom import DOM_COLUMNS
 from classifier.errors import DataError
 from classifier.line_model import BODY, BOILERPLATE, StackedLineClassifier, html_line_model
 
-from .datasets import page_folder_pages
+from .augment import with_short_pages
+from .datasets import corpus_of, page_folder_pages
 from .metrics import line_scores, page_text_scores
 from classifier.progress import say
 
@@ -57,14 +58,50 @@ def new_line_model(kind: str = "text", **parameters) -> StackedLineClassifier:
     return html_line_model(**parameters) if kind == "html" else StackedLineClassifier(**parameters)
 
 
+#: How training lines are weighed by corpus (``corpus_weights``).
+WEIGHTINGS = ("none", "corpus", "sqrt")
+DEFAULT_WEIGHTING = "none"
+#: Whether training adds short pages cut from the training pages.
+DEFAULT_SHORT_PAGES = False
+
+
+def corpus_weights(lines: pd.DataFrame, weighting: str = DEFAULT_WEIGHTING):
+    """One weight per line (mean 1), or ``None`` for equal weights.
+
+    * ``none``: every line counts once, so the corpus with most lines
+      (Dragnet: half the shared pages' lines) sets the model's habits;
+    * ``corpus``: every corpus (``training.datasets.corpus_of`` the line's
+      set) weighs the same in all;
+    * ``sqrt``: a corpus weighs as the square root of its line count, a
+      middle way.
+    """
+    if weighting not in WEIGHTINGS:
+        raise ValueError(f"weighting must be one of {WEIGHTINGS}, not {weighting!r}")
+    if weighting == "none":
+        return None
+    corpora = lines["set"].astype(str).map(corpus_of).to_numpy()
+    names, codes, sizes = np.unique(corpora, return_inverse=True, return_counts=True)
+    totals = np.sqrt(sizes) if weighting == "sqrt" else np.ones(len(names))
+    weights = (totals / sizes)[codes]
+    return weights * (len(weights) / weights.sum())
+
+
 def fit_line_model(lines: pd.DataFrame, progress=say, kind: str = "text",
+                   weighting: str = DEFAULT_WEIGHTING, short_pages: bool = DEFAULT_SHORT_PAGES,
                    **parameters) -> StackedLineClassifier:
+    """A line model of ``kind`` fitted on ``lines`` (a line table with
+    labels), weighed by corpus as ``weighting`` says, with short pages cut
+    from the training pages added when ``short_pages`` (training/augment.py)."""
+    if short_pages:
+        lines = with_short_pages(lines)
     model = new_line_model(kind, **parameters)
-    return model.fit(model_input(lines, kind), lines["label"].to_numpy(), progress=progress)
+    return model.fit(model_input(lines, kind), lines["label"].to_numpy(), progress=progress,
+                     sample_weight=corpus_weights(lines, weighting))
 
 
 def cross_validate_lines(lines: pd.DataFrame, gold: dict, n_splits: int = 5,
-                         progress=say, kind: str = "text",
+                         progress=say, kind: str = "text", weighting: str = DEFAULT_WEIGHTING,
+                         short_pages: bool = DEFAULT_SHORT_PAGES,
                          **parameters) -> tuple[dict, np.ndarray]:
     """Site-grouped cross-validation; returns (report, out-of-fold P(body)).
 
@@ -83,7 +120,7 @@ def cross_validate_lines(lines: pd.DataFrame, gold: dict, n_splits: int = 5,
         progress(f"fold {fold}/{n_splits}: training on {len(train)} lines")
         train_lines = lines.iloc[train]
         model = fit_line_model(train_lines, progress=lambda message: None, kind=kind,
-                               **parameters)
+                               weighting=weighting, short_pages=short_pages, **parameters)
         scores[test] = model.body_proba(model_input(lines.iloc[test], kind))
         progress(f"fold {fold}/{n_splits} done, {time.time() - started:.0f}s elapsed")
     threshold = new_line_model(kind, **parameters).threshold
@@ -91,6 +128,8 @@ def cross_validate_lines(lines: pd.DataFrame, gold: dict, n_splits: int = 5,
     report["threshold"] = threshold
     report["threshold_sweep"] = threshold_sweep(lines, scores, gold)
     report["model"] = kind
+    report["weighting"] = weighting
+    report["short_pages"] = short_pages
     report["cv"] = {"folds": n_splits, "grouped_by": "site (page when unknown)",
                     "seconds": round(time.time() - started, 1)}
     return report, scores

@@ -1,0 +1,207 @@
+"""Leave-one-corpus-out evaluation, corpus weights, short training pages,
+peers' cached outputs and the short-input measure, on synthetic data."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import synthetic_page, write_page_folder
+
+from training import generalisation, peers
+from training.augment import LEAD_WORDS, MAX_SHORT_LINES, with_short_pages
+from training.datasets import corpus_of, load_line_data
+from training.lines import corpus_weights, fit_line_model
+from training.short_inputs import evaluate_short_inputs, headline_and_lead
+
+
+@pytest.fixture(scope="module")
+def two_corpora(tmp_path_factory):
+    root = tmp_path_factory.mktemp("corpora")
+    return [write_page_folder(root / "corpus-a", 10, seed=0),
+            write_page_folder(root / "corpus-b", 10, seed=100)]
+
+
+@pytest.fixture(scope="module")
+def line_files(tmp_path_factory):
+    """Labelled-line files named as the Turku lines are: xx-train, xx-dev, yy-train."""
+    root = tmp_path_factory.mktemp("turku")
+    rng = random.Random(3)
+    paths = []
+    for name in ("xx-train", "xx-dev", "yy-train"):
+        rows = []
+        for doc in range(6):
+            _, gold = synthetic_page(rng.randint(0, 10 ** 6))
+            for number, line in enumerate(["Home | Login", *gold.splitlines(), "Share this"]):
+                label = "boilerplate" if number == 0 or "|" in line or line == "Share this" \
+                    else "body"
+                rows.append({"doc_id": f"{name}-{doc}", "line_no": number, "text": line,
+                             "label": label})
+        path = root / f"{name}.jsonl"
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_corpora_are_named_by_their_sets():
+    assert corpus_of("cleaneval-dev") == corpus_of("cleaneval-final") == "cleaneval"
+    assert corpus_of("dragnet") == "dragnet"
+    assert corpus_of("fi-train") == corpus_of("en-dev") == "turku"
+    assert corpus_of("my-pages") == "my-pages"
+
+
+def test_corpus_weights_give_every_corpus_its_share():
+    lines = pd.DataFrame({"set": ["dragnet"] * 90 + ["cleaneval-dev"] * 6 + ["cleaneval-final"] * 4})
+    assert corpus_weights(lines, "none") is None
+    weights = corpus_weights(lines, "corpus")
+    assert weights.mean() == pytest.approx(1.0)
+    assert weights[:90].sum() == pytest.approx(weights[90:].sum())
+    root = corpus_weights(lines, "sqrt")
+    assert root[:90].sum() / root[90:].sum() == pytest.approx(np.sqrt(90 / 10))
+    with pytest.raises(ValueError, match="weighting must be one of"):
+        corpus_weights(lines, "pages")
+
+
+def test_short_pages_are_cut_from_each_page_with_their_labels(page_folder):
+    lines = load_line_data([page_folder], cache_dir=None, show_progress=False)
+    augmented = with_short_pages(lines)
+    assert augmented.iloc[:len(lines)].equals(lines)  # the pages themselves, unchanged
+    short = augmented.iloc[len(lines):]
+    kinds = short["page"].str.rpartition("#")[2]
+    assert set(kinds) == {"lead", "paragraph", "chrome"}
+    for key, page in short.groupby("page", sort=False):
+        source = lines[lines["page"] == key.rpartition("#")[0]]
+        assert 1 <= len(page) <= MAX_SHORT_LINES
+        # Every line is a line of its page, with its label.
+        labelled = dict(zip(source["text"], source["label"]))
+        assert all(labelled[text] == label for text, label in zip(page["text"], page["label"]))
+        kind = key.rpartition("#")[2]
+        if kind == "chrome":
+            assert set(page["label"]) == {"boilerplate"}
+        else:
+            assert set(page["label"]) == {"body"}
+            assert len(page["text"].iloc[-1].split()) >= LEAD_WORDS
+    # Each short page's lines are together (the line model's page runs).
+    keys = augmented["page"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    assert len(starts) == len(set(keys))
+
+
+def test_each_corpus_is_scored_by_models_that_never_saw_it(two_corpora, line_files):
+    pages = load_line_data(two_corpora, cache_dir=None, show_progress=False)
+    extra = load_line_data(line_files, cache_dir=None, show_progress=False)
+    extra["language"] = extra["set"].map(generalisation.language_of)
+    extra["train_language"] = extra["set"].str.partition("-")[0]
+    tasks = generalisation._tasks(pages, extra, ("text", "html"), ["corpus-a", "corpus-b"])
+    named = {what: (kind, train, test) for what, kind, train, test in tasks}
+    for kind in ("text", "html"):
+        for corpus, other in (("corpus-a", "corpus-b"), ("corpus-b", "corpus-a")):
+            _, train, test = named[(kind, corpus)]
+            assert set(test["set"]) == {corpus}
+            assert corpus not in set(train["set"]) and other in set(train["set"])
+            # Line files train the text model only, and dev files are never trained on.
+            assert ("xx-train" in set(train["set"])) == (kind == "text")
+            assert "xx-dev" not in set(train["set"])
+    _, train, test = named[("turku", "xx")]
+    assert set(test["set"]) == {"xx-dev"} and "xx-train" not in set(train["set"])
+    assert {"yy-train", "corpus-a", "corpus-b"} <= set(train["set"])
+    _, train, test = named[("turku", "all")]
+    assert {"xx-train", "yy-train"} <= set(train["set"]) and set(test["set"]) == {"xx-dev"}
+
+
+def test_the_generalisation_report_scores_every_corpus_and_language(two_corpora, line_files,
+                                                                   monkeypatch):
+    # A peer that copies the gold text scores 1.0 everywhere; its outputs
+    # are the same on every run.
+    gold = generalisation.page_gold(two_corpora)
+    by_path = {str(path): text for _, path, text in gold.values()}
+    monkeypatch.setattr(generalisation, "peer_extractors",
+                        lambda names: {"oracle": lambda data: "", "gold": None})
+
+    def fake_outputs(name, extract, pages, cache_dir, show_progress=True):
+        text = (lambda key: by_path[str(pages[key])]) if name == "gold" else (lambda key: "")
+        return {key: (text(key), False) for key in pages}
+    monkeypatch.setattr(generalisation, "peer_outputs", fake_outputs)
+    report = generalisation.evaluate_generalisation(two_corpora, line_files, kinds=("text",),
+                                                    peers=("gold",), jobs=1, short_pages=True)
+    assert set(report["corpora"]) == {"corpus-a", "corpus-b"}
+    for entry in report["corpora"].values():
+        assert entry["pages"] == 10
+        assert entry["extractors"]["gold"]["f1"] == pytest.approx(1.0)
+        assert entry["extractors"]["oracle"]["f1"] == 0.0
+        assert 0.5 < entry["extractors"]["ours (text)"]["f1"] <= 1.0
+    ours = [report["corpora"][c]["extractors"]["ours (text)"]["f1"] for c in report["corpora"]]
+    assert report["macro"]["ours (text)"]["f1"] == pytest.approx(np.mean(ours))
+    assert set(report["turku"]) == {"xx"}
+    assert {"all", "left_out"} <= set(report["turku"]["xx"])
+    table = generalisation.markdown_table(report)
+    assert "| ours (text) |" in table and "| xx | " in table
+
+
+def test_peer_outputs_are_kept_per_file_and_failures_counted(tmp_path, capsys):
+    pages = {}
+    for number in range(3):
+        path = tmp_path / f"{number}.html"
+        path.write_bytes(f"<p>page {number}</p>".encode())
+        pages[f"s/{number}"] = path
+    calls = []
+
+    def extract(data):
+        calls.append(data)
+        print("a peer's chatter on stdout")
+        if b"page 2" in data:
+            raise RuntimeError("broken page")
+        return data.decode().upper()
+
+    first = peers.peer_outputs("trafilatura", extract, pages, tmp_path / "cache",
+                               show_progress=False)
+    assert first["s/0"] == ("<P>PAGE 0</P>", False) and first["s/2"] == ("", True)
+    assert "chatter" not in capsys.readouterr().out
+    again = peers.peer_outputs("trafilatura", extract, pages, tmp_path / "cache",
+                               show_progress=False)
+    assert again == first and len(calls) == 3  # nothing run twice
+    pages["s/0"].write_bytes(b"<p>changed page</p>")
+    changed = peers.peer_outputs("trafilatura", extract, pages, tmp_path / "cache",
+                                 show_progress=False)
+    assert changed["s/0"] == ("<P>CHANGED PAGE</P>", False) and len(calls) == 4
+
+
+def test_headline_and_lead_are_the_first_line_and_paragraph():
+    story = "Council votes on tram line\n\nThe city council voted on Tuesday\nto build it.\n\nMore."
+    assert headline_and_lead(story) == ("Council votes on tram line",
+                                        "The city council voted on Tuesday to build it.")
+    assert headline_and_lead("Only a headline\n\n") is None
+    assert headline_and_lead("   \n") is None
+
+
+def test_short_inputs_report_lines_and_topics(trained_models):
+    import classifier
+
+    clf = classifier.load(trained_models, trusted=True, topics=False)
+    rng = random.Random(5)
+    rows = []
+    for topic, words in (("politics", "minister election vote party".split()),
+                         ("sport", "match team season player".split())):
+        for _ in range(10):
+            headline = " ".join(rng.choice(words) for _ in range(5)).capitalize()
+            lead = " ".join(rng.choice(words + ["the", "of", "and"]) for _ in range(30))
+            rows.append({"text": f"{headline}\n\n{lead.capitalize()}.\n\nMore text.",
+                         "topic": topic})
+    report = evaluate_short_inputs(clf, pd.DataFrame(rows), n_splits=2, min_df=1,
+                                   progress=lambda message: None)
+    assert report["stories"] == 20
+    for value in (*report["lines"].values(), report["topics"]["answered"]):
+        assert 0.0 <= value <= 1.0
+    assert report["lines"]["no_body"] == pytest.approx(1 - report["topics"]["answered"])
+
+
+def test_corpus_weighted_training_fits(page_folder):
+    lines = load_line_data([page_folder], cache_dir=None, show_progress=False)
+    lines.loc[lines.index[:600], "set"] = "other"
+    model = fit_line_model(lines, progress=lambda message: None, weighting="corpus",
+                           short_pages=True)
+    scores = model.body_proba(lines[["text", "page"]])
+    assert ((scores >= 0.5) == (lines["label"] == "body")).mean() > 0.9

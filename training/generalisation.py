@@ -1,0 +1,229 @@
+"""How the line models do on corpora they never saw: leave-one-corpus-out.
+
+Cross-validation inside a corpus flatters: its pages share years, site
+kinds and an annotation guideline. Users run the models on today's web, in
+many languages, on sites no corpus holds. The nearest honest measure we can
+compute is to train on all page corpora but one and score the one left out
+(``training.datasets.PAGE_CORPORA``: Dragnet, CleanEval, L3S-GN1,
+Readability's test pages, Google-Trends pages), for the text path and the
+HTML path, side by side with the open-source extractors on the same pages
+(``training.peers``), per corpus and as the macro mean over corpora. Every
+page of the held-out corpus counts: one our conversion finds no text in
+scores as an empty extraction.
+
+Labelled-line files (the Turku lines) join the text model's training in
+every fold and are never scored there; those named ``<lang>-dev`` are
+scored separately, by line F1 of the body label: once with every training
+file, once with that language's files left out.
+
+``python -m training evaluate generalisation`` / ``make eval-generalisation``.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from threadpoolctl import threadpool_limits
+
+from classifier.progress import say
+
+from .datasets import corpus_of, load_line_data, page_folder_pages
+from .lines import DEFAULT_SHORT_PAGES, DEFAULT_WEIGHTING, fit_line_model, model_input
+from .metrics import line_scores, page_text_scores
+from .peers import PEER_NAMES, peer_extractors, peer_outputs
+
+OURS = {"html": "ours (html)", "text": "ours (text)"}
+
+
+def page_gold(folders) -> dict:
+    """Every page of the page folders: key -> (corpus, html path, gold text)."""
+    pages = {}
+    for folder in folders:
+        for set_name, doc_id, _url, html_path, gold_path in page_folder_pages(Path(folder)):
+            pages[f"{set_name}/{doc_id}"] = (corpus_of(set_name), html_path,
+                                             gold_path.read_bytes().decode("utf-8", "replace"))
+    return pages
+
+
+def language_of(set_name: str) -> str | None:
+    """The language of a ``<lang>-dev`` line file's set, else ``None``."""
+    head, _, split = set_name.rpartition("-")
+    return head if split == "dev" and head else None
+
+
+def _fit_and_score(train: pd.DataFrame, test: pd.DataFrame, kind: str, options: dict,
+                   one_thread: bool) -> np.ndarray:
+    """P(body) of ``test``'s lines by a model of ``kind`` fitted on ``train``
+    (``options``: keywords of ``fit_line_model``)."""
+    with threadpool_limits(1 if one_thread else None):
+        model = fit_line_model(train, progress=lambda message: None, kind=kind, **options)
+        return model.body_proba(model_input(test, kind).reset_index(drop=True))
+
+
+def _tasks(pages: pd.DataFrame, extra: pd.DataFrame | None, kinds, corpora) -> list:
+    """(what, kind, training lines, scored lines) of every fit to make."""
+    tasks = []
+    page_corpus = pages["set"].map(corpus_of)
+    for kind in kinds:
+        for corpus in corpora:
+            held_out = (page_corpus == corpus).to_numpy()
+            train = pages[~held_out]
+            if kind == "text" and extra is not None:
+                train = pd.concat([train, extra[extra["language"].isna()]], ignore_index=True)
+            tasks.append(((kind, corpus), kind, train, pages[held_out]))
+    if extra is not None:
+        scored = extra[extra["language"].notna()]
+        if len(scored):
+            training = extra[extra["language"].isna()]
+            train = pd.concat([pages, training], ignore_index=True)
+            tasks.append((("turku", "all"), "text", train, scored))
+            for language in sorted(scored["language"].unique()):
+                kept = training[training["train_language"] != language]
+                train = pd.concat([pages, kept], ignore_index=True)
+                tasks.append((("turku", language), "text", train,
+                              scored[scored["language"] == language]))
+    return tasks
+
+
+def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
+                            peers=PEER_NAMES, cache_dir: Path | None = None, jobs: int = 1,
+                            weighting: str = DEFAULT_WEIGHTING,
+                            short_pages: bool = DEFAULT_SHORT_PAGES, threshold: float = 0.5,
+                            progress=say, **parameters) -> dict:
+    """The leave-one-corpus-out report (see the module's docstring).
+    ``weighting``, ``short_pages`` and ``parameters`` (the line model's) as
+    for ``training.lines.fit_line_model``."""
+    started = time.time()
+    pages = load_line_data(page_folders, cache_dir)
+    gold = page_gold(page_folders)
+    corpora = sorted({corpus for corpus, _, _ in gold.values()})
+    if len(corpora) < 2:
+        raise ValueError("leave-one-corpus-out needs page folders of at least two corpora "
+                         f"(found {corpora})")
+    extra = None
+    if line_files:
+        extra = load_line_data(line_files, None, show_progress=False)
+        extra["language"] = extra["set"].map(language_of)
+        extra["train_language"] = extra["set"].str.partition("-")[0]
+
+    bodies = {}
+    extractors = peer_extractors(peers)
+    missing = sorted(set(peers) - set(extractors))
+    if missing:
+        progress(f"peers not installed, left out: {', '.join(missing)} (pip install '.[bench]')")
+    html_paths = {key: path for key, (_, path, _) in gold.items()}
+    errors = {}
+    for name, extract in extractors.items():
+        outputs = peer_outputs(name, extract, html_paths, cache_dir)
+        bodies[name] = {key: text for key, (text, _) in outputs.items()}
+        errors[name] = {key for key, (_, failed) in outputs.items() if failed}
+
+    tasks = _tasks(pages, extra, kinds, corpora)
+    progress(f"{len(tasks)} models to fit ({jobs} at a time): "
+             + ", ".join(f"{kind} without {what[1]}" if what[0] != "turku"
+                         else f"text for turku {what[1]}" for what, kind, _, _ in tasks))
+    options = {"weighting": weighting, "short_pages": short_pages, **parameters}
+    results = Parallel(n_jobs=jobs, verbose=0)(
+        delayed(_fit_and_score)(train, test, kind, options, jobs > 1)
+        for _, kind, train, test in tasks)
+
+    turku = {}
+    for (what, kind, _, test), scores in zip(tasks, results):
+        if what[0] == "turku":
+            _turku_entry(turku, what[1], test, scores, threshold)
+            continue
+        is_body = scores >= threshold
+        body = test[is_body].groupby("page", sort=False)["text"].agg("\n".join)
+        name = OURS[kind]
+        bodies.setdefault(name, {})
+        for key in (key for key, (corpus, _, _) in gold.items() if corpus == what[1]):
+            bodies[name][key] = body.get(key, "")
+        errors.setdefault(name, set())
+
+    report = {"measured": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+              "machine": f"{platform.machine()}, {platform.python_implementation()} "
+                         f"{platform.python_version()}",
+              "weighting": weighting, "short_pages": short_pages, "threshold": threshold,
+              "parameters": {name: repr(value) for name, value in parameters.items()},
+              "data": {"page_folders": [str(p) for p in page_folders],
+                       "line_files": [str(p) for p in line_files]},
+              "corpora": {}, "macro": {}, "turku": turku,
+              "seconds": round(time.time() - started, 1)}
+    for corpus in corpora:
+        keys = [key for key, (c, _, _) in gold.items() if c == corpus]
+        entry = {"pages": len(keys), "extractors": {}}
+        for name, by_page in bodies.items():
+            scores = page_text_scores([by_page.get(key, "") for key in keys],
+                                      [gold[key][2] for key in keys])
+            scores["errors"] = len(errors.get(name, set()) & set(keys))
+            entry["extractors"][name] = scores
+        report["corpora"][corpus] = entry
+    for name in bodies:
+        per_corpus = [report["corpora"][c]["extractors"][name] for c in corpora]
+        report["macro"][name] = {measure: float(np.mean([s[measure] for s in per_corpus]))
+                                 for measure in ("precision", "recall", "f1")}
+    return report
+
+
+def _turku_entry(turku: dict, what: str, test: pd.DataFrame, scores: np.ndarray,
+                 threshold: float) -> None:
+    """Line scores of the scored line files: per language, trained with all
+    training files (``what == "all"``) or with the language left out."""
+    predicted = np.where(scores >= threshold, "body", "boilerplate")
+    for language, rows in test.groupby("language", sort=True).indices.items():
+        if what not in ("all", language):
+            continue
+        entry = turku.setdefault(language, {"lines": int(len(rows))})
+        entry["all" if what == "all" else "left_out"] = line_scores(
+            test["label"].to_numpy()[rows], predicted[rows])
+
+
+def ranked_extractors(report: dict) -> list:
+    return sorted(report["macro"], key=lambda name: -report["macro"][name]["f1"])
+
+
+def markdown_table(report: dict) -> str:
+    """The headline table: page text F1 per held-out corpus and the macro
+    mean, every extractor; then precision/recall; then the Turku lines."""
+    corpora = list(report["corpora"])
+    names = ranked_extractors(report)
+    lines = [f"Measured {report['measured']} ({report['machine']}); each corpus scored by "
+             f"our models trained on the other corpora"
+             + (" and the labelled-line files" if report["data"]["line_files"] else "")
+             + f" (weighting: {report['weighting']}, short pages: "
+             f"{'yes' if report.get('short_pages') else 'no'}); peers with default settings.",
+             "",
+             "| extractor | " + " | ".join(f"{c} ({report['corpora'][c]['pages']})"
+                                         for c in corpora) + " | macro mean |",
+             "|---|" + "---:|" * (len(corpora) + 1)]
+    for name in names:
+        cells = []
+        for corpus in corpora:
+            scores = report["corpora"][corpus]["extractors"][name]
+            errors = f" ({scores['errors']} err.)" if scores["errors"] else ""
+            cells.append(f"{scores['f1']:.3f}{errors}")
+        lines.append(f"| {name} | " + " | ".join(cells)
+                     + f" | **{report['macro'][name]['f1']:.3f}** |")
+    lines += ["", "Precision / recall:", "",
+              "| extractor | " + " | ".join(corpora) + " | macro mean |",
+              "|---|" + "---:|" * (len(corpora) + 1)]
+    for name in names:
+        cells = [f"{report['corpora'][c]['extractors'][name]['precision']:.3f} / "
+                 f"{report['corpora'][c]['extractors'][name]['recall']:.3f}" for c in corpora]
+        macro = report["macro"][name]
+        lines.append(f"| {name} | " + " | ".join(cells)
+                     + f" | {macro['precision']:.3f} / {macro['recall']:.3f} |")
+    if report["turku"]:
+        lines += ["", "Turku lines, dev splits, line F1 of the body label (text model):", "",
+                  "| language | lines | trained with every language | language left out |",
+                  "|---|---:|---:|---:|"]
+        for language, entry in report["turku"].items():
+            left_out = entry.get("left_out", {}).get("f1", float("nan"))
+            lines.append(f"| {language} | {entry['lines']} | {entry['all']['f1']:.3f} | "
+                         f"{left_out:.3f} |")
+    return "\n".join(lines)
