@@ -359,27 +359,41 @@ error:
     return -1;
 }
 
-/* The context's words and its element's class/id words, as a new tuple;
- * the context's own tuple when the element has neither (or both empty). */
+/* The attributes whose words describe an element, in html.py's order
+ * (WORD_ATTRIBUTES). */
+static const char *const word_attributes[] = {"class", "id", "itemprop", "role"};
+#define N_WORD_ATTRIBUTES (sizeof(word_attributes) / sizeof(word_attributes[0]))
+
+/* The context's words and its element's class/id/itemprop/role words, as a
+ * new tuple; the context's own tuple when the element has none of them (or
+ * all empty). */
 static PyObject *
 words_of(frame *parent, xmlNode *node)
 {
-    const char *class_value = NULL, *id_value = NULL;
-    int has_class = attribute(node, "class", &class_value);
-    int has_id = has_class < 0 ? -1 : attribute(node, "id", &id_value);
-    if (has_class < 0 || has_id < 0)
-        return NULL;
-    if (!(has_class && *class_value) && !(has_id && *id_value)) {
+    const char *values[N_WORD_ATTRIBUTES];
+    int any = 0;
+    for (size_t a = 0; a < N_WORD_ATTRIBUTES; a++) {
+        values[a] = NULL;
+        int found = attribute(node, word_attributes[a], &values[a]);
+        if (found < 0)
+            return NULL;
+        if (!found)
+            values[a] = NULL;
+        else if (*values[a])
+            any = 1;
+    }
+    if (!any) {
         Py_INCREF(parent->words);
         return parent->words;
     }
     PyObject *words = PySequence_List(parent->words);
     if (words == NULL)
         return NULL;
-    if ((has_class && add_attribute_words(words, class_value) < 0)
-        || (has_id && add_attribute_words(words, id_value) < 0)) {
-        Py_DECREF(words);
-        return NULL;
+    for (size_t a = 0; a < N_WORD_ATTRIBUTES; a++) {
+        if (values[a] != NULL && add_attribute_words(words, values[a]) < 0) {
+            Py_DECREF(words);
+            return NULL;
+        }
     }
     PyObject *result = PyList_AsTuple(words);
     Py_DECREF(words);

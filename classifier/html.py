@@ -14,7 +14,8 @@ browser shows, copied block by block (see ``examples/*.txt``):
   block is collapsed to single spaces.
 
 Each block also carries a few facts about where it sat in the DOM (its tag,
-the tags and class/id words of its ancestors, how much of it was link text),
+the tags and class/id/itemprop/role words of its ancestors, how much of it
+was link text),
 so a model can use the page structure, not only the words.
 """
 
@@ -135,7 +136,8 @@ class Block:
     tag: str = ""
     # Tags from the root down to the block's element (excluding itself).
     ancestors: tuple = ()
-    # Lower-cased words of class and id attributes of the block and its ancestors.
+    # Lower-cased words of the WORD_ATTRIBUTES (class, id, itemprop, role) of
+    # the block and its ancestors.
     attribute_words: tuple = ()
     # Characters of the block's text that sat inside <a> elements.
     link_chars: int = 0
@@ -210,7 +212,36 @@ def _parse(text: str):
         # Nested deeper than libxml2 allows: it stopped reading there and
         # would silently lose the rest of the page. Rebuild it flat instead.
         return _flat_document(_CONTROL_CHARACTERS.sub(" ", text))
+    _move_stray_head_content(root)
     return root
+
+
+#: What a <head> holds; anything else found there belongs to the body.
+_HEAD_TAGS = frozenset("title meta link script style base noscript template".split())
+
+
+def _move_stray_head_content(root) -> None:
+    """Move what libxml2 left in the <head> that a browser shows into the body.
+
+    HTML5 lets a page leave out <body> (``<!doctype html><title>…</title>
+    <article>…``). libxml2's parser, which knows HTML 4, opens the body
+    for a known body element, but keeps HTML5's (article, section, nav,
+    header, main, …) in the head, where nothing is visible: a whole article
+    was lost. From the first element that is not a head element, the
+    head's children go to the start of the body, in order, as a browser
+    places them."""
+    head = root.find("head")
+    if head is None:
+        return
+    stray = next((child for child in head if isinstance(child.tag, str)
+                  and child.tag.lower() not in _HEAD_TAGS), None)
+    if stray is None:
+        return
+    body = root.find("body")
+    if body is None:
+        body = lxml.etree.SubElement(root, "body")
+    for element in reversed([stray, *stray.itersiblings()]):
+        body.insert(0, element)
 
 
 # Control characters other than tab, line feed and carriage return: as a
@@ -308,16 +339,22 @@ def _collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
+#: The attributes whose words describe an element: its class and id, and the
+#: schema.org property and ARIA role that today's sites mark their article,
+#: comments and navigation with (itemprop="articleBody", role="main",
+#: role="navigation"), read as the C walk reads them, in this order.
+WORD_ATTRIBUTES = ("class", "id", "itemprop", "role")
+
 #: What separates the words of class and id values: a word is a run of
 #: [a-z0-9] (the DOM features' keyword groups match on the same words).
 ATTRIBUTE_WORD_BREAK = re.compile(r"[^a-z0-9]+")
 
 
 @functools.lru_cache(maxsize=4096)
-def _attribute_words(class_and_id: str) -> tuple:
-    """Lower-cased words of an element's class and id values (pages repeat
-    the same few values many times, hence the cache)."""
-    return tuple(w for w in ATTRIBUTE_WORD_BREAK.split(class_and_id.lower()) if w)
+def _attribute_words(values: str) -> tuple:
+    """Lower-cased words of an element's WORD_ATTRIBUTES values, joined by
+    spaces (pages repeat the same few values many times, hence the cache)."""
+    return tuple(w for w in ATTRIBUTE_WORD_BREAK.split(values.lower()) if w)
 
 
 def html_to_blocks(html: bytes | str) -> list[Block]:
@@ -394,10 +431,10 @@ def _python_walk(start) -> list[Block]:
             contexts.append(None)
             continue
         ancestors, words, in_link, in_pre, depth = contexts[-1]
-        # Most elements have neither class nor id: skip the split for them.
-        class_value, id_value = element.get("class"), element.get("id")
-        if class_value or id_value:
-            words = words + _attribute_words(f"{class_value or ''} {id_value or ''}")
+        # Most elements have none of these: skip the split for them.
+        values = [element.get(name) for name in WORD_ATTRIBUTES]
+        if any(values):
+            words = words + _attribute_words(" ".join(value or "" for value in values))
         if tag in _BLOCK_TAGS:
             if parts:
                 builder.flush()

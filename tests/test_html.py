@@ -160,6 +160,8 @@ AWKWARD_PAGES = [
     "<p>\u2003 lead and trail \u2003</p><p>\u205f\u1680mid\u2000dle\u202f end</p>",
     "<div class=''>empty class</div><div class>no value</div><div id='a&amp;b c_d9'>amp</div>",
     "<div class='a' class='b'>first of two</div><DIV CLASS='UPPER'>upper tags</DIV>",
+    "<div role='main' class='x'><p itemprop='articleBody' id='b'>body</p></div>"
+    "<nav ROLE='Navigation' itemprop=''>menu</nav><p role='' itemprop=''>none</p>",
     "<p>x<script>var a = '<p>';</script>after script<style>p{}</style>after style</p>",
     "<p>words <select><option>opt</option></select> tail</p><caf\xe9>accented tag</caf\xe9>",
     "<div class='" + "w" * 300 + " " + "X" * 600 + "'>long class words</div>",
@@ -199,6 +201,31 @@ def test_trees_the_compiled_walk_does_not_reproduce_go_to_the_python_walk(monkey
     assert html_module._compiled_walk("not an element") is None
 
 
+@pytest.mark.parametrize("page, expected", [
+    # HTML5 lets a page leave out <body>; libxml2 keeps HTML5 elements in the head.
+    ("<!doctype html><title>T</title><article><h1>Head</h1><p>Story text.</p></article>",
+     ["T", "Head", "Story text."]),
+    ("<title>T</title><header>Site</header><main><p>Story</p></main><div>after</div>",
+     ["T", "Site", "Story", "after"]),
+    ("<meta charset=utf-8><title>T</title><section><p>First</p></section><p>Second</p>",
+     ["T", "First", "Second"]),
+    ("<html><head><title>T</title><style>p{}</style></head><body><p>x</p></body></html>",
+     ["T", "x"]),
+])
+def test_html5_elements_before_an_implied_body_are_read(page, expected):
+    assert [block.text for block in html_module.html_to_blocks(page)] == expected
+    assert_walks_agree(page)
+
+
+def test_itemprop_and_role_words_describe_a_block_like_class_and_id_words():
+    blocks = html_module.html_to_blocks(
+        "<div role='main' class='page'><article itemprop='articleBody' id='story-1'>"
+        "<p>Article text.</p></article></div><nav role='navigation'><p>Menu</p></nav>")
+    words = {block.text: block.attribute_words for block in blocks}
+    assert words["Article text."] == ("page", "main", "story", "1", "articlebody")
+    assert words["Menu"] == ("navigation",)
+
+
 def test_the_only_characters_lowered_to_attribute_word_characters_are_known_ones():
     # _html.c maps A-Z, a-z, 0-9, U+0130 (lowers to "i" and a combining dot)
     # and U+212A (Kelvin sign, lowers to "k"); str.lower gives [a-z0-9] for
@@ -225,7 +252,8 @@ def html_pages(draw, depth=0):
         if depth < 4 and draw(st.booleans()):
             tag = draw(st.sampled_from(_TAGS))
             attributes = ""
-            for name in draw(st.lists(st.sampled_from(["class", "id", "href"]), max_size=2)):
+            for name in draw(st.lists(st.sampled_from(["class", "id", "href", "itemprop",
+                                                       "role"]), max_size=3)):
                 attributes += f' {name}="{draw(_TEXT)}"'
             parts.append(f"<{tag}{attributes}>{draw(html_pages(depth + 1))}"
                          + (f"</{tag}>" if draw(st.booleans()) else ""))
