@@ -34,8 +34,8 @@ import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.pipeline import make_pipeline
 
-from .features import (DistinctRows, _StatelessTransformer, factorize, page_bounds,
-                       text_lengths)
+from .features import (DistinctRows, _StatelessTransformer, factorize, line_word_counts,
+                       page_bounds, text_lengths)
 from .html import ATTRIBUTE_WORD_BREAK, block_rows
 from .words import or_of_word_values, sorted_words
 
@@ -255,6 +255,48 @@ class DomLayout(_StatelessTransformer):
             if len(distinct):
                 out[:, column:column + table.shape[1]] = table[codes]
             column += table.shape[1]
+        return out
+
+
+class ContainerShare(_StatelessTransformer):
+    """How much of its page's text sits in the line's container.
+
+    A page's article is many blocks in one container (the same ancestors
+    and class words: ``div.story > p``), which holds most of the page's
+    words; a menu, a footer or a teaser list is a container of few words,
+    however the site names its classes. For each line: the share of the
+    page's words in blocks of the same tag, ancestor path and class/id
+    words as the line's, whether that container holds the most words of
+    the page, and log(1 + its blocks).
+    """
+
+    feature_names_ = ["container_word_share", "largest_container", "log_container_blocks"]
+
+    def transform(self, X):
+        _require_dom_columns(X)
+        n = len(X)
+        out = np.zeros((n, 3), dtype=np.float32)
+        if not n:
+            return out
+        bounds = page_bounds(X["page"])
+        page = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+        # (Container keys as numbers, then one number per page and container.)
+        paths, _ = factorize(X["path"].tolist())
+        attributes, _ = factorize(X["attributes"].tolist())
+        tags, _ = factorize(X["tag"].tolist())
+        keys = ((page.astype(np.int64) * (tags.max() + 1) + tags) * (paths.max() + 1)
+                + paths) * (attributes.max() + 1) + attributes
+        containers, container = np.unique(keys, return_inverse=True)
+        words = line_word_counts(X["text"].tolist()).astype(np.float64)
+        container_words = np.bincount(container, weights=words, minlength=len(containers))
+        container_blocks = np.bincount(container, minlength=len(containers))
+        page_words = np.bincount(page, weights=words, minlength=len(bounds) - 1)
+        page_of_container = page[np.unique(container, return_index=True)[1]]
+        largest = np.zeros(len(bounds) - 1)
+        np.maximum.at(largest, page_of_container, container_words)
+        out[:, 0] = container_words[container] / np.maximum(page_words[page], 1.0)
+        out[:, 1] = (container_words[container] >= largest[page]) & (words > 0)
+        out[:, 2] = np.log1p(container_blocks[container])
         return out
 
 

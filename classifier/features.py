@@ -48,10 +48,16 @@ except ImportError:  # built without a C compiler: numpy and Python count
 #: Whether the compiled line statistics are available.
 COMPILED = _lines is not None
 
-# About 150 of the most frequent English function words. Running prose is
-# full of them; menus, tags and headlines are not. Kept short on purpose:
-# it measures "is this a sentence", not topic.
-_FUNCTION_WORDS = frozenset("""
+# Function words: running prose is full of them; menus, tags and headlines
+# are not. About 150 of the most frequent English ones, and the most
+# frequent ones of other languages of the web written in Latin letters
+# (German, Spanish, French, Italian, Portuguese, Dutch, Finnish, the
+# Scandinavian languages, Polish) that are plain ASCII: the compiled line
+# statistics compare ASCII words only (a word such as "für" is left out).
+# Kept short on purpose: it measures "is this a sentence", not topic or
+# language. Pages in other scripts are covered by PageCommonWords, which
+# learns each page's own function words.
+_ENGLISH_FUNCTION_WORDS = """
 a about above after again against all also am an and any are as at be because
 been before being below between both but by can could did do does doing down
 during each few for from further had has have having he her here hers herself
@@ -61,11 +67,36 @@ said same she should so some such than that the their theirs them themselves
 then there these they this those through to too under until up very was we
 were what when where which while who whom why will with would you your yours
 yourself yourselves one two would could may might must shall its it's that's
-""".split())
+"""
+_OTHER_FUNCTION_WORDS = """
+der die das den dem des ein eine einer eines einem einen und oder aber nicht ist
+sind war waren wird werden wurde hat haben hatte sich mit von zu zum zur auf aus
+bei nach vor wie als auch noch nur schon sie er es wir ihr ich du sein seine
+ihre ihren dass wenn weil denn doch im ins am um man kann muss soll diese
+dieser dieses wo was wer
+el la los las un una unos unas y o pero de del al en con por para que se es
+son fue era ha han su sus lo le les como mas este esta estos estas ese esa muy
+ya cuando donde porque sobre entre sin hasta desde tambien
+et ou mais sont etait ont dans par sur avec ce cette ces il elle ils elles nous
+vous je ne pas plus qui dont sa son ses leur leurs au aux comme tout tous
+lo gli di da tra fra e che si sono nel nella della delle dei alla anche questo
+questa
+os um em na nos nas do dos das ou nao seu sua foi ser tem muito
+het een van op te voor werd wordt heeft hebben dat dit deze er aan bij naar om
+uit dan wel nog
+ja ei se oli kun mutta tai niin ovat joka jotka sen ne jo vain kuin voi nyt ole
+jos eli olla koska kanssa mukaan sitten kaikki jossa jonka vaan jotta
+och att det som ett med till inte om var jag han hon vi men eller og at er et
+af for ikke jeg
+w na z nie jest to jak ale po od za
+"""
+_FUNCTION_WORDS = frozenset((_ENGLISH_FUNCTION_WORDS + _OTHER_FUNCTION_WORDS).split())
 
-# A line ends a sentence when it ends with one of these, then any closing marks.
-_SENTENCE_ENDERS = ".!?…"
-_SENTENCE_CLOSERS = "\"'”’)]"
+# A line ends a sentence when it ends with one of these, then any closing
+# marks: Latin, CJK (ideographic full stop, full-width ! and ?), Arabic (?)
+# and Devanagari (danda) punctuation.
+_SENTENCE_ENDERS = ".!?…\u3002\uff01\uff1f\u061f\u0964"
+_SENTENCE_CLOSERS = "\"'”’)]»\u300d\u300f\uff09"
 _SENTENCE_BREAK = re.compile(rf"""[{re.escape(_SENTENCE_ENDERS)}][{re.escape(_SENTENCE_CLOSERS)}]*"""
                              r"""\s+[A-Z"“‘(]""")
 _BULLET = re.compile(r"^\s*(?:[-–—•·*▪►»>]|\d{1,2}[.)])\s")
@@ -92,7 +123,7 @@ _URL_MARKS = ((1 << len(_URL_NEEDLES)) - 1) << len(_LEGAL_PHRASES)
 _SEPARATOR_CHARS = "|>»/·•›"
 _URL = re.compile(r"https?://|www\.|\.com\b|@\w+\.", re.IGNORECASE)
 _LABEL_PREFIX = re.compile(r"^\s*[\w ]{1,20}:\s*\S")
-_QUOTE_CHARS = "\"“”«»"
+_QUOTE_CHARS = "\"“”«»„「」"
 _NUMBER_IN_PARENS = re.compile(r"\(\d+\)\s*$")
 
 
@@ -698,6 +729,37 @@ _SAYS_LAST_LETTERS = frozenset(
     if any_case(character) in {word[-1] for word in _SAYS_WORDS})
 
 
+def _section_marks(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each text, whether it is a comment heading, a links heading, and
+    comment-thread furniture (see ``section_marks``)."""
+    counts = character_counts(texts, only=("words", "digit_mark_digit", "first_word_marks",
+                                            "ends_with_says"))
+    n_words = counts["words"]
+    # The patterns run on the short lines only (lines of 6 words or
+    # fewer for headings, 10 for comment furniture), most lines not.
+    comment = np.zeros(len(texts), dtype=bool)
+    links = np.zeros(len(texts), dtype=bool)
+    # (Each pattern only where the first word can open its heading.)
+    first_word = counts["first_word_marks"]
+    for marks, test, first_word_marks in (
+            (comment, _COMMENT_HEADING.match, _OPENS_COMMENT_HEADING),
+            (links, _LINKS_HEADING.match, _OPENS_LINKS_HEADING)):
+        may_match = np.flatnonzero((n_words <= 6) & ((first_word & first_word_marks) > 0))
+        marks[[i for i in may_match.tolist() if test(texts[i])]] = True
+    meta = comment_meta_lines(texts, np.flatnonzero(n_words <= 10), counts)
+    for marks in (comment, links, meta):
+        marks.flags.writeable = False  # shared by the callers: none may change them
+    return comment, links, meta
+
+
+#: Whether each line is a comment heading ("12 Comments", "Leave a reply"),
+#: a links heading ("Related", "Most popular") or comment-thread furniture
+#: ("Jane says:", "Reply", "July 3, 2012 at 4:15 pm"): three read-only bool
+#: arrays. SectionMarkers and the comment-aware MainTextRun read the same
+#: lines in a pass: the last texts' marks are given again.
+section_marks = LastTextsMemo(_section_marks)
+
+
 class SectionMarkers(_StatelessTransformer):
     """Distance to the nearest comment-section or link-list heading above,
     and how dense comment-thread furniture is around the line.
@@ -713,21 +775,8 @@ class SectionMarkers(_StatelessTransformer):
 
     def transform(self, X):
         texts = X["text"].tolist()
-        counts = character_counts(texts, only=("words", "digit_mark_digit", "first_word_marks",
-                                                "ends_with_says"))
-        n_words = counts["words"]
-        # The patterns run on the short lines only (lines of 6 words or
-        # fewer for headings, 10 for comment furniture), most lines not.
-        comment = np.zeros(len(texts), dtype=bool)
-        links = np.zeros(len(texts), dtype=bool)
-        # (Each pattern only where the first word can open its heading.)
-        first_word = counts["first_word_marks"]
-        for marks, test, first_word_marks in (
-                (comment, _COMMENT_HEADING.match, _OPENS_COMMENT_HEADING),
-                (links, _LINKS_HEADING.match, _OPENS_LINKS_HEADING)):
-            may_match = np.flatnonzero((n_words <= 6) & ((first_word & first_word_marks) > 0))
-            marks[[i for i in may_match.tolist() if test(texts[i])]] = True
-        meta = comment_meta_lines(texts, np.flatnonzero(n_words <= 10), counts).astype(np.float32)
+        comment, links, meta = section_marks(texts)
+        meta = meta.astype(np.float32)
         bounds = page_bounds(X["page"])
         out = np.zeros((len(texts), len(self.feature_names_)), dtype=np.float32)
         out[:, 6] = meta
@@ -928,31 +977,49 @@ class MainTextRun(_StatelessTransformer):
     default the weight is the line's word count (capped so that one huge
     line cannot claim the page); ``score_column`` names a column of X to
     use instead, e.g. first-stage body probabilities.
+
+    With ``comment_breaks``, comment headings and comment-thread furniture
+    (``section_marks``: "Jane says:", "Reply", "12 Comments") weigh
+    ``-3 * cap``: a run never spans them, so a long thread of comments is
+    many short runs, and the article above it stays the page's main run
+    however many comments follow.
     """
 
-    def __init__(self, threshold=10.0, cap=60.0, score_column=None, prefix="run"):
+    # (Models pickled before the parameter existed have no attribute of it.)
+    comment_breaks = False
+
+    def __init__(self, threshold=10.0, cap=60.0, score_column=None, prefix="run",
+                 comment_breaks=False):
         self.threshold = threshold
         self.cap = cap
         self.score_column = score_column
         self.prefix = prefix
+        self.comment_breaks = comment_breaks
 
     def get_feature_names_out(self, input_features=None):
         names = ["inside", "log_distance_before", "log_distance_after", "page_share"]
         return np.asarray([f"{self.prefix}_{name}" for name in names], dtype=object)
 
     def transform(self, X):
-        if self.score_column is None:
-            words = line_word_counts(X["text"].tolist()).astype(np.float32)
-            weights = np.minimum(words, self.cap) - self.threshold
-        else:
-            weights = X[self.score_column].to_numpy(dtype=np.float64) - self.threshold
         bounds = page_bounds(X["page"])
         chars = text_lengths(X)
         out = np.zeros((len(X), 4), dtype=np.float32)
-        runs = [densest_run(weights[start:stop])
-                for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
-        _main_run_columns(runs, chars, bounds, out)
+        _main_run_columns(self.runs(X, bounds), chars, bounds, out)
         return out
+
+    def runs(self, X, bounds: np.ndarray) -> list:
+        """Each page's main run, as (start, stop) within the page."""
+        if self.score_column is None:
+            texts = X["text"].tolist()
+            words = line_word_counts(texts).astype(np.float32)
+            weights = np.minimum(words, self.cap) - self.threshold
+            if self.comment_breaks:
+                comment, _, meta = section_marks(texts)
+                weights[comment | meta] = np.float32(-3 * self.cap)
+        else:
+            weights = X[self.score_column].to_numpy(dtype=np.float64) - self.threshold
+        return [densest_run(weights[start:stop])
+                for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
 
 
 def _main_run_columns(runs: list, chars: np.ndarray, bounds: np.ndarray,

@@ -33,12 +33,13 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import StandardScaler
 
-from .dom import DomLayout, dom_text_vectorizer
+from .dom import ContainerShare, DomLayout, dom_text_vectorizer
 from .features import (
     LineShape, LineTable, MainTextRun, NeighbourWindow, PagePosition, SectionMarkers,
     TitleOverlap, densest_run, index_in_page, line_text_vectorizer, neighbour_window, page_bounds,
     takes_line_tables,
 )
+from .page_words import PageCommonWords, RunOverlap
 from .pipelines import run_transform, scaled_clipped
 from .trees import flat_trees
 
@@ -57,6 +58,14 @@ def default_layout_features():
         # between a headline and its article are bylines, dates, share bars.
         ("title_overlap", NeighbourWindow(TitleOverlap(), offsets=(-2, -1, 1, 2),
                                           window_sizes=())),
+        # The article's run, which comment furniture breaks (a long comment
+        # thread cannot outweigh the article above it), how much of the
+        # line's vocabulary it holds (a headline names its story), and
+        # the page's own function words (any language).
+        ("article_run", MainTextRun(comment_breaks=True, prefix="article_run")),
+        ("run_overlap", NeighbourWindow(RunOverlap(), offsets=(-1, 1), window_sizes=())),
+        ("common_words", NeighbourWindow(PageCommonWords(), offsets=(-1, 1),
+                                         window_sizes=(5,))),
     ])
 
 
@@ -71,6 +80,7 @@ def html_layout_features():
     return FeatureUnion([
         ("text_layout", default_layout_features()),
         ("dom", NeighbourWindow(DomLayout(), offsets=(-2, -1, 1, 2), window_sizes=(5,))),
+        ("container", ContainerShare()),
     ])
 
 

@@ -273,3 +273,23 @@ def test_word_memos_give_their_function_s_values_and_stay_bounded():
     assert list(map(memo.__getitem__, ["a", "b", "a", "c"])) == ["A", "B", "A", "C"]
     assert calls == ["a", "b", "c"]  # each word computed once
     assert memo["d"] == "D" and len(memo) == 1  # full: emptied before keeping "d"
+
+
+def test_container_share_finds_the_container_holding_the_page_s_text():
+    from classifier.dom import ContainerShare
+
+    page = ("<title>T</title><body><nav><ul><li>Home</li><li>News</li></ul></nav>"
+            "<div class=story><p>One two three four five six.</p><p>Seven eight nine ten.</p>"
+            "</div><footer><p>Copyright me</p></footer></body>")
+    other = "<body><p>Alone on its page with five words.</p></body>"
+    X = pd.concat([pd.DataFrame(dom_line_table(html_to_blocks(page), page=0)),
+                   pd.DataFrame(dom_line_table(html_to_blocks(other), page=1))],
+                  ignore_index=True)
+    out = ContainerShare().transform(X)
+    texts = X["text"].tolist()
+    story = [texts.index("One two three four five six."), texts.index("Seven eight nine ten.")]
+    assert out[story, 0].tolist() == pytest.approx([10 / 15, 10 / 15])
+    assert out[story, 1].tolist() == [1.0, 1.0]
+    assert out[texts.index("- Home"), 1] == 0.0
+    assert out[texts.index("Copyright me"), 0] == pytest.approx(2 / 15)
+    assert out[-1].tolist() == pytest.approx([1.0, 1.0, np.log(2)])  # a page of its own
