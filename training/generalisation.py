@@ -16,6 +16,11 @@ every fold and are never scored there; those named ``<lang>-dev`` are
 scored separately, by line F1 of the body label: once with every training
 file, once with that language's files left out.
 
+Fits can run side by side (``jobs``), each on one core; on a 2-core machine
+one at a time on both cores was far faster (a text fit 2.8 min alone,
+15-17 min beside another: the second stage's histograms contend for
+memory).
+
 ``python -m training evaluate generalisation`` / ``make eval-generalisation``.
 """
 
@@ -34,7 +39,7 @@ from classifier.progress import say
 
 from .datasets import corpus_of, load_line_data, page_folder_pages
 from .lines import DEFAULT_SHORT_PAGES, DEFAULT_WEIGHTING, fit_line_model, model_input
-from .metrics import line_scores, page_text_scores
+from .metrics import f1, line_scores, page_text_scores, shingle_precision_recall
 from .peers import PEER_NAMES, peer_extractors, peer_outputs
 
 OURS = {"html": "ours (html)", "text": "ours (text)"}
@@ -128,7 +133,8 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
              + ", ".join(f"{kind} without {what[1]}" if what[0] != "turku"
                          else f"text for turku {what[1]}" for what, kind, _, _ in tasks))
     options = {"weighting": weighting, "short_pages": short_pages, **parameters}
-    results = Parallel(n_jobs=jobs, verbose=0)(
+    # (verbose: joblib says on stderr as each fit ends.)
+    results = Parallel(n_jobs=jobs, verbose=10)(
         delayed(_fit_and_score)(train, test, kind, options, jobs > 1)
         for _, kind, train, test in tasks)
 
@@ -154,6 +160,8 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
                        "line_files": [str(p) for p in line_files]},
               "corpora": {}, "macro": {}, "turku": turku,
               "seconds": round(time.time() - started, 1)}
+    report["page_f1"] = {key: {name: round(_page_f1(by_page.get(key, ""), gold[key][2]), 4)
+                               for name, by_page in bodies.items()} for key in gold}
     for corpus in corpora:
         keys = [key for key, (c, _, _) in gold.items() if c == corpus]
         entry = {"pages": len(keys), "extractors": {}}
@@ -168,6 +176,11 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
         report["macro"][name] = {measure: float(np.mean([s[measure] for s in per_corpus]))
                                  for measure in ("precision", "recall", "f1")}
     return report
+
+
+def _page_f1(predicted: str, gold: str) -> float:
+    precision, recall = shingle_precision_recall(predicted, gold)
+    return f1(precision, recall)
 
 
 def _turku_entry(turku: dict, what: str, test: pd.DataFrame, scores: np.ndarray,
