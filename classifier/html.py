@@ -165,21 +165,30 @@ def decode_html(html: bytes | str) -> str:
     if declared:
         label = declared.group(1).decode("ascii", "ignore").lower()
         label = _ENCODING_ALIASES.get(label, label)
-        try:
-            codecs.lookup(label)
-        except LookupError:
-            label = None
-        if label and not label.startswith("utf-16") and not label.startswith("utf-32"):
+        if _is_text_encoding(label) and not label.startswith(("utf-16", "utf-32")):
             # A page labelled UTF-8 that is not valid UTF-8 is far more often
             # really cp1252 than broken; try the label strictly first.
             try:
                 return data.decode(label)
-            except UnicodeDecodeError:
+            except UnicodeError:  # (a codec may raise its parent class too)
                 pass
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace")
+
+
+def _is_text_encoding(label: str) -> bool:
+    """Whether Python knows ``label`` as a text encoding. A page may name
+    any codec: rot13, base64, hex, zlib, bz2, uu or quopri are bytes or
+    text transforms, not encodings ("is not a text encoding" on decode),
+    and "undefined" fails on every byte; those labels are ignored as
+    unknown ones are."""
+    try:
+        info = codecs.lookup(label)
+    except LookupError:
+        return False
+    return getattr(info, "_is_text_encoding", True) and info.name != "undefined"
 
 
 def _parse(text: str):

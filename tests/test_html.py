@@ -77,6 +77,17 @@ def test_mislabelled_page_still_decodes():
     assert html_to_lines(data) == ["café"]
 
 
+@pytest.mark.parametrize("label", ["rot13", "base64", "hex", "zlib", "bz2", "uu", "quopri",
+                                   "undefined", "rot_13", "base64_codec", "no-such-charset"])
+def test_a_charset_that_is_no_text_encoding_falls_back(label):
+    # Codecs Python knows that are no text encodings raised out of
+    # predict_html (LookupError, UnicodeError); they fall back as unknown ones.
+    for page in (f"<meta charset='{label}'><p>caf\u00e9 ok</p>",
+                 f"<?xml version='1.0' encoding='{label}'?><p>caf\u00e9 ok</p>"):
+        assert html_to_lines(page.encode("utf-8")) == ["caf\u00e9 ok"]
+        assert html_to_lines(page.encode("cp1252")) == ["caf\u00e9 ok"]
+
+
 @pytest.mark.parametrize("html", [
     "", "   ", "<html><head><meta charset='utf-8'></head></html>",
     "<html><body></body></html>", "<<<>>>", "\x00\x01\x02", "<p>unclosed <b>bold <i>italic",
