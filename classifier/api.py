@@ -19,7 +19,7 @@ from .pipelines import pipeline_proba
 from .templates import adjust_scores, sibling_shares
 from .topic_model import top_topics
 from .store import (HTML_MODEL, LINE_MODEL, TOPIC_MODEL, checked_model_path,
-                    default_models_dir, read_manifest, unpickle_model)
+                    default_models_dir, load_model_file, manifest_entry, read_manifest)
 from .text import split_lines
 
 
@@ -28,10 +28,16 @@ _LABELS = (BOILERPLATE, BODY)
 
 
 class _ModelOnFirstUse:
-    """A checked model file, to be unpickled when first needed."""
+    """A checked model file, to be unpickled when first needed (its bytes
+    checked against ``sha256`` again then)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, sha256: str, name: str):
         self.path = path
+        self.sha256 = sha256
+        self.name = name
+
+    def load(self):
+        return load_model_file(self.path, self.sha256, self.name)
 
 
 #: (One for all classifiers: a lock would make a Classifier unpicklable.)
@@ -77,7 +83,7 @@ class Classifier:
             with _html_model_lock:
                 model = self._html_model
                 if isinstance(model, _ModelOnFirstUse):
-                    model = self._html_model = unpickle_model(model.path)
+                    model = self._html_model = model.load()
         return model
 
     @html_model.setter
@@ -386,17 +392,22 @@ def load(path=None, *, trusted: bool = False, limits: Limits | None = None,
             "code when loaded; load a folder only if you made it or trust its author, with "
             "classifier.load(path, trusted=True) (CLI: --models DIR --trust-models)")
     manifest = read_manifest(folder)
-    # Each file is checked here (a damaged one refused at once); the HTML
-    # line model is unpickled when first needed (Classifier.html_model).
-    line_path = checked_model_path(folder, LINE_MODEL, manifest)
-    if line_path is None:
+    # Every model is unpickled from bytes whose sha256 is checked as they
+    # are read; the HTML line model when first needed (Classifier.html_model),
+    # its file checked here too, so that a damaged one is refused at once.
+    models = {}
+    for name in (LINE_MODEL, TOPIC_MODEL, HTML_MODEL):
+        path = checked_model_path(folder, name, manifest, check_sha256=name == HTML_MODEL) \
+            if topics or name != TOPIC_MODEL else None
+        if path is not None:
+            models[name] = _ModelOnFirstUse(path, manifest_entry(folder, name, manifest)["sha256"],
+                                            name)
+    if LINE_MODEL not in models:
         raise ModelError(f"{folder}: the manifest lists no {LINE_MODEL}")
-    topic_path = checked_model_path(folder, TOPIC_MODEL, manifest) if topics else None
-    html_path = checked_model_path(folder, HTML_MODEL, manifest)
-    return Classifier(unpickle_model(line_path),
-                      None if topic_path is None else unpickle_model(topic_path), manifest,
-                      limits=limits, html_model=None if html_path is None
-                      else _ModelOnFirstUse(html_path))
+    topic_model = models.get(TOPIC_MODEL)
+    return Classifier(models[LINE_MODEL].load(),
+                      None if topic_model is None else topic_model.load(), manifest,
+                      limits=limits, html_model=models.get(HTML_MODEL))
 
 
 def _is_shipped(folder: Path) -> bool:

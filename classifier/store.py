@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import io
 import json
 import platform
 import re
@@ -139,23 +140,48 @@ def _remove_stale_temporaries(folder: Path, name: str) -> None:
         remove_temporaries(folder, pattern)
 
 
-def checked_model_path(folder, name: str, manifest: dict | None = None) -> Path | None:
-    """The file of the folder's model ``name`` once its sha256 is checked
-    (and a different scikit-learn warned about); ``None`` if the folder has
-    none."""
-    folder = Path(folder)
-    manifest = manifest or read_manifest(folder)
+def manifest_entry(folder, name: str, manifest: dict) -> dict | None:
+    """The manifest's entry for model ``name``, or ``None`` if it lists none.
+
+    A malformed entry is a :class:`ModelError` naming the manifest: not an
+    object, a ``file`` that is not a plain file name in the folder
+    (missing, null, empty, ``.``, ``..`` or a path), a ``sha256`` that is
+    not 64 hex digits, ``versions`` that are not an object."""
+    where = Path(folder) / MANIFEST
     entry = manifest["models"].get(name)
     if entry is None:
         return None
+    if not isinstance(entry, dict):
+        raise ModelError(f"{where}: the entry of {name!r} is not an object")
+    file_name = entry.get("file")
+    if (not isinstance(file_name, str) or file_name in ("", ".", "..")
+            or Path(file_name).name != file_name or "\\" in file_name):
+        raise ModelError(f"{where}: the entry of {name!r} names no file in the folder "
+                         f"('file': {file_name!r})")
+    digest = entry.get("sha256")
+    if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise ModelError(f"{where}: the entry of {name!r} has no sha256 of 64 hex digits")
+    if not isinstance(entry.get("versions", {}), dict):
+        raise ModelError(f"{where}: the entry of {name!r} has 'versions' that are not an object")
+    return entry
+
+
+def checked_model_path(folder, name: str, manifest: dict | None = None,
+                       check_sha256: bool = True) -> Path | None:
+    """The file of the folder's model ``name`` once its sha256 is checked
+    (with ``check_sha256``; ``load_model_file`` checks the bytes it
+    unpickles in any case) and a different scikit-learn warned about;
+    ``None`` if the folder has none."""
+    folder = Path(folder)
+    manifest = manifest or read_manifest(folder)
+    entry = manifest_entry(folder, name, manifest)
+    if entry is None:
+        return None
     path = folder / entry["file"]
-    if not path.exists():
+    if not path.is_file():
         raise ModelError(f"{path}: listed in the manifest but missing")
-    actual = sha256_of(path)
-    if actual != entry.get("sha256"):
-        raise ModelError(f"{path}: sha256 {actual[:12]}… does not match the manifest "
-                         f"({str(entry.get('sha256'))[:12]}…); the file is damaged or was "
-                         "replaced. Retrain it or restore the folder.")
+    if check_sha256:
+        _check_sha256(path, sha256_of(path), entry["sha256"])
     trained_with = entry.get("versions", {}).get("scikit-learn")
     installed = library_versions()["scikit-learn"]
     if trained_with and trained_with != installed:
@@ -166,11 +192,44 @@ def checked_model_path(folder, name: str, manifest: dict | None = None) -> Path 
     return path
 
 
-def unpickle_model(path: Path):
-    """The model in a file ``checked_model_path`` gave."""
+def _check_sha256(path: Path, actual: str, expected: str) -> None:
+    if actual != expected:
+        raise ModelError(f"{path}: sha256 {actual[:12]}… does not match the manifest "
+                         f"({str(expected)[:12]}…); the file is damaged or was "
+                         "replaced. Retrain it or restore the folder.")
+
+
+#: What each model must be able to do, checked once it is unpickled: a
+#: trusted pickle of something else is refused at load, not on every page.
+MODEL_METHODS = {LINE_MODEL: ("body_proba",), HTML_MODEL: ("body_proba",),
+                 TOPIC_MODEL: ("predict_proba", "classes_")}
+
+
+def load_model_file(path: Path, sha256: str, name: str):
+    """Unpickle the model ``name`` from ``path``, reading the file once and
+    checking the sha256 of those very bytes: a file swapped after
+    ``checked_model_path`` (the HTML model is unpickled on first use) is
+    refused, not run."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ModelError(f"{path}: cannot be read ({error.strerror or error})") from None
+    _check_sha256(path, hashlib.sha256(data).hexdigest(), sha256)
+    model = unpickle_model(io.BytesIO(data), path)
+    missing = [method for method in MODEL_METHODS.get(name, ()) if not hasattr(model, method)]
+    if missing:
+        raise ModelError(f"{path}: holds a {type(model).__name__}, not a {name} "
+                         f"(it has no {', '.join(missing)})")
+    return model
+
+
+def unpickle_model(source, path: Path | None = None):
+    """The model in ``source`` (a checked file's path, or its bytes as a file
+    object read from ``path``)."""
+    where = path if path is not None else source
     try:
         with collector_paused():
-            return joblib.load(path)
+            return joblib.load(source)
     except Exception as error:  # unpickling can fail in many ways; say where
-        raise ModelError(f"{path}: cannot be loaded ({type(error).__name__}: {error})") from None
-
+        raise ModelError(f"{where}: cannot be loaded ({type(error).__name__}: {error})") from None

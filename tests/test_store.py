@@ -29,12 +29,12 @@ def test_a_tampered_artifact_of_any_model_is_refused_at_load(models_copy, name):
 
 
 def test_the_html_model_is_unpickled_when_first_needed(models_copy, monkeypatch):
-    from classifier import api, store
+    from classifier import store
 
     unpickled = []
     real = store.unpickle_model
-    monkeypatch.setattr(api, "unpickle_model", lambda path: unpickled.append(path.name)
-                        or real(path))
+    monkeypatch.setattr(store, "unpickle_model", lambda source, path=None:
+                        unpickled.append(path.name) or real(source, path))
     clf = classifier.load(models_copy, trusted=True)
     files = read_manifest(models_copy)["models"]
     assert sorted(unpickled) == sorted([files["line_model"]["file"], files["topic_model"]["file"]])
@@ -74,6 +74,63 @@ def test_an_html_model_that_cannot_be_loaded_fails_where_it_is_needed(models_cop
         run_batch([tmp_path / "in"], tmp_path / "out", html=True, models=models_copy,
                   trusted=True, progress=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_an_html_model_swapped_after_load_is_refused_not_run(models_copy):
+    # load() checked the file; the one unpickled later is a pickle of
+    # someone else's (here: the topic model's bytes), written in between.
+    files = read_manifest(models_copy)["models"]
+    clf = classifier.load(models_copy, trusted=True)
+    html_file = models_copy / files["html_model"]["file"]
+    html_file.write_bytes((models_copy / files["topic_model"]["file"]).read_bytes())
+    with pytest.raises(ModelError, match="does not match the manifest"):
+        clf.predict_html("<p>A paragraph.</p>")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda entry: "a string", "is not an object"),
+    (lambda entry: entry.pop("file") and entry, "names no file"),
+    (lambda entry: {**entry, "file": None}, "names no file"),
+    (lambda entry: {**entry, "file": ""}, "names no file"),
+    (lambda entry: {**entry, "file": "."}, "names no file"),
+    (lambda entry: {**entry, "file": "../manifest.json"}, "names no file"),
+    (lambda entry: {**entry, "sha256": None}, "no sha256"),
+    (lambda entry: {**entry, "versions": "1.9"}, "'versions' that are not an object"),
+])
+@pytest.mark.parametrize("name", ["line_model", "html_model"])
+def test_a_malformed_manifest_entry_is_a_model_error(models_copy, change, message, name):
+    manifest = read_manifest(models_copy)
+    manifest["models"][name] = change(dict(manifest["models"][name]))
+    (models_copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ModelError, match=message):
+        classifier.load(models_copy, trusted=True)
+
+
+def test_the_cli_reports_a_malformed_manifest_in_one_line(models_copy, tmp_path, capsys):
+    from classifier.cli import main
+
+    manifest = read_manifest(models_copy)
+    manifest["models"]["topic_model"]["file"] = None
+    (models_copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    page = tmp_path / "page.txt"
+    page.write_text("A sentence of an article.\n")
+    assert main(["predict", str(page), "--models", str(models_copy), "--trust-models"]) == 2
+    err = capsys.readouterr().err
+    assert "names no file" in err and "Traceback" not in err
+
+
+def test_a_trusted_pickle_that_is_not_a_model_is_refused_at_load(models_copy):
+    import hashlib
+
+    import joblib
+
+    manifest = read_manifest(models_copy)
+    entry = manifest["models"]["line_model"]
+    joblib.dump({"not": "a model"}, models_copy / entry["file"])
+    entry["sha256"] = hashlib.sha256((models_copy / entry["file"]).read_bytes()).hexdigest()
+    (models_copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ModelError, match="holds a dict, not a line_model"):
+        classifier.load(models_copy, trusted=True)
 
 
 def test_missing_artifact_is_named(models_copy):
@@ -140,7 +197,9 @@ def half_dump(model, path, **kwargs):
 os.replace = replace
 if when == "during-dump":
     store.joblib.dump = half_dump
-store.save_model(folder, "topic_model", {"new": "model"}, {"documents": 1}, {})
+from sklearn.dummy import DummyClassifier
+new_model = DummyClassifier().fit([[0], [1]], ["a", "b"])
+store.save_model(folder, "topic_model", new_model, {"documents": 1}, {})
 """
 
 
@@ -158,7 +217,7 @@ def test_a_save_killed_at_any_point_leaves_usable_models(models_copy, when, tmp_
 
     clf = classifier.load(models_copy, trusted=True)  # no ModelError: files match manifest
     if when == "after-manifest-rename":
-        assert clf.topic_model == {"new": "model"}
+        assert type(clf.topic_model).__name__ == "DummyClassifier"
     else:
         assert type(clf.topic_model) is type(old_topic_model)
         assert clf.topic_model.predict_proba(["minister election vote"]).shape == (1, 3)
