@@ -20,7 +20,7 @@ from .templates import adjust_scores, sibling_shares
 from .topic_model import top_topics
 from .store import (HTML_MODEL, LINE_MODEL, TOPIC_MODEL, checked_model_path,
                     default_models_dir, load_model_file, manifest_entry, read_manifest)
-from .text import split_lines
+from .text import more_non_blank_lines_than, split_lines
 
 
 #: A line's label by whether it is body.
@@ -129,6 +129,8 @@ class Classifier:
             where = _page_name(number, len(texts))
             if isinstance(text, str):
                 self.limits.check_text_size(len(text), where)
+                if more_non_blank_lines_than(text, self.limits.max_lines):
+                    self.limits.check_line_count(None, where)
             lines = split_lines(text)
             if not isinstance(text, str):
                 self.limits.check_text_size(sum(map(len, lines)), where)

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from .batch import DEFAULT_SHARD_SIZE, FORMATS, run_batch
-from .errors import ClassifierError
+from .errors import ClassifierError, InputError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,11 +89,22 @@ def _positive(value: str) -> int:
     return number
 
 
-def _read(name: str, html: bool):
+def _read(name: str, html: bool, limits):
+    """A page file's content, read no further than a page within ``limits``
+    can be (+1 byte): a huge file, a sparse one or an endless stdin is
+    refused without being held in memory."""
+    # UTF-8 takes at most 4 bytes a character.
+    most = limits.max_html_bytes if html else 4 * limits.max_page_chars
     if name == "-":
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(most + 1)
     else:
-        data = Path(name).read_bytes()
+        with open(name, "rb") as handle:
+            data = handle.read(most + 1)
+    if len(data) > most:
+        limit = (f"the limit of {limits.max_html_bytes:,} bytes of HTML" if html else
+                 f"the {most:,} bytes that {limits.max_page_chars:,} characters can take")
+        raise InputError(f"over {limit}; split it, or raise the limit with "
+                         "classifier.load(limits=Limits(...))")
     # Text pages are decoded tolerantly: a stray invalid byte must not lose the page.
     return data if html else data.decode("utf-8", errors="replace")
 
@@ -112,7 +123,7 @@ def main(argv=None) -> int:
     status = 0
     for name in args.files:
         try:
-            data = _read(name, args.html)
+            data = _read(name, args.html, clf.limits)
             page = clf.predict_html(data) if args.html else clf.predict(data)
         except (OSError, ClassifierError) as error:
             print(f"error: {name}: {error}", file=sys.stderr)

@@ -55,8 +55,11 @@ class Limits:
                              f"{self.max_html_bytes:,}; raise it with "
                              "classifier.load(limits=Limits(max_html_bytes=...))")
 
-    def check_line_count(self, lines: int, where: str = "page") -> None:
-        if lines > self.max_lines:
-            raise InputError(f"{where} has {lines:,} non-blank lines, over the limit of "
+    def check_line_count(self, lines: int | None, where: str = "page") -> None:
+        """Refuse ``lines`` non-blank lines over the limit (``None``: more
+        than the limit, counted no further)."""
+        if lines is None or lines > self.max_lines:
+            count = f"more than {self.max_lines:,}" if lines is None else f"{lines:,}"
+            raise InputError(f"{where} has {count} non-blank lines, over the limit of "
                              f"{self.max_lines:,}; split it, or raise it with "
                              "classifier.load(limits=Limits(max_lines=...))")

@@ -59,6 +59,26 @@ def split_lines(text) -> list[str]:
                      f"not {type(text).__name__}")
 
 
+# A line holding a character that is not whitespace (str.isspace, as
+# str.strip reads it): a line the models classify. Matches never span a
+# line break.
+_NON_BLANK_LINE = re.compile(r"[^\r\n]*?\S[^\r\n]*")
+
+
+def more_non_blank_lines_than(text: str, limit: int) -> bool:
+    """Whether ``text`` has more than ``limit`` non-blank lines, found
+    without splitting it: a page of millions of short lines is refused by
+    the line limit before millions of strings are made, reading no further
+    than its line ``limit + 1``. A text with at most ``limit`` lines in all
+    is not scanned."""
+    if text.count("\n") + text.count("\r") < limit:
+        return False
+    for count, _ in enumerate(_NON_BLANK_LINE.finditer(text), 1):
+        if count > limit:
+            return True
+    return False
+
+
 def _break_lines(text: str) -> list[str]:
     """``_LINE_BREAK.split(text)`` by ``str`` methods: the pattern scanned
     the page a character at a time (~60 instructions each, ~2 % of the

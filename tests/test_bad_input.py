@@ -77,7 +77,7 @@ def test_a_50_mb_page_is_refused_with_the_limit_named(clf):
 
 def test_a_million_lines_are_refused_by_default_and_the_limit_is_configurable(
         clf, trained_models):
-    with pytest.raises(InputError, match="1,000,000 non-blank lines.*max_lines"):
+    with pytest.raises(InputError, match="more than 100,000 non-blank lines.*max_lines"):
         clf.predict("line\n" * 1_000_000)
     small = classifier.load(trained_models, trusted=True, limits=Limits(max_lines=10))
     assert len(small.predict("line\n" * 10).lines) == 10
@@ -86,8 +86,51 @@ def test_a_million_lines_are_refused_by_default_and_the_limit_is_configurable(
     with pytest.raises(InputError, match="max_lines"):
         small.predict_html("<p>x</p>" * 11)
     # In a batch the error names the page.
-    with pytest.raises(InputError, match="page 1 has 11"):
+    with pytest.raises(InputError, match="page 1 has more than 10"):
         small.predict_many(["line", "line\n" * 11])
+    with pytest.raises(InputError, match="page 1 has 11"):  # as a list of lines, counted
+        small.predict_many(["line", ["line"] * 11])
+    # Blank lines do not count: many of them and few lines of text are a page.
+    assert len(small.predict("\n \n\r\n" * 50_000 + "one\ntwo").lines) == 2
+
+
+def test_a_page_of_millions_of_lines_is_refused_before_it_is_split(clf, monkeypatch):
+    from classifier import api
+
+    def split_nothing(text):
+        raise AssertionError("the page was split before the line limit refused it")
+    monkeypatch.setattr(api, "split_lines", split_nothing)
+    with pytest.raises(InputError, match="more than 100,000 non-blank lines"):
+        clf.predict("x\n" * 8_000_000)
+
+
+def test_the_cli_reads_no_further_than_a_page_can_be(tmp_path, monkeypatch):
+    import io
+    import sys
+
+    from classifier.cli import _read
+
+    limits = Limits(max_page_chars=100, max_html_bytes=1_000)
+    big = tmp_path / "big.html"
+    big.write_bytes(b"<p>x</p>" * 1_000_000)  # 8 MB
+
+    class Endless(io.RawIOBase):  # `yes | predict -`: never ends
+        taken = 0
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            buffer[:] = b"y\n" * (len(buffer) // 2) + b"y" * (len(buffer) % 2)
+            Endless.taken += len(buffer)
+            return len(buffer)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(Endless())))
+    with pytest.raises(InputError, match="over the limit of 1,000 bytes of HTML"):
+        _read(str(big), True, limits)
+    with pytest.raises(InputError, match="over the 400 bytes that 100 characters can take"):
+        _read("-", False, limits)
+    assert Endless.taken < 10_000  # read the limit (+ a buffer), not the stream
+    assert _read(str(big), False, Limits()).startswith("<p>x</p>")
 
 
 def test_limits_are_validated():
