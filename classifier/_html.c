@@ -359,6 +359,9 @@ error:
     return -1;
 }
 
+/* Attribute words kept per block (html.py's MAX_ATTRIBUTE_WORDS). */
+#define MAX_ATTRIBUTE_WORDS 1024
+
 /* The attributes whose words describe an element, in html.py's order
  * (WORD_ATTRIBUTES). */
 static const char *const word_attributes[] = {"class", "id", "itemprop", "role"};
@@ -395,8 +398,15 @@ words_of(frame *parent, xmlNode *node)
             return NULL;
         }
     }
-    PyObject *result = PyList_AsTuple(words);
+    /* Only the last MAX_ATTRIBUTE_WORDS (html.py): the nearest ancestors'. */
+    Py_ssize_t size = PyList_GET_SIZE(words);
+    PyObject *kept = size > MAX_ATTRIBUTE_WORDS
+        ? PyList_GetSlice(words, size - MAX_ATTRIBUTE_WORDS, size) : (Py_INCREF(words), words);
     Py_DECREF(words);
+    if (kept == NULL)
+        return NULL;
+    PyObject *result = PyList_AsTuple(kept);
+    Py_DECREF(kept);
     return result;
 }
 

@@ -193,6 +193,25 @@ def test_the_compiled_walk_gives_the_python_walks_blocks(page):
         assert_compiled_walk_reads(form)
 
 
+def test_deep_nesting_with_many_class_words_takes_linear_time_and_memory():
+    # 1,000 levels of <div class="w0 ... w99">t with words different at
+    # every level (0.7 MB): every block carried all its ancestors' words,
+    # 156 s and 2.8 GB in predict_html. Now at most MAX_ATTRIBUTE_WORDS,
+    # the nearest ones.
+    levels = 1000
+    page = "".join(f'<div class="{" ".join(f"l{level}w{i}" for i in range(100))}">t'
+                   for level in range(levels))
+    for form in (page, page.encode("utf-8")):
+        blocks = html_module.html_to_blocks(form)
+        assert len(blocks) == levels
+        deepest = blocks[-1].attribute_words
+        assert len(deepest) == html_module.MAX_ATTRIBUTE_WORDS
+        assert deepest[-1] == f"l{levels - 1}w99"  # its own words kept, the farthest dropped
+        assert blocks[5].attribute_words == tuple(f"l{level}w{i}" for level in range(6)
+                                                  for i in range(100))
+    assert_walks_agree(page)
+
+
 @pytest.mark.parametrize("depth", [10, 3000])
 def test_the_compiled_walk_reads_deep_and_flattened_pages(depth):
     page = "<p>before</p>" + "<div class=d>" * depth + "deep" + "</div>" * depth + "<p>after</p>"

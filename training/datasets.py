@@ -39,8 +39,9 @@ from classifier.progress import progress_bar, say
 from classifier.sites import site_of
 
 # Bump when html_to_lines or the alignment rule changes, to invalidate caches.
-CONVERSION_VERSION = "8"  # 5: DOM columns; 6: pages without text left out; 7: itemprop,
-# role; 8: HTML5 elements libxml2 left in the <head> moved to the body
+CONVERSION_VERSION = "9"  # 5: DOM columns; 6: pages without text left out; 7: itemprop,
+# role; 8: HTML5 elements libxml2 left in the <head> moved to the body; 9: at most
+# MAX_ATTRIBUTE_WORDS attribute words per block
 LINE_COLUMNS = ["set", "doc_id", "site", "line_no", "text", "label"]
 # Page folders also give each line its DOM facts (classifier.dom), which the
 # HTML line model reads; labelled-line files have none.
