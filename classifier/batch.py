@@ -151,7 +151,7 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
                 if freeze_loaded and not scheduler:
                     settle_gc_for_the_run()
         with _output_folder_lock(out):
-            _claim_output_folder(out, settings)
+            _claim_output_folder(out, settings, inputs)
             # One process: its shard files are flushed to disk while it
             # classifies the next shard.
             commits = BackgroundCommits() if pool is None and not scheduler else None
@@ -255,24 +255,57 @@ def _output_folder_lock(out: Path):
         yield
 
 
-def _claim_output_folder(out: Path, settings: dict) -> None:
+def input_files(inputs) -> dict:
+    """What each input file was when a run started: ``{path: [size, mtime
+    in ns]}`` of every file of the inputs (folders walked as
+    ``locate_inputs`` walks them; what cannot be read is left out)."""
+    from .sources import _files_below
+
+    files = {}
+    for path in map(Path, inputs):
+        for file in (sorted(_files_below(path)) if path.is_dir() else [path]):
+            try:
+                stat = file.stat()
+            except OSError:
+                continue
+            files[str(file.resolve())] = [stat.st_size, stat.st_mtime_ns]
+    return files
+
+
+def _claim_output_folder(out: Path, settings: dict, inputs=()) -> None:
     """Record the run's settings, or check them against an earlier run's.
 
     Resuming is only sound with the same inputs, shard size and format:
     otherwise shard 42 would hold other pages than the shard 42 on disk.
-    The folder exists and is this run's (``_output_folder_lock``).
+    An input file that changed (its size or modification time; one line
+    deleted from a .jsonl moved every later page a place up) is refused
+    the same way. The folder exists and is this run's
+    (``_output_folder_lock``).
     """
     remove_temporaries(out, "part-*")
     remove_temporaries(out, "errors-*")
     recorded = out / SETTINGS_FILE
+    settings = {**settings, "input_files": input_files(inputs)}
     if recorded.exists():
         try:
             earlier = json.loads(recorded.read_text(encoding="utf-8"))
         except ValueError:
             earlier = None
+        if isinstance(earlier, dict) and "input_files" not in earlier:
+            # Runs started before inputs were recorded are resumed on
+            # their settings alone, as before.
+            settings.pop("input_files")
         if earlier != settings:
             changed = sorted(key for key in settings
                              if not isinstance(earlier, dict) or earlier.get(key) != settings[key])
+            if changed == ["input_files"]:
+                now, then = settings["input_files"], earlier["input_files"]
+                names = sorted(name for name in set(now) | set(then)
+                               if list(now.get(name, ())) != list(then.get(name, ())))
+                raise InputError(
+                    f"{out} holds a batch run whose input files have changed since it started "
+                    f"({', '.join(names[:3])}{' ...' if len(names) > 3 else ''}: added, removed "
+                    "or modified), so its shards cannot be resumed; use a new output folder")
             raise InputError(
                 f"{out} holds a batch run with other settings ({', '.join(changed)} differ), "
                 "so its shards cannot be resumed; use a new output folder")

@@ -410,6 +410,36 @@ def test_resume_refuses_other_settings(trained_models, page_inputs, tmp_path):
                   **_models(trained_models))
 
 
+def test_resume_refuses_inputs_that_changed_since_the_run_started(trained_models, page_inputs,
+                                                                 tmp_path):
+    # One line deleted from a .jsonl between an interrupted run and its
+    # resume moved every later page a place up: the deleted page stayed in
+    # the output, one page came out twice and two were missing.
+    out = tmp_path / "out"
+    run_batch(page_inputs, out, shard_size=3, **_models(trained_models))
+    jsonl = page_inputs[1]
+    jsonl.write_text("".join(jsonl.read_text().splitlines(keepends=True)[1:]))
+    with pytest.raises(InputError, match=r"input files have changed.*pages\.jsonl"):
+        run_batch(page_inputs, out, shard_size=3, **_models(trained_models))
+    (page_inputs[0] / "page9.txt").write_text("A new page in the folder.\n")
+    with pytest.raises(InputError, match="input files have changed.*page9.txt"):
+        run_batch(page_inputs, tmp_path / "out", shard_size=3, **_models(trained_models))
+    # A new folder for the changed inputs works, and resumes.
+    first = run_batch(page_inputs, tmp_path / "new", shard_size=3, **_models(trained_models))
+    again = run_batch(page_inputs, tmp_path / "new", shard_size=3, **_models(trained_models))
+    assert again["shards_resumed"] == first["shards_written"] and again["shards_written"] == 0
+
+
+def test_runs_recorded_before_input_files_still_resume(trained_models, page_inputs, tmp_path):
+    out = tmp_path / "out"
+    first = run_batch(page_inputs, out, shard_size=3, **_models(trained_models))
+    settings = json.loads((out / "batch.json").read_text())
+    del settings["input_files"]
+    (out / "batch.json").write_text(json.dumps(settings))
+    again = run_batch(page_inputs, out, shard_size=3, **_models(trained_models))
+    assert again["shards_resumed"] == first["shards_written"]
+
+
 def test_cleaning_only_gives_the_same_lines_and_no_topics(trained_models, page_inputs, tmp_path):
     run_batch(page_inputs, tmp_path / "full", **_models(trained_models))
     summary = run_batch(page_inputs, tmp_path / "clean", topics=False, **_models(trained_models))
