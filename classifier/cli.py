@@ -11,8 +11,11 @@ read (the others are still printed), 2 for usage errors.
 ``python -m classifier batch INPUT... --out OUT`` classifies many pages
 (folders, JSONL, WARC/WET) into sharded output; see :mod:`classifier.batch`.
 Exit status 0 when every page was classified, 1 when some were reported
-unreadable (listed in ``OUT/errors-*.jsonl``), 2 for usage errors, 130
-when interrupted (Ctrl-C; run it again to resume).
+unreadable (listed in ``OUT/errors-*.jsonl``), 2 for usage errors (and
+bad models or settings), 3 when the machine stopped the run (the output
+not writable, the disk full, a worker process killed, memory exhausted;
+fix the cause and run it again to resume), 130 when interrupted (Ctrl-C;
+run it again to resume).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 
 from .batch import DEFAULT_SHARD_SIZE, FORMATS, run_batch
@@ -141,6 +145,20 @@ def main(argv=None) -> int:
     return status
 
 
+#: Exit status of a batch run stopped by the machine rather than the pages
+#: (output not writable, disk full, a worker lost, memory exhausted).
+OPERATIONAL_FAILURE = 3
+
+
+def _operational_failure(error: BaseException) -> str:
+    if isinstance(error, BrokenExecutor):
+        return "a worker process died (killed, or out of memory)"
+    if isinstance(error, MemoryError):
+        return "out of memory"
+    where = f" ({error.filename})" if getattr(error, "filename", None) else ""
+    return f"{error.strerror or error}{where}"
+
+
 def _batch(args) -> int:
     try:
         summary = run_batch(args.inputs, args.out, html=args.html, output_format=args.format,
@@ -152,6 +170,14 @@ def _batch(args) -> int:
     except ClassifierError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (OSError, MemoryError, BrokenExecutor) as error:
+        # The machine, not the pages: the output cannot be written (read
+        # only, disk full), a worker process died (killed, out of memory),
+        # memory ran out. Shards finished so far are kept.
+        print(f"error: {_operational_failure(error)}; the shards finished so far in "
+              f"{args.out} are kept: fix the cause and run the same command again to resume",
+              file=sys.stderr)
+        return OPERATIONAL_FAILURE
     except KeyboardInterrupt:
         # Finished shards are on disk and shards in progress are temporary
         # files, removed by the next run: nothing to repair.

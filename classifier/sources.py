@@ -93,8 +93,13 @@ class PageFile:
                 return Unreadable(self.page_id,
                                   f"{size:,} bytes, over the limit of {self.max_bytes:,}",
                                   self.path)
+            # No more than the limit allows, whatever the size said: a
+            # device (/dev/zero) or a file still growing has no true size.
             with open(self.path, "rb") as handle:
-                data = handle.read()
+                data = handle.read(self.max_bytes + 1)
+            if len(data) > self.max_bytes:
+                return Unreadable(self.page_id, f"over the limit of {self.max_bytes:,} bytes",
+                                  self.path)
         except OSError as error:
             return Unreadable(self.page_id, f"cannot be read: {error.strerror or error}",
                               self.path)

@@ -62,3 +62,69 @@ def test_stdin_and_shipped_models_through_python_m():
     assert re.fullmatch(r"topic: (business|entertainment|politics|sport|tech) \(0\.\d\d\)",
                         topic_line)
     assert "Related" not in out
+
+
+def _batch_args(trained_models, inputs, out):
+    return ["batch", *map(str, inputs), "--out", str(out), "--quiet", "--models",
+            str(trained_models), "--trust-models"]
+
+
+def test_batch_stopped_by_the_machine_exits_3_with_one_line_and_resumes(
+        trained_models, tmp_path, capsys, monkeypatch):
+    import errno
+
+    from classifier import batch
+    from classifier.cli import OPERATIONAL_FAILURE
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for seed in range(4):
+        (pages / f"p{seed}.txt").write_text(synthetic_page(seed)[1])
+    # The output folder cannot be made (its parent is a file).
+    (tmp_path / "file").write_text("")
+    assert main(_batch_args(trained_models, [pages], tmp_path / "file" / "out")) \
+        == OPERATIONAL_FAILURE
+    err = capsys.readouterr().err
+    assert "error:" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    # The disk fills up while shards are written: exit 3, nothing half done.
+    real_write = batch.atomic_write
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(batch, "atomic_write", disk_full)
+    monkeypatch.setattr(batch, "BackgroundCommits", lambda: None)
+    out = tmp_path / "out"
+    assert main(_batch_args(trained_models, [pages], out) + ["--shard-size", "2"]) \
+        == OPERATIONAL_FAILURE
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "run the same command again" in err
+    monkeypatch.setattr(batch, "atomic_write", real_write)
+    assert main(_batch_args(trained_models, [pages], out) + ["--shard-size", "2"]) == 0
+    assert len(list(out.glob("part-*.jsonl"))) == 2
+
+
+def test_batch_with_a_lost_worker_exits_3(trained_models, tmp_path, capsys, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from classifier import cli
+
+    def lost_worker(*args, **kwargs):
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+    monkeypatch.setattr(cli, "run_batch", lost_worker)
+    assert main(_batch_args(trained_models, [tmp_path], tmp_path / "out")) \
+        == cli.OPERATIONAL_FAILURE
+    err = capsys.readouterr().err
+    assert "a worker process died" in err and "Traceback" not in err
+
+
+def test_batch_of_an_endless_device_reports_it_over_the_limit(trained_models, tmp_path):
+    from pathlib import Path
+
+    from classifier.batch import run_batch
+
+    summary = run_batch([Path("/dev/zero")], tmp_path / "out", models=trained_models,
+                        trusted=True, progress=False)
+    assert summary["unreadable"] == 1 and summary["pages"] == 0
+    (error,) = [json.loads(line) for path in sorted((tmp_path / "out").glob("errors-*"))
+                for line in path.read_text().splitlines()]
+    assert "over the limit" in error["reason"]
