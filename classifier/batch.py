@@ -183,7 +183,8 @@ def _classify_inputs(inputs, out: Path, html: bool, output_format: str, shard_si
     bar = progress_bar(None, desc="pages", disable=not progress, unit="page")
     # Where each page is, not the page: the pages are read where they are
     # classified (sources.locate_inputs).
-    entries = locate_inputs(inputs, html=html, max_bytes=limits.max_html_bytes)
+    entries = locate_inputs(inputs, html=html, max_bytes=limits.max_html_bytes,
+                            max_chars=(limits.max_page_chars, limits.max_html_bytes))
 
     def pending_shards():
         for index, shard in enumerate(_chunks(entries, shard_size)):

@@ -119,6 +119,7 @@ class JsonlLine:
     length: int
     where: str
     html: bool
+    max_chars: tuple | None = None
 
     def read(self) -> Item:
         try:
@@ -128,7 +129,7 @@ class JsonlLine:
         except OSError as error:
             return Unreadable(self.where, f"cannot be read: {error.strerror or error}",
                               self.path)
-        return _jsonl_record(line, self.where, self.html, self.path)
+        return _jsonl_record(line, self.where, self.html, self.path, self.max_chars)
 
 
 @dataclass(frozen=True)
@@ -161,19 +162,22 @@ class WarcRecord:
 Entry = Union[PageFile, JsonlLine, WarcRecord, Record, Unreadable]
 
 
-def read_inputs(inputs, *, html: bool = False, max_bytes: int = 32 * 1024 * 1024
-                ) -> Iterator[Item]:
+def read_inputs(inputs, *, html: bool = False, max_bytes: int = 32 * 1024 * 1024,
+                max_chars: tuple | None = None) -> Iterator[Item]:
     """Pages from each input path in turn (files or folders).
 
     ``max_bytes`` bounds one page (a file or a record): a bigger one is
     reported as ``Unreadable`` without being read into memory.
+    ``max_chars``, ``(text, html)``, bounds the page a JSON Lines record
+    holds, in characters (``Limits.max_page_chars``, ``max_html_bytes``):
+    a record over them is reported as it is read, and never travels on.
     """
-    for entry in locate_inputs(inputs, html=html, max_bytes=max_bytes):
+    for entry in locate_inputs(inputs, html=html, max_bytes=max_bytes, max_chars=max_chars):
         yield read_entry(entry)
 
 
-def locate_inputs(inputs, *, html: bool = False, max_bytes: int = 32 * 1024 * 1024
-                  ) -> Iterator[Entry]:
+def locate_inputs(inputs, *, html: bool = False, max_bytes: int = 32 * 1024 * 1024,
+                  max_chars: tuple | None = None) -> Iterator[Entry]:
     """The stream of ``read_inputs``, one entry per page, with the pages
     of page files, uncompressed ``.jsonl`` files and WARC/WET files
     located instead of read."""
@@ -181,9 +185,10 @@ def locate_inputs(inputs, *, html: bool = False, max_bytes: int = 32 * 1024 * 10
         if path.is_dir():
             for file in sorted(_files_below(path)):
                 yield from _locate_file(file, file.relative_to(path).as_posix(), html,
-                                        max_bytes, from_folder=True)
+                                        max_bytes, from_folder=True, max_chars=max_chars)
         else:
-            yield from _locate_file(path, str(path), html, max_bytes, from_folder=False)
+            yield from _locate_file(path, str(path), html, max_bytes, from_folder=False,
+                                    max_chars=max_chars)
 
 
 def read_entry(entry: Entry) -> Item:
@@ -207,7 +212,7 @@ def _suffix(path: Path) -> str:
 
 
 def _locate_file(path: Path, page_id: str, html: bool, max_bytes: int,
-                 from_folder: bool) -> Iterator[Entry]:
+                 from_folder: bool, max_chars: tuple | None = None) -> Iterator[Entry]:
     suffix = _suffix(path)
     source = str(path)
     try:
@@ -220,8 +225,8 @@ def _locate_file(path: Path, page_id: str, html: bool, max_bytes: int,
                     yield found
                     continue
                 where, offset, line = found
-                yield (JsonlLine(source, offset, len(line), where, html) if rereadable
-                       else _jsonl_record(line, where, html, source))
+                yield (JsonlLine(source, offset, len(line), where, html, max_chars)
+                       if rereadable else _jsonl_record(line, where, html, source, max_chars))
             return
         if suffix in WARC_SUFFIXES:
             yield from (_locate_warc if path.is_file() else _read_warc)(path, max_bytes)
@@ -268,7 +273,24 @@ def _jsonl_lines(path: Path, max_bytes: int):
                 yield where, start, line
 
 
-def _jsonl_record(line: bytes, where: str, html: bool, source: str) -> Item:
+def _jsonl_record(line: bytes, where: str, html: bool, source: str,
+                  max_chars: tuple | None = None) -> Item:
+    """The page of one JSON Lines record; one over ``max_chars`` (``(text,
+    html)`` characters) is refused here, where it is read: a .jsonl.gz
+    record travels from the reading process to a worker, and 60 records of
+    30 MB each, under the record limit and over the page limits, took the
+    run to 7.6 GB before the workers refused them."""
+    record = _jsonl_page(line, where, html, source)
+    if max_chars is not None and isinstance(record, Record):
+        limit = max_chars[1] if record.is_html else max_chars[0]
+        if len(record.content) > limit:
+            kind = "HTML" if record.is_html else "text"
+            return Unreadable(record.id, f"{kind} of {len(record.content):,} characters, over "
+                              f"the limit of {limit:,}", source)
+    return record
+
+
+def _jsonl_page(line: bytes, where: str, html: bool, source: str) -> Item:
     try:
         record = _parsed_json(line)
     except ValueError as error:

@@ -821,3 +821,26 @@ def test_jsonl_records_are_read_as_the_json_module_reads_them(record, before, as
         patch.setattr(sources_module, "_parsed_json", json.loads)
         expected = sources_module._jsonl_record(line, "in.jsonl:1", False, "in.jsonl")
     assert got == expected
+
+
+@pytest.mark.parametrize("suffix", [".jsonl.gz", ".jsonl"])
+def test_jsonl_records_over_the_page_limits_are_refused_where_they_are_read(
+        trained_models, tmp_path, suffix):
+    # 60 .jsonl.gz records of 30 MB each (under the record limit, over the
+    # page limits) were held and shipped to the workers, 7.6 GB in all,
+    # before the workers refused them.
+    records = [{"id": "big-text", "text": "word " * 1000},
+               {"id": "big-html", "html": "<p>x</p>" * 300},
+               {"id": "fine", "text": "A short page of text.\nIts second line."}]
+    path = tmp_path / f"pages{suffix}"
+    opener = gzip.open if suffix.endswith(".gz") else open
+    with opener(path, "wt", encoding="utf-8") as handle:
+        handle.write("".join(json.dumps(record) + "\n" for record in records))
+    items = list(read_inputs([path], max_chars=(1_000, 2_000)))
+    assert [type(item) for item in items] == [Unreadable, Unreadable, Record]
+    assert "text of 5,000 characters, over the limit of 1,000" in items[0].reason
+    assert "HTML of 2,400 characters, over the limit of 2,000" in items[1].reason
+    summary = run_batch([path], tmp_path / "out", limits=Limits(max_page_chars=1_000,
+                                                                  max_html_bytes=2_000),
+                        **_models(trained_models))
+    assert summary["pages"] == 1 and summary["unreadable"] == 2
