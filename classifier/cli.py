@@ -24,7 +24,6 @@ import argparse
 import json
 import sys
 from concurrent.futures import BrokenExecutor
-from pathlib import Path
 
 from .batch import DEFAULT_SHARD_SIZE, FORMATS, run_batch
 from .errors import ClassifierError, InputError

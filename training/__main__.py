@@ -291,11 +291,7 @@ def evaluate(args) -> dict:
                           "extra_training": [str(p) for p in args.extra_training]}
         report["settings"] = settings
         print_topic_report(report)
-    report["measured"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
-    if args.report:
-        write_json(args.report, report)
-        say(f"report written to {args.report}")
-    return report
+    return _written(args, report)
 
 
 def _evaluate_short_inputs(args) -> dict:
@@ -310,13 +306,18 @@ def _evaluate_short_inputs(args) -> dict:
     report["data"] = {"paths": [str(p) for p in args.data],
                       "extra_training": [str(p) for p in args.extra_training],
                       "models": args.models or "shipped"}
-    report["measured"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     lines, topics = report["lines"], report["topics"]
     print(f"{report['stories']} stories, headline + first paragraph:")
     print(f"  headline body {lines['headline_body']:.4f}, paragraph body {lines['lead_body']:.4f}, "
           f"both body {lines['both_body']:.4f}, no body at all {lines['no_body']:.4f}")
     print(f"  topic: answered {topics['answered']:.4f}, right of those answered "
           f"{topics['accuracy_answered']:.4f} ({topics['cv']['folds']}-fold CV)")
+    return _written(args, report)
+
+
+def _written(args, report: dict) -> dict:
+    """``report``, dated, and written to ``--report`` if given."""
+    report.setdefault("measured", time.strftime("%Y-%m-%d %H:%M:%S %Z"))
     if args.report:
         write_json(args.report, report)
         say(f"report written to {args.report}")
@@ -343,17 +344,13 @@ def search(args) -> dict:
     say(f"{len(data)} documents; {combinations} settings x {args.cv} folds, "
         f"{args.jobs} in parallel")
     report = search_topics(data, grid, n_splits=args.cv, jobs=args.jobs)
-    report["measured"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     report["data"] = {"paths": [str(p) for p in args.data]}
     print(f"{'accuracy':>9} {'± std':>7} {'macro-F1':>9}  setting")
     for result in report["results"]:
         setting = " ".join(f"{k}={v}" for k, v in result["setting"].items())
         print(f"{result['accuracy']:9.4f} {result['accuracy_std']:7.4f} "
               f"{result['macro_f1']:9.4f}  {setting}")
-    if args.report:
-        write_json(args.report, report)
-        say(f"report written to {args.report}")
-    return report
+    return _written(args, report)
 
 
 def main(argv=None) -> int:
