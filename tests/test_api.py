@@ -274,7 +274,7 @@ def test_an_error_in_a_later_group_names_the_page_by_its_place_in_the_call(
 
     small = classifier.load(trained_models, trusted=True, limits=classifier.Limits(max_lines=3))
     monkeypatch.setattr(api, "PAGES_PER_PASS", 2)
-    with pytest.raises(InputError, match="page 4 has 4"):
+    with pytest.raises(InputError, match="page 4 has more than 3 non-blank lines"):
         small.predict_many(["line"] * 4 + ["a\nb\nc\nd"])
 
 
