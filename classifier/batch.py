@@ -22,7 +22,10 @@ Nothing is lost, and nothing is done twice:
   written and does the rest (inputs are read in a fixed order, so shard
   42 always holds the same pages);
 * a page that cannot be read or classified is reported and skipped; the
-  run goes on.
+  run goes on;
+* an id on more than one row (the same page id twice in the inputs) is
+  reported in ``duplicate-ids.jsonl`` and the summary
+  (:mod:`classifier.duplicate_ids`).
 
 Output rows (one per page): ``id``, ``source`` (input file), ``url``,
 ``topic``, ``topic_score``, ``topics``, ``topic_scores``, ``body`` and ``lines``
@@ -49,6 +52,7 @@ from typing import TYPE_CHECKING
 import orjson  # a row's UTF-8 JSON in one C call, ~10x the json module (pyproject.toml)
 
 from .collector import collector_paused, settle_gc_for_the_run
+from .duplicate_ids import IdTally, id_keys, name_duplicates, shard_ids
 from .errors import ClassifierError, InputError
 from .files import BackgroundCommits, atomic_write, remove_temporaries
 from .limits import Limits
@@ -69,6 +73,7 @@ if TYPE_CHECKING:
 FORMATS = ("jsonl", "parquet")
 SETTINGS_FILE = "batch.json"
 SUMMARY_FILE = "summary.json"
+DUPLICATES_FILE = "duplicate-ids.jsonl"
 DEFAULT_SHARD_SIZE = 500
 # Shards in flight on a Dask cluster, per worker thread: the one it runs
 # and one waiting, as the driver also writes the results it gets back.
@@ -180,6 +185,8 @@ def _classify_inputs(inputs, out: Path, html: bool, output_format: str, shard_si
     # pages/s is for the pages classified by this run.
     counts = {"pages": 0, "unreadable": 0, "pages_this_run": 0, "shards_written": 0,
               "shards_resumed": 0}
+    ids = IdTally()
+    shards_done = []
     bar = progress_bar(None, desc="pages", disable=not progress, unit="page")
     # Where each page is, not the page: the pages are read where they are
     # classified (sources.locate_inputs).
@@ -193,11 +200,16 @@ def _classify_inputs(inputs, out: Path, html: bool, output_format: str, shard_si
                 counts["pages"] += len(shard) - unreadable
                 counts["unreadable"] += unreadable
                 counts["shards_resumed"] += 1
+                ids.add(id_keys(shard_ids(out / shard_file(index, output_format),
+                                          output_format)))
+                shards_done.append(index)
                 bar.update(len(shard))
                 continue
             yield index, shard
 
-    for index, n_rows, n_errors in run(pending_shards()):
+    for index, n_rows, n_errors, keys in run(pending_shards()):
+        ids.add(keys)
+        shards_done.append(index)
         counts["pages"] += n_rows
         counts["pages_this_run"] += n_rows
         counts["unreadable"] += n_errors
@@ -206,6 +218,8 @@ def _classify_inputs(inputs, out: Path, html: bool, output_format: str, shard_si
         if n_errors:
             bar.set_postfix(unreadable=counts["unreadable"], refresh=False)
     bar.close()
+    counts["duplicate_ids"] = _report_duplicates(out, output_format, sorted(shards_done),
+                                                 ids.repeated_keys())
 
     seconds = time.perf_counter() - started
     summary = {**counts, "seconds": round(seconds, 3),
@@ -215,6 +229,27 @@ def _classify_inputs(inputs, out: Path, html: bool, output_format: str, shard_si
     text = json.dumps(summary, indent=2) + "\n"
     atomic_write(out, SUMMARY_FILE, lambda path: Path(path).write_text(text, encoding="utf-8"))
     return summary
+
+
+def _report_duplicates(out: Path, output_format: str, shards: list[int],
+                       repeated_keys: set[int]) -> int:
+    """Write ``duplicate-ids.jsonl`` (``id``, ``rows``, ``shards``) for the
+    ids on more than one row of the whole output, or remove one an earlier
+    run left; return how many ids."""
+    duplicates = (name_duplicates([(index, out / shard_file(index, output_format))
+                                   for index in shards], output_format, repeated_keys)
+                  if repeated_keys else [])
+    if not duplicates:
+        (out / DUPLICATES_FILE).unlink(missing_ok=True)
+        return 0
+
+    def write(path):
+        with open(path, "wb") as handle:
+            handle.writelines(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE)
+                              for entry in duplicates)
+
+    atomic_write(out, DUPLICATES_FILE, write)
+    return len(duplicates)
 
 
 def shard_file(index: int, output_format: str) -> str:
@@ -383,8 +418,9 @@ def classify_shard(index: int, entries: list, *, models=None, trusted: bool = Fa
 
 def classify_shard_into(out: Path, output_format: str, index: int, entries: list,
                         commits: BackgroundCommits | None = None,
-                        **options) -> tuple[int, int, int]:
-    """Classify one shard and write its files: ``(index, pages, unreadable)``.
+                        **options) -> tuple[int, int, int, bytes]:
+    """Classify one shard and write its files: ``(index, pages, unreadable,
+    id keys)``, the last the ``duplicate_ids.id_keys`` of its rows' ids.
 
     Runs where the shard was classified, so that the rows (every line of
     every page) are never sent back to the driver: with workers, the
@@ -394,6 +430,7 @@ def classify_shard_into(out: Path, output_format: str, index: int, entries: list
     """
     rows_written = 0
     errors: list[dict] = []
+    keys = bytearray()
 
     def write_rows(path):
         nonlocal rows_written
@@ -401,13 +438,14 @@ def classify_shard_into(out: Path, output_format: str, index: int, entries: list
             for rows, group_errors in _classified_groups(entries, **options):
                 write(rows)
                 rows_written += len(rows)
+                keys.extend(id_keys(row["id"] for row in rows))
                 errors.extend(group_errors)
         # Before the rows file is renamed into place, which marks the
         # shard done: a resumed run finds both files or neither.
         _write_errors(out, index, errors, commits)
 
     atomic_write(out, shard_file(index, output_format), write_rows, commits=commits)
-    return index, rows_written, len(errors)
+    return index, rows_written, len(errors), bytes(keys)
 
 
 def _classified_groups(entries: list, *, models=None, trusted: bool = False,
@@ -628,8 +666,8 @@ def _read_jsonl_file(path: Path) -> list[dict]:
 
 def _run(shards, out: Path, output_format: str, options: dict, workers: int,
          scheduler: str | None, pool=None, commits: BackgroundCommits | None = None):
-    """Classify and write each shard: yield ``(index, pages, unreadable)``
-    for each, as each completes. With ``commits`` (a one-process run's), a
+    """Classify and write each shard: yield ``(index, pages, unreadable,
+    id keys)`` for each, as each completes. With ``commits`` (a one-process run's), a
     shard is yielded once its files are handed to it; all are in place
     when the generator ends."""
     if scheduler:
@@ -640,7 +678,7 @@ def _run(shards, out: Path, output_format: str, options: dict, workers: int,
                   for index, entries in shards)
         for index, rows, errors in _run_on_dask(task, shards, workers, scheduler):
             write_shard(out, index, rows, errors, output_format)
-            yield index, len(rows), len(errors)
+            yield index, len(rows), len(errors), id_keys(row["id"] for row in rows)
         return
     if pool is None:
         task = functools.partial(classify_shard_into, out, output_format, commits=commits,

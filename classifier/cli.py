@@ -190,5 +190,8 @@ def _batch(args) -> int:
     if summary["unreadable"]:
         print(f"{summary['unreadable']:,} pages unreadable or refused: see "
               f"{summary['output']}/errors-*.jsonl", file=sys.stderr)
-        return 1
-    return 0
+    if summary["duplicate_ids"]:
+        # Every page was written: a warning, not a failure.
+        print(f"{summary['duplicate_ids']:,} page ids are on more than one row: see "
+              f"{summary['output']}/duplicate-ids.jsonl", file=sys.stderr)
+    return 1 if summary["unreadable"] else 0

@@ -320,6 +320,60 @@ def test_an_interrupted_run_resumes_where_it_stopped(trained_models, page_inputs
     assert not list((tmp_path / "resumed").glob(".*.tmp"))
 
 
+@pytest.mark.parametrize("output_format", ["jsonl", "parquet"])
+def test_ids_on_more_than_one_row_are_reported_also_after_a_resume(trained_models, tmp_path,
+                                                                   output_format, capsys):
+    # The same id within one file and across two files (a page fetched twice,
+    # overlapping inputs): every page is still written, and the ids named.
+    text = synthetic_page(400)[1]
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("".join(json.dumps({"id": page_id, "text": text}) + "\n"
+                             for page_id in ["x", "y", "x", "z", "w"]))
+    second.write_text("".join(json.dumps({"id": page_id, "text": text}) + "\n"
+                              for page_id in ["v", "x", "z"]))
+    out = tmp_path / "out"
+    options = dict(shard_size=2, output_format=output_format, **_models(trained_models))
+    summary = run_batch([first, second], out, **options)
+    assert summary["pages"] == 8 and summary["duplicate_ids"] == 2
+    named = [json.loads(line) for line in (out / "duplicate-ids.jsonl").read_text().splitlines()]
+    assert named == [{"id": "x", "rows": 3, "shards": [0, 1, 3]},
+                     {"id": "z", "rows": 2, "shards": [1, 3]}]
+
+    # Resumed with shards 0 and 2 done: their ids count as before.
+    for index in (1, 3):
+        (out / batch_module.shard_file(index, output_format)).unlink()
+    (out / "duplicate-ids.jsonl").unlink()
+    assert run_batch([first, second], out, **options)["duplicate_ids"] == 2
+    assert [json.loads(line) for line in
+            (out / "duplicate-ids.jsonl").read_text().splitlines()] == named
+
+    model_args = ["--models", str(trained_models), "--trust-models", "--quiet"]
+    assert main(["batch", str(first), "--out", str(tmp_path / "cli")] + model_args) == 0
+    assert "1 page ids are on more than one row" in capsys.readouterr().err
+
+
+def test_without_repeated_ids_there_is_no_duplicates_file(trained_models, page_inputs, tmp_path):
+    out = tmp_path / "out"
+    (out).mkdir()
+    (out / "duplicate-ids.jsonl").write_text("left by an earlier run\n")
+    assert run_batch(page_inputs, out, **_models(trained_models))["duplicate_ids"] == 0
+    assert not (out / "duplicate-ids.jsonl").exists()
+
+
+def test_ids_that_share_a_key_are_not_reported_as_the_same(tmp_path, monkeypatch):
+    from classifier import duplicate_ids
+
+    shard = tmp_path / "part-00000.jsonl"
+    shard.write_text("".join(json.dumps({"id": page_id}) + "\n" for page_id in ["a", "b", "a"]))
+    # Every id gets the same key: the keys say "repeated", the ids do not.
+    monkeypatch.setattr(duplicate_ids, "_key", lambda page_id: 7)
+    tally = duplicate_ids.IdTally()
+    tally.add(duplicate_ids.id_keys(["a", "b"]))
+    assert tally.repeated_keys() == {7}
+    assert duplicate_ids.name_duplicates([(0, shard)], "jsonl", {7}) == [
+        {"id": "a", "rows": 2, "shards": [0]}]
+
+
 def test_background_commits_put_files_in_place_in_order_and_stop_at_a_failure(tmp_path,
                                                                              monkeypatch):
     from classifier import files
