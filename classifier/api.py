@@ -11,7 +11,8 @@ import numpy as np
 from .errors import InputError, ModelError
 from .dom import dom_columns
 from .features import LineTable
-from .html import html_to_block_rows, not_html_reason
+from .html import html_to_block_rows
+from .page_bytes import not_a_page_reason
 from .limits import Limits
 from .line_model import BODY, BOILERPLATE
 from .page import Line, Page, line_dicts, page_dict, rounded_scores
@@ -174,7 +175,7 @@ class Classifier:
         for number, html in enumerate(htmls):
             if isinstance(html, (str, bytes, bytearray, memoryview)):
                 self.limits.check_html_size(len(html), _page_name(number, len(htmls)))
-            reason = not_html_reason(html)
+            reason = not_a_page_reason(html)
             if reason:
                 raise InputError(f"{_page_name(number, len(htmls))} is not HTML: {reason}")
         return _in_groups(len(htmls), sites, lambda group, group_sites: self._classify_html(

@@ -27,6 +27,7 @@ from concurrent.futures import BrokenExecutor
 
 from .batch import DEFAULT_SHARD_SIZE, FORMATS, run_batch
 from .errors import ClassifierError, InputError
+from .page_bytes import decode_text_page
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -108,8 +109,7 @@ def _read(name: str, html: bool, limits):
                  f"the {most:,} bytes that {limits.max_page_chars:,} characters can take")
         raise InputError(f"over {limit}; split it, or raise the limit with "
                          "classifier.load(limits=Limits(...))")
-    # Text pages are decoded tolerantly: a stray invalid byte must not lose the page.
-    return data if html else data.decode("utf-8", errors="replace")
+    return data if html else decode_text_page(data)
 
 
 def main(argv=None) -> int:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import lxml.etree
 
 from .errors import InputError
+from .page_bytes import BOMS
 from .text import replace_surrogates
 
 try:
@@ -62,71 +63,9 @@ _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.IGNORECASE
 )
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.\-]+)""")
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it shares a prefix
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 # Browsers treat these labels as windows-1252; so do we (WHATWG encoding spec).
 _ENCODING_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
                      "ascii": "cp1252", "us-ascii": "cp1252", "iso8859-1": "cp1252"}
-
-# The first bytes of files often served where a page was expected (a crawl
-# of links also fetches documents, images, archives). Whatever text they
-# hold is not a web page's, so they are refused rather than classified.
-_FILE_SIGNATURE_BYTES = (
-    (b"%PDF-", "a PDF document"),
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"PK\x03\x04", "a ZIP archive or Office document"),
-    (b"\x1f\x8b", "gzip-compressed data"),
-    (b"wOFF", "a web font"),
-    (b"wOF2", "a web font"),
-    (b"OggS", "an Ogg media file"),
-    # ID3v2 tag: "ID3", major version 2-4, revision 0 (plain "ID3" could
-    # start a text).
-    (b"ID3\x02\x00", "an MP3 file"),
-    (b"ID3\x03\x00", "an MP3 file"),
-    (b"ID3\x04\x00", "an MP3 file"),
-    (b"\x7fELF", "an executable"),
-)
-# As text, one character per byte: compared with the head of a page given
-# as bytes (decoded as latin-1) or as str.
-_FILE_SIGNATURES = tuple((signature.decode("latin-1"), name)
-                         for signature, name in _FILE_SIGNATURE_BYTES)
-# Control characters (other than tab, line breaks and form feed) and
-# U+FFFD (what a decoder puts for bytes it could not read): HTML and text
-# have next to none, compressed or encrypted data ~10 % and more.
-_BINARY_CHARACTER = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
-#: Share of such characters in a page's first 4 KB above which it is binary.
-MAX_BINARY_SHARE = 0.05
-
-
-def not_html_reason(html) -> str | None:
-    """Why ``html`` cannot be a web page (a known binary file signature, or
-    too many control characters in its first 4 KB), else ``None``. Pages
-    with a UTF-16/32 byte-order mark are text whatever their zero bytes."""
-    if isinstance(html, (bytes, bytearray, memoryview)):
-        head = bytes(html[:4096])
-        if any(head.startswith(bom) for bom, _ in _BOMS):
-            return None
-        head = head.decode("latin-1")  # one character per byte, never fails
-    elif isinstance(html, str):
-        head = html[:4096]
-    else:
-        return None  # not a page at all: decode_html says so
-    for signature, name in _FILE_SIGNATURES:
-        if head.startswith(signature):
-            return name
-    share = len(_BINARY_CHARACTER.findall(head)) / max(len(head), 1)
-    if share > MAX_BINARY_SHARE:
-        return f"binary data, {share:.0%} control characters in its first 4 KB"
-    return None
-
 
 @dataclass
 class Block:
@@ -157,7 +96,7 @@ def decode_html(html: bytes | str) -> str:
     if not isinstance(html, (bytes, bytearray, memoryview)):
         raise InputError(f"HTML must be str or bytes, not {type(html).__name__}")
     data = bytes(html)
-    for bom, encoding in _BOMS:
+    for bom, encoding in BOMS:
         if data.startswith(bom):
             return data[len(bom):].decode(encoding, errors="replace")
     head = data[:4096]

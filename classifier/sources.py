@@ -47,6 +47,9 @@ from typing import Iterator, Union
 
 import orjson  # strict JSON ~1.5x the json module (pyproject.toml)
 
+from .errors import InputError
+from .page_bytes import decode_text_page
+
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz")
 HTML_SUFFIXES = (".html", ".htm")
@@ -105,8 +108,10 @@ class PageFile:
                               self.path)
         if self.is_html:
             return Record(self.page_id, data, True, self.path)
-        # A stray invalid byte must not lose the page (as in `predict`).
-        return Record(self.page_id, data.decode("utf-8", errors="replace"), False, self.path)
+        try:
+            return Record(self.page_id, decode_text_page(data), False, self.path)
+        except InputError as error:  # an image or archive among the .txt files
+            return Unreadable(self.page_id, str(error), self.path)
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,22 @@ def test_a_binary_file_named_html_is_reported_not_classified(trained_models, tmp
     assert summary["unreadable"] == 1
 
 
+def test_a_binary_file_named_txt_is_reported_not_classified_as_text(trained_models, tmp_path):
+    # 220 KB of an archive among the .txt files once came out as body with a
+    # topic. Text with a byte-order mark is read in its encoding.
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(synthetic_page(9)[1])
+    (tmp_path / "in" / "b.txt").write_bytes(synthetic_page(10)[1].encode("utf-16"))
+    (tmp_path / "in" / "data.txt").write_bytes(bytes(range(256)) * 40)
+    summary = run_batch([tmp_path / "in"], tmp_path / "out", **_models(trained_models))
+    rows, errors = read_output(tmp_path / "out")
+    assert [row["id"] for row in rows] == ["a.txt", "b.txt"]
+    assert rows[1]["body"] and rows[1]["body"] in synthetic_page(10)[1]
+    assert [(error["id"], error["reason"]) for error in errors] == [
+        ("data.txt", "not text: binary data, 11% control characters in its first 4 KB")]
+    assert summary["unreadable"] == 1
+
+
 def _warc_bytes(records, compressed: bool = True) -> bytes:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter

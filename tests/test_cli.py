@@ -52,6 +52,19 @@ def test_unreadable_file_is_reported_and_the_rest_still_printed(trained_models, 
     assert "==> " + str(good) in captured.out
 
 
+def test_a_binary_file_given_as_text_is_refused_and_the_rest_still_printed(
+        trained_models, capsys, tmp_path):
+    archive = tmp_path / "page.txt"
+    archive.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 800)
+    good = tmp_path / "good.txt"
+    good.write_text("A line of text that is here.\n")
+    assert main(["predict", str(archive), str(good),
+                 "--models", str(trained_models), "--trust-models"]) == 1
+    captured = capsys.readouterr()
+    assert f"error: {archive}: not text: a ZIP archive or Office document" in captured.err
+    assert "==> " + str(good) in captured.out and "topic:" in captured.out
+
+
 def test_stdin_and_shipped_models_through_python_m():
     text = (EXAMPLES / "000_9194ea2d3ca4e63b.txt").read_bytes()
     result = subprocess.run([sys.executable, "-m", "classifier", "predict", "-"], input=text,

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 import classifier
 from classifier import InputError
-from classifier.html import html_to_blocks, not_html_reason
+from classifier.html import html_to_blocks
+from classifier.page_bytes import not_a_page_reason
 from classifier.text import replace_surrogates
 
 from conftest import watchdog
@@ -117,7 +118,7 @@ html_inputs = st.one_of(
 def test_any_html_gives_clean_lines_and_a_result(clf, html):
     with watchdog():
         blocks = html_to_blocks(html)  # converting never fails, whatever the bytes
-        if not_html_reason(html):  # binary data is refused, and says so
+        if not_a_page_reason(html):  # binary data is refused, and says so
             with pytest.raises(InputError, match="is not HTML"):
                 clf.predict_html(html)
             return
