@@ -15,7 +15,7 @@ Dask workers may be machines without the input and output folders.
 Nothing is lost, and nothing is done twice:
 
 * each shard is written to a temporary file and renamed when complete
-  (``part-00042.jsonl``); its unreadable records go to
+  (``part-00042.jsonl``); its unreadable records, if any, go to
   ``errors-00042.jsonl`` (id, source, reason), written just before;
 * the run's settings are recorded in ``batch.json``; running the same
   command again on the same output folder skips the shards already
@@ -196,7 +196,8 @@ def _classify_inputs(inputs, out: Path, html: bool, output_format: str, shard_si
     def pending_shards():
         for index, shard in enumerate(_chunks(entries, shard_size)):
             if (out / shard_file(index, output_format)).exists():
-                unreadable = len(_read_jsonl_file(out / errors_file(index)))
+                errors = out / errors_file(index)
+                unreadable = len(_read_jsonl_file(errors)) if errors.exists() else 0
                 counts["pages"] += len(shard) - unreadable
                 counts["unreadable"] += unreadable
                 counts["shards_resumed"] += 1
@@ -588,6 +589,13 @@ def write_shard(out: Path, index: int, rows: list[dict], errors: list[dict],
 
 def _write_errors(out: Path, index: int, errors: list[dict],
                   commits: BackgroundCommits | None = None) -> None:
+    """A shard's errors file, written only if it has errors (one left by an
+    earlier, interrupted attempt at the shard is removed): no file means
+    none, for a resumed run too."""
+    if not errors:
+        (out / errors_file(index)).unlink(missing_ok=True)
+        return
+
     def write(path):
         with open(path, "w", encoding="utf-8") as handle:
             for error in errors:

@@ -390,6 +390,21 @@ def test_ids_that_share_a_key_are_not_reported_as_the_same(tmp_path, monkeypatch
         {"id": "a", "rows": 2, "shards": [0]}]
 
 
+def test_only_shards_with_unreadable_pages_have_an_errors_file(trained_models, page_inputs,
+                                                                tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    # Left by an interrupted attempt at shard 1, whose pages all read well
+    # (notes.pdf, then the 10 pages of the folder, then the JSONL records).
+    (out / "errors-00001.jsonl").write_text('{"id": "stale", "source": "", "reason": ""}\n')
+    summary = run_batch(page_inputs, out, shard_size=3, **_models(trained_models))
+    assert sorted(path.name for path in out.glob("errors-*")) == [
+        "errors-00000.jsonl", "errors-00004.jsonl", "errors-00005.jsonl"]
+    assert summary["unreadable"] == 5 and summary["shards_written"] == 6
+    (out / "summary.json").unlink()
+    assert run_batch(page_inputs, out, shard_size=3, **_models(trained_models))["unreadable"] == 5
+
+
 def test_background_commits_put_files_in_place_in_order_and_stop_at_a_failure(tmp_path,
                                                                              monkeypatch):
     from classifier import files
