@@ -56,7 +56,7 @@ from .duplicate_ids import IdTally, id_keys, name_duplicates, shard_ids
 from .errors import ClassifierError, InputError
 from .files import BackgroundCommits, atomic_write, remove_temporaries
 from .limits import Limits
-from .progress import progress_bar
+from .progress import count_as_done_before, progress_bar
 from .sites import site_of
 from .sources import Record, Unreadable, locate_inputs, read_entry
 from .text import replace_surrogates
@@ -204,7 +204,7 @@ def _classify_inputs(inputs, out: Path, html: bool, output_format: str, shard_si
                 ids.add(id_keys(shard_ids(out / shard_file(index, output_format),
                                           output_format)))
                 shards_done.append(index)
-                bar.update(len(shard))
+                count_as_done_before(bar, len(shard))
                 continue
             yield index, shard
 
