@@ -387,6 +387,9 @@ def load(path=None, *, trusted: bool = False, limits: Limits | None = None,
     manifest.
     """
     folder = Path(path) if path is not None else default_models_dir()
+    if folder.exists() and not folder.is_dir():
+        raise ModelError(f"{folder}: a file, not a models folder (a folder of model files "
+                         "and their manifest.json, as `python -m training ... --out` writes)")
     if not folder.is_dir():
         raise ModelError(f"{folder}: no such models folder")
     if not trusted and not _is_shipped(folder):

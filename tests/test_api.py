@@ -496,6 +496,9 @@ def test_loading_a_missing_folder_is_a_model_error(tmp_path):
         classifier.load(tmp_path / "missing", trusted=True)
     with pytest.raises(ModelError, match="manifest"):
         classifier.load(tmp_path, trusted=True)
+    (tmp_path / "pages.csv").write_text("text,label\n")  # a data file given by mistake
+    with pytest.raises(ModelError, match="pages.csv: a file, not a models folder"):
+        classifier.load(tmp_path / "pages.csv", trusted=True)
 
 
 _SCORE_TIES = [(k + 0.5) / 10**6 for k in range(0, 10**6, 997)] + [k / 128 for k in range(129)]
