@@ -103,23 +103,27 @@ def test_labelled_line_files_in_every_format(tmp_path):
 
 LINE_DATA_ERRORS = [
     ("doc_id,text\n1,hello\n", "missing column"),
-    ("doc_id,text,label\n1,hello,body\n1,bye,junk\n", "row 2: label 'junk'"),
+    ("doc_id,text,label\n1,hello,body\n1,bye,junk\n", "row 2 \\(line 3\\): label 'junk'"),
     ("doc_id,text,label\n", "no rows"),
     ("doc_id,text,label\n1,hello,body\n1,bye,body\n", "single label"),
     ("doc_id,txt,label\n1,hello,body\n", r"did you mean 'txt' for 'text'"),
     ("Doc_ID,text,Label\n1,hello,body\n", r"did you mean 'Doc_ID' for 'doc_id'"),
     ("doc_id,text,label\n1,hello,body\n2,  ,body\n2,,boilerplate\n",
-     r"row 2: empty 'text'|row 2: document '2' has no non-blank line"),
-    ("doc_id,text,label\n1,hello,body\n2,   ,body\n", r"row 2: document '2' has no non-blank"),
+     r"row 2 \(line 3\): empty 'text'|row 2 \(line 3\): document '2' has no non-blank line"),
+    ("doc_id,text,label\n1,hello,body\n2,   ,body\n",
+     r"row 2 \(line 3\): document '2' has no non-blank"),
     ("doc_id,line_no,text,label\n1,0,a,body\n1,1,b,boilerplate\n1,1,c,body\n",
-     r"row 3: duplicate line_no 1 in document '1'"),
-    ("doc_id,line_no,text,label\n1,0,a,body\n1,x,b,boilerplate\n", r"row 2: line_no 'x'"),
+     r"row 3 \(line 4\): duplicate line_no 1 in document '1'"),
+    ("doc_id,line_no,text,label\n1,0,a,body\n1,x,b,boilerplate\n",
+     r"row 2 \(line 3\): line_no 'x'"),
 ]
 TOPIC_DATA_ERRORS = [
     ("text,topc\nhello,sport\n", r"did you mean 'topc' for 'topic'"),
-    ("id,text,topic\n1,a,x\n2,b,y\n1,c,x\n", r"row 3: duplicate id '1'"),
-    ("text,topic\na,x\n ,y\n", r"row 2: empty 'text'"),
+    ("id,text,topic\n1,a,x\n2,b,y\n1,c,x\n", r"row 3 \(line 4\): duplicate id '1'"),
+    ("text,topic\na,x\n ,y\n", r"row 2 \(line 3\): empty 'text'"),
     ("text,topic\na,x\nb,x\n", r"single topic \('x'\)"),
+    # A quoted field over two lines: the bad row starts on line 4.
+    ('text,topic\n"a\nb",x\n ,y\n', r"row 2 \(line 4\): empty 'text'"),
 ]
 
 
@@ -136,12 +140,20 @@ def test_invalid_data_is_refused_naming_file_and_row(tmp_path, kind, content, me
         load([path])
 
 
+def test_errors_in_json_lines_name_the_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"doc_id": 1, "text": "a", "label": "body"}\n\n'
+                    '{"doc_id": 1, "text": "b", "label": "junk"}\n')
+    with pytest.raises(DataError, match=r"bad.jsonl, line 3: label 'junk'"):
+        load_line_data([path])
+
+
 def test_failed_training_writes_nothing(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("doc_id,text,label\n1,hello,maybe\n")
     out = tmp_path / "models"
     assert main(["lines", "--data", str(bad), "--out", str(out), "--cv", "0"]) == 2
-    assert "bad.csv, row 1" in capsys.readouterr().err
+    assert "bad.csv, row 1 (line 2)" in capsys.readouterr().err
     assert not out.exists()
 
 

@@ -223,6 +223,36 @@ def read_table(path: Path) -> pd.DataFrame:
                     f"use one of {sorted(LINE_FILE_SUFFIXES)}")
 
 
+def row_place(path, row: int) -> str:
+    """Where data row ``row`` (1-based; a CSV header is not a row) of a table
+    file is, as its user finds it in an editor: "row 8 (line 9)" for a CSV
+    file (exact even when a quoted field spans lines), "line 8" for JSON
+    Lines, "row 8" for Parquet. Used for error messages only."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            import csv
+
+            with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+                reader = csv.reader(handle)
+                ended = 0
+                for number, _ in enumerate(reader):  # number 0 is the header
+                    if number == row:
+                        return f"row {row} (line {ended + 1})"
+                    ended = reader.line_num
+        elif suffix in {".jsonl", ".json"}:
+            with open(path, "rb") as handle:
+                records = 0
+                for line_number, line in enumerate(handle, 1):
+                    records += bool(line.strip())
+                    if records == row:
+                        return f"line {line_number}"
+    except (OSError, ValueError):
+        pass
+    return f"row {row}"
+
+
 def require_columns(table: pd.DataFrame, columns, path) -> None:
     """Refuse a table without ``columns``, suggesting near-miss spellings."""
     import difflib
@@ -251,12 +281,12 @@ def labelled_line_file(path: Path) -> pd.DataFrame:
         missing = table[column].isna()
         if missing.any():
             row = int(missing.to_numpy().argmax())
-            raise DataError(f"{path}, row {row + 1}: empty {column!r}")
+            raise DataError(f"{path}, {row_place(path, row + 1)}: empty {column!r}")
     table["label"] = table["label"].astype(str).str.strip().str.lower()
     bad = ~table["label"].isin([BODY, BOILERPLATE])
     if bad.any():
         row = int(bad.to_numpy().argmax())
-        raise DataError(f"{path}, row {row + 1}: label {table['label'].iloc[row]!r} is "
+        raise DataError(f"{path}, {row_place(path, row + 1)}: label {table['label'].iloc[row]!r} is "
                         f"not one of {BODY!r}, {BOILERPLATE!r}")
     table["text"] = table["text"].astype(str)
     table["doc_id"] = table["doc_id"].astype(str)
@@ -264,7 +294,7 @@ def labelled_line_file(path: Path) -> pd.DataFrame:
     all_blank = blank.groupby(table["doc_id"], sort=False).transform("all")
     if all_blank.any():
         row = int(all_blank.to_numpy().argmax())
-        raise DataError(f"{path}, row {row + 1}: document {table['doc_id'].iloc[row]!r} "
+        raise DataError(f"{path}, {row_place(path, row + 1)}: document {table['doc_id'].iloc[row]!r} "
                         "has no non-blank line")
     if "line_no" in table.columns:
         order = _order_by_line_no(table, path)
@@ -289,14 +319,14 @@ def _order_by_line_no(table: pd.DataFrame, path):
     bad = numbers.isna() | (numbers != numbers.round())
     if bad.any():
         row = int(bad.to_numpy().argmax())
-        raise DataError(f"{path}, row {row + 1}: line_no {table['line_no'].iloc[row]!r} "
+        raise DataError(f"{path}, {row_place(path, row + 1)}: line_no {table['line_no'].iloc[row]!r} "
                         "is not a whole number")
     keys = pd.DataFrame({"doc_id": table["doc_id"].to_numpy(),
                          "line_no": numbers.astype("int64").to_numpy()})
     duplicate = keys.duplicated()
     if duplicate.any():
         row = int(duplicate.to_numpy().argmax())
-        raise DataError(f"{path}, row {row + 1}: duplicate line_no {keys['line_no'].iloc[row]} "
+        raise DataError(f"{path}, {row_place(path, row + 1)}: duplicate line_no {keys['line_no'].iloc[row]} "
                         f"in document {keys['doc_id'].iloc[row]!r}")
     return keys.sort_values("line_no", kind="stable").index.to_numpy()
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from classifier.errors import DataError
 
-from .datasets import read_table, require_columns
+from .datasets import read_table, require_columns, row_place
 
 
 def read_topic_folder(root: Path) -> pd.DataFrame:
@@ -50,12 +50,12 @@ def read_topic_table(path: Path) -> pd.DataFrame:
         empty = table[column].isna() | (table[column].astype(str).str.strip() == "")
         if empty.any():
             row = int(empty.to_numpy().argmax())
-            raise DataError(f"{path}, row {row + 1}: empty {column!r}")
+            raise DataError(f"{path}, {row_place(path, row + 1)}: empty {column!r}")
     if "id" in table.columns:
         duplicate = table["id"].astype(str).duplicated()
         if duplicate.any():
             row = int(duplicate.to_numpy().argmax())
-            raise DataError(f"{path}, row {row + 1}: duplicate id {table['id'].iloc[row]!r}")
+            raise DataError(f"{path}, {row_place(path, row + 1)}: duplicate id {table['id'].iloc[row]!r}")
     table = table.assign(text=table["text"].astype(str), topic=table["topic"].astype(str).str.strip(),
                          source=[f"{path.name}:{i + 1}" for i in range(len(table))])
     return table[["text", "topic", "source"]]
@@ -72,12 +72,12 @@ def _read_multilabel_table(table: pd.DataFrame, path: Path) -> pd.DataFrame:
         try:
             labels = tuple(sorted({str(label).strip() for label in labels} - {""}))
         except TypeError:
-            raise DataError(f"{path}, row {row}: 'topics' must be a list of topics "
+            raise DataError(f"{path}, {row_place(path, row)}: 'topics' must be a list of topics "
                             "(or 'a|b' in CSV)") from None
         if not labels:
-            raise DataError(f"{path}, row {row}: no topics")
+            raise DataError(f"{path}, {row_place(path, row)}: no topics")
         if not isinstance(text, str) or not text.strip():
-            raise DataError(f"{path}, row {row}: empty 'text'")
+            raise DataError(f"{path}, {row_place(path, row)}: empty 'text'")
         topics.append(labels)
     return pd.DataFrame({"text": table["text"].astype(str), "topics": topics,
                          "source": [f"{path.name}:{i + 1}" for i in range(len(table))]})
