@@ -19,7 +19,14 @@ OTHER_SOURCES := .cache/other-sources.jsonl
 NEWS_TOPIC_SETTINGS := --setting common_words=yes
 EXAMPLE := examples/000_9194ea2d3ca4e63b.txt
 
-.PHONY: run test install models eval eval-lines eval-topics eval-generalisation eval-short-inputs fuzz bench bench-extraction bench-throughput bench-templates bench-topics bench-topic-sources clean
+.PHONY: run test install data models eval eval-lines eval-topics eval-generalisation eval-short-inputs fuzz bench bench-extraction bench-throughput bench-templates bench-topics bench-topic-sources clean
+
+# Targets that read the shared data check for it first: one line instead of
+# a peer install and then a traceback. SHARED=/path/to/data points elsewhere.
+data:
+	@test -d $(SHARED)/pages -a -d $(SHARED)/topics || { echo "error: no data at \
+	$(SHARED) (pages/ and topics/ expected; see README, Data sources); give its place \
+	with make ... SHARED=/path/to/data" >&2; exit 2; }
 
 $(VENV)/.installed: pyproject.toml setup.py classifier/_trees.c classifier/_words.c \
 		classifier/_lines.c classifier/_html.c
@@ -36,7 +43,7 @@ run: install
 test: install
 	$(PY) -m pytest -q
 
-$(OTHER_SOURCES): | $(VENV)/.installed
+$(OTHER_SOURCES): | data $(VENV)/.installed
 	$(PY) -m training other-sources --topics $(SHARED)/topics --out $@
 
 # Retrain the shipped default models from the shared data (~15 minutes): the
@@ -45,7 +52,7 @@ $(OTHER_SOURCES): | $(VENV)/.installed
 # which the leave-one-corpus-out table chose and make eval-generalisation
 # measures. No CV for the manifest: the figures of record are
 # make eval-generalisation's.
-models: install $(OTHER_SOURCES)
+models: data install $(OTHER_SOURCES)
 	$(PY) -m training lines --data $(ALL_PAGES) $(TURKU_TRAIN) --cv 0 \
 		--out models
 	$(PY) -m training html --data $(ALL_PAGES) --cv 0 --out models
@@ -55,23 +62,23 @@ models: install $(OTHER_SOURCES)
 # Cross-validated figures for the README (reports/*.json).
 eval: eval-lines eval-topics
 
-eval-lines: install
+eval-lines: data install
 	$(PY) -m training evaluate lines --data $(PAGES) --cv 5 --report reports/eval-lines.json
 
 # The line models on corpora they never saw: each page corpus scored by models
 # trained on the others (and the Turku lines), beside the peers; Turku dev
 # lines per language (~50 min on 2 cores; peers' outputs cached in .cache).
-eval-generalisation: $(VENV)/.bench-installed
+eval-generalisation: data $(VENV)/.bench-installed
 	$(PY) -m training evaluate generalisation --data $(ALL_PAGES) --lines $(TURKU_TRAIN) \
 		$(TURKU_DEV) --report reports/eval-generalisation.json
 
 # The shipped line model on each BBC story's headline and first paragraph
 # alone, and the topic read from what it keeps (the topic model's CV folds).
-eval-short-inputs: install $(OTHER_SOURCES)
+eval-short-inputs: data install $(OTHER_SOURCES)
 	$(PY) -m training evaluate short-inputs --data $(BBC) --extra-training $(OTHER_SOURCES) \
 		$(NEWS_TOPIC_SETTINGS) --report reports/eval-short-inputs.json
 
-eval-topics: install $(OTHER_SOURCES)
+eval-topics: data install $(OTHER_SOURCES)
 	$(PY) -m training evaluate topics --data $(BBC) --extra-training $(OTHER_SOURCES) --cv 5 \
 		$(NEWS_TOPIC_SETTINGS) --report reports/eval-topics.json
 
@@ -83,25 +90,25 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 
 bench: bench-extraction bench-throughput bench-templates bench-topics bench-topic-sources
 
-bench-extraction: $(VENV)/.bench-installed
+bench-extraction: data $(VENV)/.bench-installed
 	$(PY) benchmarks/extraction.py --data $(PAGES) --cv 5
 
 # Batch pages/s and peak memory, text and HTML input, 1 and 2 processes (and
 # one with --no-topics), with trafilatura in the same run; warm predict(),
 # model size, fit times (~55 min).
-bench-throughput: $(VENV)/.bench-installed
+bench-throughput: data $(VENV)/.bench-installed
 	$(PY) benchmarks/throughput.py --data $(PAGES) --pages 10000 --fit $(BBC)
 
 # Site template signal of batch mode, with and without, by site-grouped CV (~12 min).
-bench-templates: $(VENV)/.bench-installed
+bench-templates: data $(VENV)/.bench-installed
 	$(PY) benchmarks/site_templates.py --data $(PAGES) --cv 5
 
 # Topic models on BBC, 20 Newsgroups and Reuters-21578, standard splits.
-bench-topics: $(VENV)/.bench-installed
+bench-topics: data $(VENV)/.bench-installed
 	$(PY) benchmarks/topics.py --topics $(SHARED)/topics
 
 # The BBC topics off BBC: trained with and without other sources (~5 min).
-bench-topic-sources: $(VENV)/.bench-installed
+bench-topic-sources: data $(VENV)/.bench-installed
 	$(PY) benchmarks/topic_sources.py --topics $(SHARED)/topics $(NEWS_TOPIC_SETTINGS)
 
 clean:
