@@ -169,6 +169,22 @@ def test_line_no_column_orders_a_documents_lines(tmp_path):
     assert labelled_line_file(path)["text"].tolist() == ["Menu", "Body text.", "Footer"]
 
 
+def test_training_with_cv_shows_the_cv_table_and_keeps_stdout_for_its_result(
+        page_folder, topic_table, tmp_path, capsys):
+    # Before, `training lines` printed only "fold k/3 done".
+    assert main(["lines", "--data", str(page_folder), "--out", str(tmp_path / "m"),
+                 "--cv", "2", "--cache", "none"]) == 0
+    captured = capsys.readouterr()
+    assert "cross-validation (recorded in the manifest):" in captured.err
+    assert "text F1" in captured.err and "\nsynthetic " in captured.err
+    assert json.loads(captured.out)["saved"].endswith(".joblib")
+    assert main(["topics", "--data", str(topic_table), "--out", str(tmp_path / "m"),
+                 "--cv", "3"]) == 0
+    captured = capsys.readouterr()
+    assert "3-fold stratified CV" in captured.err and "confusion" in captured.err
+    assert json.loads(captured.out)["saved"].endswith(".joblib")
+
+
 def test_page_folder_errors_name_the_file(tmp_path, capsys):
     from conftest import write_page_folder
 

@@ -8,6 +8,7 @@ artifact written (atomically) and recorded in the folder's manifest.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -187,6 +188,7 @@ def train_lines(args, kind: str = "text") -> dict:
         metrics, _ = cross_validate_lines(lines, gold, n_splits=args.cv, kind=kind,
                                           weighting=args.weighting,
                                           short_pages=args.short_pages)
+        _show_cv_table(print_line_report, metrics)
     started = time.time()
     model = fit_line_model(lines, kind=kind, weighting=args.weighting,
                            short_pages=args.short_pages)
@@ -197,6 +199,14 @@ def train_lines(args, kind: str = "text") -> dict:
     entry = save_model(args.out, HTML_MODEL if kind == "html" else LINE_MODEL, model,
                        summary, metrics, model.get_params(deep=False))
     return entry
+
+
+def _show_cv_table(print_report, metrics: dict) -> None:
+    """The CV table a training command also records in the manifest, on
+    stderr: stdout holds the command's JSON result."""
+    with contextlib.redirect_stdout(sys.stderr):
+        print("cross-validation (recorded in the manifest):")
+        print_report(metrics)
 
 
 def _extra_training(args, data):
@@ -217,6 +227,8 @@ def train_topics(args) -> dict:
     settings = parse_settings(args.setting, multilabel=is_multilabel(data))
     metrics = cross_validate_topics(data, args.cv, extra=extra, **settings) if args.cv else {
         "note": "cross-validation skipped (--cv 0)"}
+    if args.cv:
+        _show_cv_table(print_topic_report, metrics)
     started = time.time()
     model = fit_topic_model(data, extra=extra, **settings)
     summary = {"paths": [str(p) for p in args.data], "documents": int(len(data)),
