@@ -34,21 +34,34 @@ def _key(page_id) -> int:
 
 
 class IdTally:
-    """The keys of every row of a run, to find those seen more than once."""
+    """The keys of every row of a run, to find those seen more than once.
+
+    Kept in 256 arrays by the key's last byte, so that finding the repeated
+    ones needs a set of one array's keys at a time (40,000 of ten million),
+    not of all of them; and without numpy, which the driver of a run with
+    workers does not import.
+    """
 
     def __init__(self):
-        self._keys = array("Q")
+        self._buckets = [array("Q") for _ in range(256)]
 
     def add(self, keys: bytes) -> None:
-        self._keys.frombytes(keys)
+        incoming = array("Q")
+        incoming.frombytes(keys)
+        buckets = self._buckets
+        for key in incoming:
+            buckets[key & 0xFF].append(key)
 
     def repeated_keys(self) -> set[int]:
-        if len(self._keys) < 2:
-            return set()
-        import numpy as np  # only here: the driver of a worker run stays small
-
-        keys = np.sort(np.frombuffer(self._keys, dtype=np.uint64))
-        return set(keys[1:][keys[1:] == keys[:-1]].tolist())
+        repeated = set()
+        for bucket in self._buckets:
+            seen = set()
+            for key in bucket:
+                if key in seen:
+                    repeated.add(key)
+                else:
+                    seen.add(key)
+        return repeated
 
 
 def shard_ids(path: Path, output_format: str) -> list[str]:
