@@ -117,6 +117,11 @@ from hypothesis import strategies as st  # noqa: E402
 from classifier import features  # noqa: E402
 
 
+# The sentence enders and closers of every script LineShape knows.
+ENDERS = re.escape(features._SENTENCE_ENDERS)
+CLOSERS = re.escape(features._SENTENCE_CLOSERS)
+
+
 def reference_shape(text: str) -> list:
     text = text.strip()
     n_chars = len(text)
@@ -135,11 +140,11 @@ def reference_shape(text: str) -> list:
         punctuation / n_chars if n_chars else 0.0,
         (sum(token.lower() in features._FUNCTION_WORDS for token in tokens) / n_words)
         if n_words else 0.0,
-        float(bool(re.search(r"""[.!?…]["'”’)\]]*$""", text))),
+        float(bool(re.search(rf"[{ENDERS}][{CLOSERS}]*$", text))),
         float(text.endswith(":")),
         float(bool(features._BULLET.match(text))),
         float(bool(features._SEPARATOR.search(text))),
-        math.log1p(len(re.findall(r"""[.!?…]["'”’)\]]*\s+[A-Z"“‘(]""", text))),
+        math.log1p(len(re.findall(rf"""[{ENDERS}][{CLOSERS}]*\s+[A-Z"“‘(]""", text))),
         (text.count(",") / n_words) if n_words else 0.0,
         float(bool(features._DATE.search(text))),
         float(any(phrase in text.lower() for phrase in features._LEGAL_PHRASES)),
