@@ -448,18 +448,20 @@ def test_a_shard_whose_files_cannot_be_put_in_place_fails_the_run(trained_models
 
     real_replace = os.replace
 
-    def replace_failing_for_shard_1(source, target):
-        if Path(target).name == "errors-00001.jsonl":
+    def replace_failing_for_shard_4(source, target):
+        # (Shard 4 has unreadable pages, so an errors file to put in place.)
+        if Path(target).name == "errors-00004.jsonl":
             raise OSError("disk full")
         real_replace(source, target)
 
-    monkeypatch.setattr(files.os, "replace", replace_failing_for_shard_1)
+    monkeypatch.setattr(files.os, "replace", replace_failing_for_shard_4)
     with pytest.raises(OSError, match="disk full"):
         run_batch(page_inputs, tmp_path / "out", shard_size=3, **_models(trained_models))
-    # Shard 0 is done; shard 1 has neither file (its rows were never put in
-    # place without its errors), and no summary says the run ended.
+    # Shards 0-3 are done; shard 4 has neither file (its rows were never put
+    # in place without its errors), and no summary says the run ended.
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.glob("part-*")) == ["part-00000.jsonl"]
+    assert sorted(p.name for p in out.glob("part-*")) == [
+        f"part-0000{index}.jsonl" for index in range(4)]
     assert sorted(p.name for p in out.glob("errors-*")) == ["errors-00000.jsonl"]
     assert not (out / batch_module.SUMMARY_FILE).exists()
     assert not list(out.glob(".*.tmp"))
