@@ -193,6 +193,11 @@ class LeadingText(_TextStep):
         return [text[:self.max_chars] for text in X]
 
 
+#: Folds of the out-of-fold margins the temperature is fitted on: every
+#: topic needs at least this many training documents.
+CALIBRATION_FOLDS = 3
+
+
 def default_topic_pipeline(C: float = 0.3, ngram_max: int = 2, min_df: int = 2,
                            char_ngrams: bool = False, common_words: bool = False,
                            max_chars: int = 10_000) -> Pipeline:
@@ -208,7 +213,7 @@ def default_topic_pipeline(C: float = 0.3, ngram_max: int = 2, min_df: int = 2,
         ("lead", LeadingText(max_chars)),
         ("tfidf", topic_features(ngram_max, min_df, char_ngrams, common_words)),
         ("classifier", CalibratedClassifierCV(NaiveBayesSVM(C=C), method="temperature",
-                                              cv=3, ensemble=False)),
+                                              cv=CALIBRATION_FOLDS, ensemble=False)),
     ])
 
 

@@ -401,3 +401,10 @@ def test_data_too_small_for_the_word_threshold_gets_a_hint(tmp_path, capsys):
     assert "--setting min_df=1" in capsys.readouterr().err
     assert main(["topics", "--data", str(table), "--out", str(tmp_path / "m"), "--cv", "0",
                  "--setting", "min_df=1"]) == 0
+    # Two documents of a topic: too few for the calibration's 3 folds, said
+    # so instead of scikit-learn's "Requesting 3-fold cross-validation ...".
+    table.write_text("text,topic\n" + "".join(f"{text},{topic}\n" for text, topic in rows[:4]))
+    assert main(["topics", "--data", str(table), "--out", str(tmp_path / "m2"), "--cv", "0",
+                 "--setting", "min_df=1"]) == 2
+    assert "topic 'a' has 2 training document(s); every topic needs at least 3" in \
+        capsys.readouterr().err

@@ -10,9 +10,9 @@ from sklearn.base import clone
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from classifier.topic_model import MultiLabelTopicModel, default_topic_pipeline
-
+from classifier.errors import DataError
 from classifier.progress import say
+from classifier.topic_model import CALIBRATION_FOLDS, MultiLabelTopicModel, default_topic_pipeline
 
 
 def require_single_label(data: pd.DataFrame, extra: pd.DataFrame | None) -> None:
@@ -31,6 +31,14 @@ def fit_topic_model(data: pd.DataFrame, extra: pd.DataFrame | None = None, **par
     if "topics" in data.columns:
         return MultiLabelTopicModel(**parameters).fit(data["text"].tolist(),
                                                        data["topics"].tolist())
+    counts = data["topic"].value_counts()
+    if counts.min() < CALIBRATION_FOLDS:
+        # Else scikit-learn's "Requesting 3-fold cross-validation but ..."
+        # from deep inside the calibration.
+        raise DataError(f"topic {counts.idxmin()!r} has {counts.min()} training document(s); "
+                        f"every topic needs at least {CALIBRATION_FOLDS}, as the model's "
+                        f"probabilities are calibrated by {CALIBRATION_FOLDS}-fold CV on its "
+                        "training data")
     return default_topic_pipeline(**parameters).fit(data["text"].tolist(), data["topic"].to_numpy())
 
 
