@@ -6,7 +6,8 @@ text and a ``topic: <label> (<p>)`` line (none with ``--no-topics``, which
 cleans only); ``--json`` prints one JSON object per page (JSON Lines) with
 every line's label and score. ``-`` reads a page from standard input. Exit
 status is 0 when every page was classified, 1 when some input could not be
-read (the others are still printed), 2 for usage errors.
+read (the others are still printed), 2 for usage errors, 130 when
+interrupted.
 
 ``python -m classifier batch INPUT... --out OUT`` classifies many pages
 (folders, JSONL, WARC/WET) into sharded output; see :mod:`classifier.batch`.
@@ -116,6 +117,14 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "batch":
         return _batch(args)
+    try:
+        return _predict(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+def _predict(args) -> int:
     try:
         from .api import load  # not at the top: batch runs with workers do without it
 

@@ -141,3 +141,19 @@ def test_batch_of_an_endless_device_reports_it_over_the_limit(trained_models, tm
     (error,) = [json.loads(line) for path in sorted((tmp_path / "out").glob("errors-*"))
                 for line in path.read_text().splitlines()]
     assert "over the limit" in error["reason"]
+
+
+def test_ctrl_c_ends_predict_with_130_and_one_line(trained_models, capsys, tmp_path,
+                                                    monkeypatch):
+    import classifier.cli as cli_module
+
+    page_file = tmp_path / "page.txt"
+    page_file.write_text(synthetic_page(11)[1])
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module, "_read", interrupted)
+    assert main(["predict", str(page_file), "--models", str(trained_models),
+                 "--trust-models"]) == 130
+    assert capsys.readouterr().err.strip() == "interrupted"

@@ -157,6 +157,20 @@ def test_failed_training_writes_nothing(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_ctrl_c_ends_training_with_130_and_nothing_written(topic_table, tmp_path, capsys,
+                                                          monkeypatch):
+    import training.__main__ as training_main
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training_main, "fit_topic_model", interrupted)
+    out = tmp_path / "models"
+    assert main(["topics", "--data", str(topic_table), "--out", str(out), "--cv", "0"]) == 130
+    assert capsys.readouterr().err.strip().endswith("interrupted: nothing was written")
+    assert not out.exists()
+
+
 def test_missing_data_path_is_a_clear_error(tmp_path, capsys):
     assert main(["topics", "--data", str(tmp_path / "nope"), "--out", str(tmp_path)]) == 2
     assert "no such file or folder" in capsys.readouterr().err

@@ -387,6 +387,10 @@ def main(argv=None) -> int:
             print("hint: the topic pipeline keeps words found in at least 2 training "
                   "documents; on very small data use --setting min_df=1", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Models and reports are written atomically: nothing half-written.
+        print("\ninterrupted: nothing was written", file=sys.stderr)
+        return 130
     print(json.dumps({"saved": str(Path(args.out) / entry["file"]), "sha256": entry["sha256"],
                       "bytes": entry["bytes"]}, indent=2))
     return 0
