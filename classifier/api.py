@@ -378,6 +378,10 @@ def load(path=None, *, trusted: bool = False, limits: Limits | None = None,
     ``None``), without the time and memory the topic model takes (README,
     "Throughput and memory").
 
+    A folder holding a topic model alone (trained with ``python -m training
+    topics``) is loaded beside the shipped line models: your topics, read
+    from the body the shipped models find.
+
     Model files are joblib pickles, and unpickling a file can run any code
     its author put in it. The shipped models are always loaded; a folder
     anywhere else is loaded only with ``trusted=True``, which says "I made
@@ -409,7 +413,19 @@ def load(path=None, *, trusted: bool = False, limits: Limits | None = None,
             models[name] = _ModelOnFirstUse(path, manifest_entry(folder, name, manifest)["sha256"],
                                             name)
     if LINE_MODEL not in models:
-        raise ModelError(f"{folder}: the manifest lists no {LINE_MODEL}")
+        if manifest_entry(folder, TOPIC_MODEL, manifest) is None or _is_shipped(folder):
+            raise ModelError(f"{folder}: the manifest lists no {LINE_MODEL}")
+        # A folder of a topic model alone (`python -m training topics --out
+        # DIR`): its topics, read from what the shipped line models keep.
+        manifest = {**manifest, "line_models_from": "shipped"}
+        shipped = default_models_dir()
+        shipped_manifest = read_manifest(shipped)
+        for name in (LINE_MODEL, HTML_MODEL):
+            path = checked_model_path(shipped, name, shipped_manifest,
+                                      check_sha256=name == HTML_MODEL)
+            if path is not None:
+                models[name] = _ModelOnFirstUse(
+                    path, manifest_entry(shipped, name, shipped_manifest)["sha256"], name)
     topic_model = models.get(TOPIC_MODEL)
     return Classifier(models[LINE_MODEL].load(),
                       None if topic_model is None else topic_model.load(), manifest,

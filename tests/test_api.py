@@ -491,6 +491,35 @@ def test_load_without_topics_labels_the_same_lines(clf, trained_models):
     assert (clean_page.topic, clean_page.topic_scores, clean_page.topics) == (None, {}, ())
 
 
+def test_a_folder_of_a_topic_model_alone_is_loaded_beside_the_shipped_line_models(
+        topic_table, tmp_path, capsys):
+    from training.__main__ import main as train
+
+    from classifier.cli import main as cli
+
+    topics_only = tmp_path / "my-topics"
+    assert train(["topics", "--data", str(topic_table), "--out", str(topics_only),
+                  "--cv", "0"]) == 0
+    mine, shipped = classifier.load(topics_only, trusted=True), classifier.load()
+    text = ("Minister wins election vote\nThe party won the vote in parliament after a long "
+            "campaign, and the minister said the government would now form a new cabinet.\n")
+    page, reference = mine.predict(text), shipped.predict(text)
+    assert page.lines == reference.lines  # the shipped line model's labels and scores
+    assert set(page.topic_scores) == {"politics", "sport", "tech"}  # the user's topics
+    assert mine.manifest["line_models_from"] == "shipped"
+    assert mine.predict_html("<p>The party won the vote in parliament.</p>").lines == \
+        shipped.predict_html("<p>The party won the vote in parliament.</p>").lines
+    page_file = tmp_path / "page.txt"
+    page_file.write_text(text)
+    assert cli(["predict", str(page_file), "--models", str(topics_only), "--trust-models"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("topic: politics")
+    # A folder of neither model is still refused.
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "manifest.json").write_text('{"models": {}}')
+    with pytest.raises(ModelError, match="lists no line_model"):
+        classifier.load(tmp_path / "empty", trusted=True)
+
+
 def test_loading_a_missing_folder_is_a_model_error(tmp_path):
     with pytest.raises(ModelError, match="no such models folder"):
         classifier.load(tmp_path / "missing", trusted=True)
