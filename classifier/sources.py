@@ -49,6 +49,7 @@ import orjson  # strict JSON ~1.5x the json module (pyproject.toml)
 
 from .errors import InputError
 from .page_bytes import decode_text_page
+from .warc import Damaged, Found, bounded_records, warc_records
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz")
@@ -147,14 +148,14 @@ class WarcRecord:
     max_bytes: int
 
     def read(self) -> Item:
-        from warcio.archiveiterator import ArchiveIterator
         from warcio.exceptions import ArchiveLoadFailed
 
         where = f"{self.path}@{self.offset}"
         try:
             with open(self.path, "rb") as handle:
                 handle.seek(self.offset)
-                item = _warc_page(next(ArchiveIterator(handle)), self.path, self.max_bytes)
+                records = bounded_records(handle, self.path.lower().endswith(".gz"))
+                item = _warc_page(next(records), self.path, self.max_bytes)
         except (StopIteration, ArchiveLoadFailed, OSError, EOFError, ValueError) as error:
             return Unreadable(where, f"damaged WARC data: {error}", self.path)
         if item is None:  # the file has changed since the record was located
@@ -330,38 +331,17 @@ def _parsed_json(line: bytes):
     return record
 
 
-def _warc_records(path: Path):
-    """``(record, iterator)`` for each record of a WARC/WET file, and an
-    ``Unreadable`` (the last item) where its framing is lost."""
-    # warcio is the Webrecorder project's WARC reader: it handles gzip
-    # members, chunked transfer encoding and the record formats of real
-    # crawls (Common Crawl WARC and WET), which a hand-written parser would not.
-    from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
-
-    with open(path, "rb") as handle:
-        records = ArchiveIterator(handle)
-        while True:
-            try:
-                record = next(records)
-            except StopIteration:
-                return
-            except (ArchiveLoadFailed, OSError, EOFError, ValueError) as error:
-                # The framing is lost: nothing after this point can be found.
-                yield Unreadable(f"{path}@{records.offset}", f"damaged WARC data: {error}",
-                                 str(path))
-                return
-            yield record, records
-
-
 def _read_warc(path: Path, max_bytes: int) -> Iterator[Item]:
-    for found in _warc_records(path):
-        if isinstance(found, Unreadable):
-            yield found
-            continue
-        item = _warc_page(found[0], str(path), max_bytes)
-        if item is not None:
-            yield item
+    source = str(path)
+
+    def page(record):  # read before the record is read to its end
+        return _warc_page(record, source, max_bytes)
+
+    for found in warc_records(path, page):
+        if isinstance(found, Damaged):
+            yield Unreadable(f"{path}@{found.offset}", found.reason, source)
+        elif found.content is not None:
+            yield _unless_damaged(found, found.content, source)
 
 
 def _locate_warc(path: Path, max_bytes: int) -> Iterator[Entry]:
@@ -371,24 +351,29 @@ def _locate_warc(path: Path, max_bytes: int) -> Iterator[Entry]:
     other kind), so it can be read again from its offset alone.
     """
     source = str(path)
-    for found in _warc_records(path):
-        if isinstance(found, Unreadable):
-            yield found
-            continue
-        record, records = found
+
+    def refusal(record):  # a page record's, or (not a page) None
         if _warc_page_kind(record) is None:
-            continue
-        refused = _warc_refusal(record, source, max_bytes)
-        if refused is not None:
-            yield refused
-            continue
-        try:
-            offset = records.get_record_offset()  # reads past the record's content
-        except Exception as error:  # decompression and chunking errors of one record
-            yield Unreadable(_warc_id(record, source),
-                             f"record content cannot be read: {error}", source)
-            continue
-        yield WarcRecord(source, offset, max_bytes)
+            return None
+        return _warc_refusal(record, source, max_bytes) or "page"
+
+    for found in warc_records(path, refusal):
+        if isinstance(found, Damaged):
+            yield Unreadable(f"{path}@{found.offset}", found.reason, source)
+        elif found.content is not None:
+            item = (WarcRecord(source, found.offset, max_bytes) if found.content == "page"
+                    else found.content)
+            yield _unless_damaged(found, item, source)
+
+
+def _unless_damaged(found: Found, item, source: str):
+    """``item``, or an ``Unreadable`` if the record's length was wrong: its
+    content is then not what its writer put there."""
+    if found.damaged:
+        return Unreadable(_warc_id(found.record, source),
+                          "damaged WARC record: its Content-Length does not end where the "
+                          "next record starts", source)
+    return item
 
 
 def _warc_id(record, source: str) -> str:
@@ -424,9 +409,12 @@ def _warc_page(record, source: str, max_bytes: int) -> Item | None:
     if refused is not None:
         return refused
     try:
-        data = record.content_stream().read()
+        # No more than the limit, whatever the headers said.
+        data = record.content_stream().read(max_bytes + 1)
     except Exception as error:  # decompression and chunking errors of one record
         return Unreadable(page_id, f"record content cannot be read: {error}", source)
+    if len(data) > max_bytes:
+        return Unreadable(page_id, f"over the limit of {max_bytes:,} bytes", source)
     url = record.rec_headers.get_header("WARC-Target-URI")
     if is_html:
         return Record(page_id, data, True, source, url)

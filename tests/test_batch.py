@@ -218,6 +218,77 @@ def test_damaged_files_are_reported_and_reading_goes_on(tmp_path):
     assert kinds[-1] == ("Record", "z.txt")
 
 
+def _conversions(count: int) -> list:
+    return [("conversion", f"https://news.example/{number}", "text/plain",
+             f"Page {number} of the crawl, a line of its text.".encode()) for number in range(count)]
+
+
+def _read_both_ways(path, **limits):
+    items = list(read_inputs([path], **limits))
+    located = [read_entry(entry) for entry in locate_inputs([path], **limits)]
+    assert located == items  # located then read gives what reading gives
+    return items
+
+
+def test_a_damaged_gzip_member_costs_its_record_only(tmp_path):
+    # Before, a corrupted member lost every record after it (101 of 201).
+    members = [_warc_bytes([record]) for record in _conversions(201)]
+    broken = bytearray(members[100])
+    broken[len(broken) // 2:len(broken) // 2 + 8] = b"\x00" * 8
+    members[100] = bytes(broken)
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(b"".join(members))
+    items = _read_both_ways(path)
+    assert [type(item).__name__ for item in items] == ["Record"] * 100 + ["Unreadable"] + \
+        ["Record"] * 100
+    assert items[100].reason.startswith("damaged WARC data")
+    assert [item.url for item in items if isinstance(item, Record)] == [
+        f"https://news.example/{number}" for number in range(201) if number != 100]
+
+
+@pytest.mark.parametrize("change", [-7, +7, +400])
+def test_a_record_of_the_wrong_length_is_reported_and_the_rest_kept(tmp_path, change):
+    # Before, a plain WARC with one wrong Content-Length lost 40 of 101
+    # pages, and the wrong record itself came out as a page.
+    records = [_warc_bytes([record], compressed=False) for record in _conversions(101)]
+    header, _, rest = records[50].partition(b"Content-Length: ")
+    length, _, rest = rest.partition(b"\r\n")
+    records[50] = header + b"Content-Length: " + str(int(length) + change).encode() + \
+        b"\r\n" + rest
+    path = tmp_path / "crawl.warc"
+    path.write_bytes(b"".join(records))
+    items = _read_both_ways(path)
+    kept = [item.url for item in items if isinstance(item, Record)]
+    assert kept == [f"https://news.example/{number}" for number in range(101) if number != 50]
+    assert [item.reason.split(":")[0] for item in items if isinstance(item, Unreadable)] == [
+        "damaged WARC record"]
+
+
+def test_a_record_that_lies_about_its_length_is_read_in_bounded_memory(tmp_path, capfd):
+    # Before: one gzip member declaring a 200-byte record but holding a GiB
+    # more without a line break was read as one line (4.2 GB), printed to
+    # stderr, and the run ended with status 0 and no error.
+    import tracemalloc
+    import zlib
+
+    lying = _warc_bytes(_conversions(1))
+    content = zlib.decompress(lying, wbits=31) + b"x" * (64 << 20)  # 64 MB, no line break
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    lying = compressor.compress(content) + compressor.flush()
+    after = _warc_bytes([("conversion", "https://news.example/after", "text/plain",
+                          b"The page after the lying one.")])
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(lying + after)
+    tracemalloc.start()
+    items = list(read_inputs([path]))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 16 << 20
+    assert [type(item).__name__ for item in items] == ["Unreadable", "Record"]
+    assert items[0].reason.startswith("damaged WARC record") and items[1].url.endswith("after")
+    assert len(capfd.readouterr().err) < 1000
+
+
 def test_oversized_page_is_refused_alone(trained_models, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
