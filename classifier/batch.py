@@ -42,6 +42,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 import types
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
@@ -727,8 +728,12 @@ def _start_local_workers(workers: int, settings: tuple, html: bool = False
         context.set_forkserver_preload(["classifier._preload"] if settings == PRELOADED
                                        else ["classifier.api"])
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    # The workers follow this process's Ctrl-C (ignored when it was started
+    # in the background by a shell) and end when it is gone.
+    ignores_sigint = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_set_up_worker,
-                               initargs=(max(1, (cores or 1) // workers),))
+                               initargs=(max(1, (cores or 1) // workers), os.getpid(),
+                                         ignores_sigint))
     try:
         # The pool starts a process for each task submitted while none is
         # idle: one model load per worker, submitted at once, starts them
@@ -761,12 +766,21 @@ def _callers_script_hidden():
         sys.modules["__main__"] = script
 
 
-def _set_up_worker(threads: int) -> None:
+#: Seconds between a worker's checks that the command that started it lives.
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _set_up_worker(threads: int, command_pid: int | None = None,
+                   ignores_sigint: bool = False) -> None:
     # Ctrl-C reaches the workers too. As a KeyboardInterrupt, the pool would
     # report it as the shard's result and go on with the queued shards, so
     # the driver would wait for them; ended at once, the shards in progress
-    # are simply redone by the next run.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    # are simply redone by the next run. A command that ignores SIGINT (one
+    # started with & by a non-interactive shell) keeps its workers: they
+    # ignore it too, or they would die under a command that goes on.
+    signal.signal(signal.SIGINT, signal.SIG_IGN if ignores_sigint else signal.SIG_DFL)
+    if command_pid is not None:
+        _end_with(command_pid)
     # N workers on C cores: C // N threads each for scikit-learn's OpenMP
     # (the trees) and BLAS, as joblib gives its workers; by default each
     # worker would run as many threads as there are cores, and N workers
@@ -774,6 +788,36 @@ def _set_up_worker(threads: int) -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(threads)
+
+
+def _end_with(command_pid: int) -> None:
+    """End this worker once the command process ``command_pid`` is gone.
+
+    A worker's parent is the fork server, not the command; a command killed
+    by SIGKILL or by SIGTERM to itself alone (not its process group) left
+    its workers waiting for shards that never came, with the fork server
+    and resource tracker (~740 MB) until killed by hand. The workers
+    now check every ``PARENT_CHECK_SECONDS`` and exit; the fork server
+    and resource tracker then end with them.
+    """
+    def watch():
+        while _alive(command_pid):
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)  # nothing to clean: shards in progress are temporary files
+
+    threading.Thread(target=watch, name="end-with-the-command", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):  # gone, or its pid another user's now
+        return False
+    try:  # a killed process not yet reaped by its parent is a zombie: gone
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):  # no /proc (macOS): os.kill's answer
+        return True
 
 
 def _run_on_dask(task, shards, workers: int, scheduler: str):

@@ -849,6 +849,51 @@ def test_ctrl_c_stops_a_run_with_workers_at_once_and_it_resumes(trained_models, 
     assert sorted(row["id"] for row in rows) == sorted(f"p{seed:03d}.html" for seed in range(400))
 
 
+def _start_batch_with_workers(trained_models, tmp_path, **popen):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for seed in range(400):
+        (folder / f"p{seed:03d}.html").write_text(synthetic_page(seed)[0])
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "classifier", "batch", str(folder), "--out", str(out),
+               "--workers", "2", "--shard-size", "50", "--quiet", "--models", str(trained_models),
+               "--trust-models"]
+    run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                           **popen)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("part-*")) and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run.poll() is None, "the run ended before the test could act on it"
+    return run, out
+
+
+def test_the_workers_end_when_the_command_is_killed(trained_models, tmp_path):
+    # Before, after a SIGKILL (or a SIGTERM to the command alone) the fork
+    # server, resource tracker and workers stayed, ~740 MB, until killed by hand.
+    run, out = _start_batch_with_workers(trained_models, tmp_path)
+    left_behind = _children(run.pid)
+    assert len(left_behind) >= 3  # the fork server and two workers, at least
+    run.kill()
+    run.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while [pid for pid in left_behind if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in left_behind if _alive(pid)]
+    assert not (out / "summary.json").exists()
+
+
+def test_a_command_that_ignores_ctrl_c_keeps_its_workers_through_it(trained_models, tmp_path):
+    # Started with & by a non-interactive shell, the command ignores SIGINT;
+    # its workers died of it (a BrokenProcessPool traceback, status 1).
+    run, out = _start_batch_with_workers(
+        trained_models, tmp_path,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    os.killpg(run.pid, signal.SIGINT)
+    assert run.wait(timeout=300) == 0, run.stderr.read()
+    rows, errors = read_output(out)
+    assert len(rows) == 400 and not errors
+
+
 def test_a_worker_ends_at_ctrl_c_instead_of_going_on_with_queued_shards(trained_models):
     # As a KeyboardInterrupt, the pool would report it as the task's result
     # and the worker would run the queued shards while the driver waits.
