@@ -45,6 +45,7 @@ typedef struct {
 } lxml_element;
 
 static PyObject *Unsupported;
+static PyObject *TooManyBlocks;
 
 /* What the walk needs to know of a tag, once per distinct element name. */
 typedef struct {
@@ -78,6 +79,7 @@ typedef struct {
     Py_ssize_t owner_depth;
     int owner_closing, owner_li;
     PyObject *rows, *body, *dash;
+    Py_ssize_t max_rows; /* refuse the page past this many rows; -1: no limit */
     char *scratch;
     Py_ssize_t scratch_size;
 } walker;
@@ -478,6 +480,12 @@ flush(walker *w)
             return -1;
         }
         Py_DECREF(row);
+        if (w->max_rows >= 0 && PyList_GET_SIZE(w->rows) > w->max_rows) {
+            /* html.py: _BlockBuilder.flush, "more than max_blocks" */
+            PyErr_Format(TooManyBlocks, "more than %zd blocks", w->max_rows);
+            Py_DECREF(text);
+            return -1;
+        }
     }
     Py_DECREF(text);
     w->parts_len = 0;
@@ -744,17 +752,19 @@ walk(walker *w, xmlNode *root)
 }
 
 PyDoc_STRVAR(walk_doc,
-"walk(element, block_tags, dropped_tags) -> list\n\n"
+"walk(element, block_tags, dropped_tags, max_rows=-1) -> list\n\n"
 "The blocks of html.py's walk from an lxml element (the page's <body>, or\n"
 "its root), as (text, tag, ancestors, attribute_words, link_chars, depth)\n"
-"tuples. Raises Unsupported for a tree the Python walk must read.");
+"tuples. Raises Unsupported for a tree the Python walk must read, and\n"
+"TooManyBlocks as soon as there are more than max_rows (if >= 0).");
 
 static PyObject *
 walk_blocks(PyObject *self, PyObject *args)
 {
     PyObject *element, *block_tags, *dropped_tags;
-    if (!PyArg_ParseTuple(args, "OO!O!", &element, &PyFrozenSet_Type, &block_tags,
-                          &PyFrozenSet_Type, &dropped_tags))
+    Py_ssize_t max_rows = -1;
+    if (!PyArg_ParseTuple(args, "OO!O!|n", &element, &PyFrozenSet_Type, &block_tags,
+                          &PyFrozenSet_Type, &dropped_tags, &max_rows))
         return NULL;
     xmlNode *root = ((lxml_element *)element)->node;
     if (root == NULL || root->type != XML_ELEMENT_NODE) {
@@ -765,6 +775,7 @@ walk_blocks(PyObject *self, PyObject *args)
     memset(&w, 0, sizeof w);
     w.block_tags = block_tags;
     w.dropped_tags = dropped_tags;
+    w.max_rows = max_rows;
     w.frames_size = 64;
     w.frames = PyMem_Malloc(w.frames_size * sizeof(frame));
     w.rows = PyList_New(0);
@@ -828,12 +839,21 @@ PyInit__html(void)
     if (m == NULL)
         return NULL;
     Unsupported = PyErr_NewException("classifier._html.Unsupported", PyExc_ValueError, NULL);
-    if (Unsupported == NULL || PyModule_AddObject(m, "Unsupported", Unsupported) < 0
-        || PyModule_AddIntConstant(m, "LIBXML_VERSION", LIBXML_VERSION) < 0) {
+    /* Not a ValueError: that would send the page to the Python walk. */
+    TooManyBlocks = PyErr_NewException("classifier._html.TooManyBlocks", PyExc_Exception, NULL);
+    if (Unsupported == NULL || TooManyBlocks == NULL) {
         Py_XDECREF(Unsupported);
+        Py_XDECREF(TooManyBlocks);
         Py_DECREF(m);
         return NULL;
     }
     Py_INCREF(Unsupported);
+    Py_INCREF(TooManyBlocks);
+    if (PyModule_AddObject(m, "Unsupported", Unsupported) < 0
+        || PyModule_AddObject(m, "TooManyBlocks", TooManyBlocks) < 0
+        || PyModule_AddIntConstant(m, "LIBXML_VERSION", LIBXML_VERSION) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     return m;
 }

@@ -11,7 +11,7 @@ import numpy as np
 from .errors import InputError, ModelError
 from .dom import dom_columns
 from .features import LineTable
-from .html import html_to_block_rows
+from .html import TooManyBlocks, html_to_block_rows
 from .page_bytes import not_a_page_reason
 from .limits import Limits
 from .line_model import BODY, BOILERPLATE
@@ -179,8 +179,17 @@ class Classifier:
             if reason:
                 raise InputError(f"{_page_name(number, len(htmls))} is not HTML: {reason}")
         return _in_groups(len(htmls), sites, lambda group, group_sites: self._classify_html(
-            [html_to_block_rows(htmls[number]) for number in group], group, len(htmls),
-            group_sites, as_dicts), HTML_PAGES_PER_PASS)
+            [self._block_rows(htmls[number], number, len(htmls)) for number in group], group,
+            len(htmls), group_sites, as_dicts), HTML_PAGES_PER_PASS)
+
+    def _block_rows(self, html, number: int, total: int) -> list[tuple]:
+        """A page's blocks, the conversion stopped (and the page refused) at
+        one block over the line limit."""
+        try:
+            return html_to_block_rows(html, max_blocks=self.limits.max_lines)
+        except TooManyBlocks:
+            self.limits.check_line_count(None, _page_name(number, total))
+            raise  # (check_line_count(None, ...) always raises)
 
     def _classify_html(self, pages_rows: list, numbers: list, total: int,
                        sites=None, as_dicts: bool = False) -> list:

@@ -296,3 +296,39 @@ def html_pages(draw, depth=0):
 @given(html_pages())
 def test_the_compiled_walk_gives_the_python_walks_blocks_on_any_page(page):
     assert_walks_agree(page)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_the_conversion_stops_one_block_past_max_blocks(compiled, monkeypatch):
+    # A 31 MB page of <p>x</p> was converted whole (1.9 GB) before the line
+    # limit refused it; now the walk stops one block over it.
+    import tracemalloc
+
+    monkeypatch.setattr(html_module, "COMPILED", compiled and html_module.COMPILED)
+    page = b"<html><head><title>T</title></head><body>" + b"<p>x</p>" * 100_000 + b"</body>"
+    assert len(html_module.html_to_block_rows(page[:2000], max_blocks=1000)) < 1000
+    tracemalloc.start()
+    with pytest.raises(html_module.TooManyBlocks, match="more than 1000 blocks"):
+        html_module.html_to_block_rows(page, max_blocks=1000)
+    stopped = tracemalloc.get_traced_memory()[1]  # mostly the page decoded
+    tracemalloc.reset_peak()
+    rows = html_module.html_to_block_rows(page)
+    assert len(rows) == 100_001  # the title and every block
+    assert tracemalloc.get_traced_memory()[1] > 4 * stopped
+    tracemalloc.stop()
+    # Exactly at the limit is allowed (the title is a block).
+    small = b"<title>T</title><body>" + b"<p>x</p>" * 9 + b"</body>"
+    assert len(html_module.html_to_block_rows(small, max_blocks=10)) == 10
+    with pytest.raises(html_module.TooManyBlocks):
+        html_module.html_to_block_rows(small, max_blocks=9)
+
+
+def test_predict_html_refuses_a_page_over_the_line_limit_during_conversion(trained_models):
+    import classifier
+
+    clf = classifier.load(trained_models, trusted=True, limits=classifier.Limits(max_lines=50))
+    with pytest.raises(InputError, match="page has more than 50 non-blank lines"):
+        clf.predict_html(b"<p>x</p>" * 10_000)
+    with pytest.raises(InputError, match="page 1 has more than 50 non-blank lines"):
+        clf.predict_html_many([b"<p>fine</p>", b"<p>x</p>" * 10_000])
+    assert len(clf.predict_html(b"<p>x</p>" * 50).lines) == 50
