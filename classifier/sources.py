@@ -340,7 +340,7 @@ def _read_warc(path: Path, max_bytes: int) -> Iterator[Item]:
     for found in warc_records(path, page):
         if isinstance(found, Damaged):
             yield Unreadable(f"{path}@{found.offset}", found.reason, source)
-        elif found.content is not None:
+        elif found.content is not None or _damaged_page(found):
             yield _unless_damaged(found, found.content, source)
 
 
@@ -360,10 +360,15 @@ def _locate_warc(path: Path, max_bytes: int) -> Iterator[Entry]:
     for found in warc_records(path, refusal):
         if isinstance(found, Damaged):
             yield Unreadable(f"{path}@{found.offset}", found.reason, source)
-        elif found.content is not None:
+        elif found.content is not None or _damaged_page(found):
             item = (WarcRecord(source, found.offset, max_bytes) if found.content == "page"
                     else found.content)
             yield _unless_damaged(found, item, source)
+
+
+def _damaged_page(found: Found) -> bool:
+    # A page record too damaged to be read at all (no length): reported.
+    return found.damaged and _warc_page_kind(found.record) is not None
 
 
 def _unless_damaged(found: Found, item, source: str):

@@ -18,8 +18,8 @@ it, this module
 * where the framing is lost (a corrupted gzip member, a record that is
   not one), reports the damaged stretch once and goes on at the next
   record it can find: the next gzip member for a ``.gz`` file (each
-  record is one), the next line starting ``WARC/1.`` otherwise, searched
-  for in blocks of ``SCAN_BLOCK`` bytes.
+  record is one), the next ``WARC/1.`` otherwise, searched for in blocks
+  of ``SCAN_BLOCK`` bytes.
 """
 
 from __future__ import annotations
@@ -38,7 +38,10 @@ SCAN_BLOCK = 1 << 20
 #: held 16 MB of a gzip member of repeated bytes).
 COMPRESSED_BLOCK = 4096
 _GZIP_MEMBER_START = b"\x1f\x8b\x08"
-_WARC_RECORD_START = b"\nWARC/1."
+# Anywhere, not only at a line's start: junk without a line break may run
+# into the next record's first line. A false find inside junk fails to
+# parse, and the search goes on after it.
+_WARC_RECORD_START = b"WARC/1."
 # What warcio and zlib raise for data that is not what it should be.
 _DAMAGE = (OSError, EOFError, ValueError)
 
@@ -81,28 +84,44 @@ def warc_records(path: Path, read: Callable = lambda record: None
             last = None  # where the last record found starts
             try:
                 for record in records:
+                    if not _has_a_length(record):
+                        # Its end is unknown (warcio would read to the end of
+                        # the file): reported, and the search for the next
+                        # record starts just after its start.
+                        yield Found(record, records.offset, True, None)
+                        reported = True
+                        raise _NoLength(records.offset)
                     content = read(record)
                     offset, damaged = _finish(records)
                     # (A damaged record reports the damage that follows it.)
                     last, reported = offset, damaged
                     yield Found(record, offset, damaged, content)
                 return
+            except _NoLength as error:
+                start = _next_record_start(handle, error.offset + 1, compressed)
             except (ArchiveLoadFailed, *_DAMAGE) as error:
-                # Where the damage starts: at the record read last if its
-                # length was wrong (it may have swallowed good records);
-                # else where the record that failed began (in a .gz file,
-                # within the member of the last record found, if any:
-                # warcio's offsets are only right at member boundaries).
-                if records.damaged_at is not None:
-                    at = records.damaged_at
-                elif compressed:
-                    at = last if last is not None else start
-                else:
-                    at = max(records.offset, start)
+                # The search for the next record starts just after the
+                # start of the last record found (its length may have been
+                # wrong and swallowed the next record's first line; warcio's
+                # offsets within a gzip member are no byte positions),
+                # else where this try began.
+                at = (records.damaged_at if records.damaged_at is not None
+                      else last if last is not None else start)
                 if not reported:
                     yield Damaged(at, f"damaged WARC data: {_first_line(error)}")
                     reported = True
                 start = _next_record_start(handle, at + 1, compressed)
+
+
+class _NoLength(Exception):
+    def __init__(self, offset: int):
+        super().__init__(offset)
+        self.offset = offset
+
+
+def _has_a_length(record) -> bool:
+    length = record.rec_headers.get_header("Content-Length")
+    return length is not None and length.strip().isdigit()
 
 
 def bounded_records(handle, compressed: bool):
@@ -127,18 +146,25 @@ def bounded_records(handle, compressed: bool):
             self.reader = BoundedLines(self.fh, block_size=COMPRESSED_BLOCK)
 
         def _consume_blanklines(self):
-            # After a record come blank lines, then the next record. A
-            # first line that is not blank means the record's length was
-            # wrong: counted (err_count), skipped as warcio does.
-            skipped, first = 0, True
+            # After a record come two blank lines, then the next record's
+            # first line or the end. A first line that is not blank, or a
+            # line that starts no record after other than two blank lines,
+            # means the record's length was wrong: counted (err_count); the
+            # first is skipped, as warcio does. (After exactly two, a line
+            # that starts no record is the next record's damage.)
+            skipped, blank_lines, first = 0, 0, True
             while True:
                 line = self.reader.readline()
                 if not line:
                     return None, skipped
                 if line.strip():
                     if not first:
+                        if not line.startswith(b"WARC/") and blank_lines != 2:
+                            self.err_count += 1
                         return line, skipped
                     self.err_count += 1
+                else:
+                    blank_lines += 1
                 skipped += len(line)
                 first = False
 
@@ -163,9 +189,7 @@ def _next_record_start(handle, position: int, compressed: bool) -> int | None:
     member's first bytes, or a line starting ``WARC/1.``; ``None`` at the
     end of the file. Reads ``SCAN_BLOCK`` bytes at a time."""
     marker = _GZIP_MEMBER_START if compressed else _WARC_RECORD_START
-    # (A record line's own newline may be the byte before ``position``.)
-    skip = 0 if compressed else 1
-    at = position - skip
+    at = position
     handle.seek(at)
     carry = b""
     while True:
@@ -175,7 +199,7 @@ def _next_record_start(handle, position: int, compressed: bool) -> int | None:
         data = carry + block
         found = data.find(marker)
         if found >= 0:
-            return at - len(carry) + found + skip
+            return at - len(carry) + found
         carry = data[-(len(marker) - 1):]
         at += len(block)
 

@@ -130,3 +130,28 @@ def trained_models(tmp_path_factory, page_folder, topic_table) -> Path:
     assert main(["html", "--data", str(page_folder), "--out", str(out), "--cv", "0",
                  "--cache", "none"]) == 0
     return out
+
+
+def warc_bytes(records, compressed: bool = True) -> bytes:
+    """A WARC file of ``records`` ``(kind, url, content_type, payload)``."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=compressed)
+    for number, (kind, url, content_type, payload) in enumerate(records):
+        http = (StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+                if kind == "response" else None)
+        # Fixed record ids and dates (warcio draws a random id and takes the
+        # clock): the same bytes on every run, so reading from inside a
+        # record meets the same garbage. With random ids, one run in ~18
+        # read a compressed record's middle as a record of another kind.
+        fixed = {"WARC-Record-ID": f"<urn:uuid:00000000-0000-4000-8000-{number:012d}>",
+                 "WARC-Date": "2026-01-01T00:00:00Z"}
+        record = writer.create_warc_record(url, kind, payload=io.BytesIO(payload),
+                                           http_headers=http, warc_headers_dict=fixed,
+                                           warc_content_type=None if http else content_type)
+        writer.write_record(record)
+    return buffer.getvalue()

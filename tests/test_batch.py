@@ -3,7 +3,6 @@
 import contextlib
 import dataclasses
 import gzip
-import io
 import json
 import os
 import pickle
@@ -21,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 import threadpoolctl
-from conftest import synthetic_page
+from conftest import synthetic_page, warc_bytes
 
 import classifier
 from classifier import batch as batch_module
@@ -129,33 +128,11 @@ def test_a_binary_file_named_txt_is_reported_not_classified_as_text(trained_mode
     assert summary["unreadable"] == 1
 
 
-def _warc_bytes(records, compressed: bool = True) -> bytes:
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    buffer = io.BytesIO()
-    writer = WARCWriter(buffer, gzip=compressed)
-    for number, (kind, url, content_type, payload) in enumerate(records):
-        http = (StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
-                if kind == "response" else None)
-        # Fixed record ids and dates (warcio draws a random id and takes the
-        # clock): the same bytes on every run, so reading from inside a
-        # record meets the same garbage. With random ids, one run in ~18
-        # read a compressed record's middle as a record of another kind.
-        fixed = {"WARC-Record-ID": f"<urn:uuid:00000000-0000-4000-8000-{number:012d}>",
-                 "WARC-Date": "2026-01-01T00:00:00Z"}
-        record = writer.create_warc_record(url, kind, payload=io.BytesIO(payload),
-                                           http_headers=http, warc_headers_dict=fixed,
-                                           warc_content_type=None if http else content_type)
-        writer.write_record(record)
-    return buffer.getvalue()
-
-
 def test_warc_and_wet_records(trained_models, tmp_path):
     html, _ = synthetic_page(31)
     text = synthetic_page(32)[1]
     warc = tmp_path / "crawl.warc.gz"
-    warc.write_bytes(_warc_bytes([
+    warc.write_bytes(warc_bytes([
         ("response", "https://news.example/a", "text/html; charset=utf-8", html.encode()),
         ("response", "https://news.example/logo.png", "image/png", b"\x89PNG...."),
         ("conversion", "https://news.example/b", "text/plain", text.encode()),
@@ -177,7 +154,7 @@ def test_warc_and_wet_records(trained_models, tmp_path):
 def test_warc_page_records_are_located_then_read_from_their_offset(tmp_path, name):
     html, text = synthetic_page(34)[0], synthetic_page(35)[1]
     warc = tmp_path / name
-    warc.write_bytes(_warc_bytes([
+    warc.write_bytes(warc_bytes([
         ("request", "https://news.example/a", "application/http", b"GET /a"),
         ("response", "https://news.example/a", "text/html", html.encode()),
         ("response", "https://news.example/big", "text/html", b"<p>" + b"x" * 5000),
@@ -204,7 +181,7 @@ def test_warc_page_records_are_located_then_read_from_their_offset(tmp_path, nam
 
 def test_damaged_files_are_reported_and_reading_goes_on(tmp_path):
     html, _ = synthetic_page(33)
-    good = _warc_bytes([("response", "https://x.example/", "text/html", html.encode())])
+    good = warc_bytes([("response", "https://x.example/", "text/html", html.encode())])
     (tmp_path / "damaged.warc.gz").write_bytes(good + b"\x1f\x8b\x08garbage" * 10)
     (tmp_path / "truncated.jsonl.gz").write_bytes(
         gzip.compress(b'{"id": "a", "text": "one line"}\n' * 50)[:-20])
@@ -232,7 +209,7 @@ def _read_both_ways(path, **limits):
 
 def test_a_damaged_gzip_member_costs_its_record_only(tmp_path):
     # Before, a corrupted member lost every record after it (101 of 201).
-    members = [_warc_bytes([record]) for record in _conversions(201)]
+    members = [warc_bytes([record]) for record in _conversions(201)]
     broken = bytearray(members[100])
     broken[len(broken) // 2:len(broken) // 2 + 8] = b"\x00" * 8
     members[100] = bytes(broken)
@@ -250,7 +227,7 @@ def test_a_damaged_gzip_member_costs_its_record_only(tmp_path):
 def test_a_record_of_the_wrong_length_is_reported_and_the_rest_kept(tmp_path, change):
     # Before, a plain WARC with one wrong Content-Length lost 40 of 101
     # pages, and the wrong record itself came out as a page.
-    records = [_warc_bytes([record], compressed=False) for record in _conversions(101)]
+    records = [warc_bytes([record], compressed=False) for record in _conversions(101)]
     header, _, rest = records[50].partition(b"Content-Length: ")
     length, _, rest = rest.partition(b"\r\n")
     records[50] = header + b"Content-Length: " + str(int(length) + change).encode() + \
@@ -264,6 +241,28 @@ def test_a_record_of_the_wrong_length_is_reported_and_the_rest_kept(tmp_path, ch
         "damaged WARC record"]
 
 
+@pytest.mark.parametrize("compressed", [False, True])
+def test_a_record_without_a_readable_length_is_reported_and_the_rest_kept(tmp_path,
+                                                                          compressed):
+    # Found by make fuzz: with "Content-Length: 2i", warcio read the record
+    # to the end of the file, and every record after it was lost.
+    records = [warc_bytes([record], compressed=False) for record in _conversions(3)]
+    records[1] = records[1].replace(b"Content-Length: ", b"Content-Length: x", 1)
+    if compressed:
+        import zlib
+
+        def member(data):
+            compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+            return compressor.compress(data) + compressor.flush()
+
+        records = [member(record) for record in records]
+    path = tmp_path / ("crawl.warc.gz" if compressed else "crawl.warc")
+    path.write_bytes(b"".join(records))
+    items = _read_both_ways(path)
+    assert [type(item).__name__ for item in items] == ["Record", "Unreadable", "Record"]
+    assert items[1].reason.startswith("damaged WARC record")
+
+
 def test_a_record_that_lies_about_its_length_is_read_in_bounded_memory(tmp_path, capfd):
     # Before: one gzip member declaring a 200-byte record but holding a GiB
     # more without a line break was read as one line (4.2 GB), printed to
@@ -271,11 +270,11 @@ def test_a_record_that_lies_about_its_length_is_read_in_bounded_memory(tmp_path,
     import tracemalloc
     import zlib
 
-    lying = _warc_bytes(_conversions(1))
+    lying = warc_bytes(_conversions(1))
     content = zlib.decompress(lying, wbits=31) + b"x" * (64 << 20)  # 64 MB, no line break
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
     lying = compressor.compress(content) + compressor.flush()
-    after = _warc_bytes([("conversion", "https://news.example/after", "text/plain",
+    after = warc_bytes([("conversion", "https://news.example/after", "text/plain",
                           b"The page after the lying one.")])
     path = tmp_path / "crawl.warc.gz"
     path.write_bytes(lying + after)

@@ -135,3 +135,83 @@ def test_any_nesting_depth_keeps_the_text(depth, word):
     html = "<div>" * depth + word + "</div>" * depth
     with watchdog():
         assert [block.text for block in html_to_blocks(html)] == [word]
+
+
+# -- hostile shapes (issue 29): deep nesting with attribute words, charset
+# labels, WARC records whose lengths lie ---------------------------------------
+
+@given(depth=st.integers(min_value=0, max_value=1500),
+       words=st.integers(min_value=0, max_value=100))
+def test_deep_nesting_with_attribute_words_keeps_blocks_bounded(depth, words):
+    from classifier.html import MAX_ATTRIBUTE_WORDS
+
+    html = "".join(f'<div class="{" ".join(f"l{level}w{i}" for i in range(words))}">t'
+                   for level in range(depth))
+    with watchdog():
+        blocks = html_to_blocks(html)
+    assert len(blocks) == depth
+    assert all(len(block.attribute_words) <= MAX_ATTRIBUTE_WORDS for block in blocks)
+
+
+_CHARSET_LABELS = ["rot13", "base64", "hex", "zlib", "bz2", "uu", "quopri", "undefined",
+                   "idna", "punycode", "utf-7", "utf-16", "utf-32", "mbcs", "x-user-defined",
+                   "latin-1", "iso-8859-1", "shift_jis", "koi8-r", "ascii", ""]
+
+
+@given(label=st.one_of(st.sampled_from(_CHARSET_LABELS),
+                       st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_:.", max_size=20)),
+       where=st.sampled_from(["<meta charset='{}'>", '<meta http-equiv="Content-Type" '
+                              'content="text/html; charset={}">', "<?xml version='1.0' "
+                              "encoding='{}'?>"]),
+       body=_line)
+def test_any_charset_label_gives_a_page(clf, label, where, body):
+    html = (where.format(label) + "<p>" + body + "</p>").encode("utf-8", "surrogatepass")
+    with watchdog():
+        blocks = html_to_blocks(html)  # never raises, whatever the label says
+        if not_a_page_reason(html):  # (the body drawn was binary data)
+            return
+        page = clf.predict_html(html)
+    assert [line.text for line in page.lines] == [block.text for block in blocks]
+
+
+_WARC_DAMAGE = st.one_of(
+    st.tuples(st.just("length"), st.integers(min_value=-60, max_value=60)),
+    st.tuples(st.just("bytes"), st.integers(min_value=0, max_value=10_000)),
+    st.tuples(st.just("junk"), st.integers(min_value=1, max_value=200_000)),
+)
+
+
+@given(records=st.integers(min_value=1, max_value=12), compressed=st.booleans(),
+       damaged=st.integers(min_value=0, max_value=11), damage=_WARC_DAMAGE)
+def test_a_damaged_warc_record_costs_at_most_itself(tmp_path_factory, records, compressed,
+                                                    damaged, damage):
+    from conftest import warc_bytes
+
+    from classifier.sources import Record, read_inputs
+
+    damaged %= records
+    kind, amount = damage
+    parts = [warc_bytes([("conversion", f"https://news.example/{n}", "text/plain",
+                          f"Page {n}, a line of text.".encode())], compressed=compressed)
+             for n in range(records)]
+    part = parts[damaged]
+    if kind == "length" and not compressed:
+        head, _, rest = part.partition(b"Content-Length: ")
+        length, _, rest = rest.partition(b"\r\n")
+        part = head + b"Content-Length: " + str(max(0, int(length) + amount)).encode() + \
+            b"\r\n" + rest
+    elif kind == "bytes":
+        at = amount % len(part)
+        part = part[:at] + bytes([part[at] ^ 0x5A]) + part[at + 1:]
+    elif kind == "junk":
+        part = part + b"x" * amount  # a record followed by bytes that are none
+    parts[damaged] = part
+    path = tmp_path_factory.mktemp("warc") / ("crawl.warc.gz" if compressed else "crawl.warc")
+    path.write_bytes(b"".join(parts))
+    with watchdog():
+        items = list(read_inputs([path]))
+    # Every record but the damaged one comes back, in order (the damaged
+    # one may too, or as an error, or with a damaged header).
+    others = [f"https://news.example/{n}" for n in range(records) if n != damaged]
+    urls = [item.url for item in items if isinstance(item, Record)]
+    assert [url for url in urls if url in others] == others
