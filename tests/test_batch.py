@@ -809,7 +809,9 @@ def test_a_run_freezes_what_is_alive_after_loading_only_when_asked(page_inputs, 
                                          "same": True}
 
 
-def test_ctrl_c_stops_a_run_with_workers_at_once_and_it_resumes(trained_models, tmp_path):
+def _start_batch_with_workers(trained_models, tmp_path, **popen):
+    """A batch run of 400 HTML pages with two workers, in its own session,
+    once its first shard is written: ``(process, OUT, command)``."""
     folder = tmp_path / "in"
     folder.mkdir()
     for seed in range(400):
@@ -818,14 +820,21 @@ def test_ctrl_c_stops_a_run_with_workers_at_once_and_it_resumes(trained_models, 
     command = [sys.executable, "-m", "classifier", "batch", str(folder), "--out", str(out),
                "--workers", "2", "--shard-size", "50", "--quiet", "--models", str(trained_models),
                "--trust-models"]
-    # Its own process group, as a terminal's Ctrl-C reaches the command and
-    # its workers; SIGINT handled by default even if this test's is ignored.
     run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                           **popen)
     deadline = time.monotonic() + 120
     while not list(out.glob("part-*")) and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert run.poll() is None, "the run ended before it could be interrupted"
+    assert run.poll() is None, "the run ended before the test could act on it"
+    return run, out, command
+
+
+def test_ctrl_c_stops_a_run_with_workers_at_once_and_it_resumes(trained_models, tmp_path):
+    # Its own process group, as a terminal's Ctrl-C reaches the command and
+    # its workers; SIGINT handled by default even if this test's is ignored.
+    run, out, command = _start_batch_with_workers(
+        trained_models, tmp_path,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     workers = _children(run.pid)
     interrupted = time.monotonic()
     os.killpg(run.pid, signal.SIGINT)
@@ -848,28 +857,10 @@ def test_ctrl_c_stops_a_run_with_workers_at_once_and_it_resumes(trained_models, 
     assert sorted(row["id"] for row in rows) == sorted(f"p{seed:03d}.html" for seed in range(400))
 
 
-def _start_batch_with_workers(trained_models, tmp_path, **popen):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for seed in range(400):
-        (folder / f"p{seed:03d}.html").write_text(synthetic_page(seed)[0])
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "classifier", "batch", str(folder), "--out", str(out),
-               "--workers", "2", "--shard-size", "50", "--quiet", "--models", str(trained_models),
-               "--trust-models"]
-    run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                           **popen)
-    deadline = time.monotonic() + 120
-    while not list(out.glob("part-*")) and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert run.poll() is None, "the run ended before the test could act on it"
-    return run, out
-
-
 def test_the_workers_end_when_the_command_is_killed(trained_models, tmp_path):
     # Before, after a SIGKILL (or a SIGTERM to the command alone) the fork
     # server, resource tracker and workers stayed, ~740 MB, until killed by hand.
-    run, out = _start_batch_with_workers(trained_models, tmp_path)
+    run, out, _ = _start_batch_with_workers(trained_models, tmp_path)
     left_behind = _children(run.pid)
     assert len(left_behind) >= 3  # the fork server and two workers, at least
     run.kill()
@@ -884,7 +875,7 @@ def test_the_workers_end_when_the_command_is_killed(trained_models, tmp_path):
 def test_a_command_that_ignores_ctrl_c_keeps_its_workers_through_it(trained_models, tmp_path):
     # Started with & by a non-interactive shell, the command ignores SIGINT;
     # its workers died of it (a BrokenProcessPool traceback, status 1).
-    run, out = _start_batch_with_workers(
+    run, out, _ = _start_batch_with_workers(
         trained_models, tmp_path,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     os.killpg(run.pid, signal.SIGINT)
