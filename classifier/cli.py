@@ -31,11 +31,22 @@ from .errors import ClassifierError, InputError
 from .page_bytes import decode_text_page
 
 
+class DefaultsShown(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` shows each option's default, except where there is none
+    to show (no value, a flag off, an empty list)."""
+
+    def _get_help_string(self, action):
+        if action.default in (None, False, []) or action.default is argparse.SUPPRESS:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m classifier",
                                      description="Clean scraped pages and sort them by topic.")
     commands = parser.add_subparsers(dest="command", required=True)
-    predict = commands.add_parser("predict", help="classify the lines and topic of pages")
+    predict = commands.add_parser("predict", help="classify the lines and topic of pages",
+                                  formatter_class=DefaultsShown)
     predict.add_argument("files", nargs="+", metavar="FILE",
                          help="page files (visible text, one block per line); - for stdin")
     predict.add_argument("--json", action="store_true",
@@ -47,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     batch = commands.add_parser(
         "batch", help="classify many pages into sharded JSONL or Parquet output",
         description="Classify every page of the inputs into OUT/part-NNNNN.<format> shards. "
-                    "Run the same command again to resume an interrupted run.")
+                    "Run the same command again to resume an interrupted run.",
+        formatter_class=DefaultsShown)
     batch.add_argument("inputs", nargs="+", metavar="INPUT",
                        help="folders of .txt/.html pages, .jsonl(.gz) files (one page per "
                             "record: id, text or html, url), .warc/.wet(.gz) files")
@@ -56,9 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--html", action="store_true",
                        help="read .txt files and JSONL 'text' fields as HTML")
     batch.add_argument("--workers", type=_positive, default=1, metavar="N",
-                       help="worker processes (default 1)")
+                       help="worker processes")
     batch.add_argument("--shard-size", type=_positive, default=DEFAULT_SHARD_SIZE, metavar="N",
-                       help=f"pages per output shard (default {DEFAULT_SHARD_SIZE})")
+                       help="pages per output shard")
     batch.add_argument("--scheduler", metavar="ADDRESS",
                        help="run on a Dask cluster (tcp://host:8786), or 'local' for a "
                             "LocalCluster of --workers processes")
@@ -72,7 +84,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _model_arguments(parser) -> None:
-    parser.add_argument("--models", metavar="DIR", help="models folder (default: shipped)")
+    parser.add_argument("--models", metavar="DIR",
+                        help="models folder (without it: the shipped models)")
     parser.add_argument("--trust-models", action="store_true",
                         help="allow loading --models DIR: model files are pickles and can "
                              "run code, so only for folders you made or trust")

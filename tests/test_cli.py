@@ -157,3 +157,27 @@ def test_ctrl_c_ends_predict_with_130_and_one_line(trained_models, capsys, tmp_p
     assert main(["predict", str(page_file), "--models", str(trained_models),
                  "--trust-models"]) == 130
     assert capsys.readouterr().err.strip() == "interrupted"
+
+
+def test_every_command_shows_its_defaults_in_help():
+    import argparse
+
+    from classifier.cli import _parser as classifier_parser
+    from training.__main__ import _parser as training_parser
+
+    def commands(parser):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield name, sub
+                    yield from commands(sub)
+
+    checked = 0
+    for name, sub in [*commands(classifier_parser()), *commands(training_parser())]:
+        text = " ".join(sub.format_help().split())
+        for action in sub._actions:
+            if (action.option_strings and action.default not in (None, False, [])
+                    and action.default is not argparse.SUPPRESS):
+                assert f"(default: {action.default})" in text, (name, action.dest)
+                checked += 1
+    assert checked > 20

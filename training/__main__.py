@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from classifier.cli import DefaultsShown
 from classifier.errors import ClassifierError
 from classifier.files import atomic_write
 from classifier.store import HTML_MODEL, LINE_MODEL, TOPIC_MODEL, save_model
@@ -42,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     lines = commands.add_parser("lines", help="train the line model",
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                formatter_class=DefaultsShown)
     _training_options(lines, data_help="page folders (<id>.html + <id>.txt) and/or labelled-line "
                                        "files (.csv/.jsonl/.parquet with doc_id, text, label)",
                       cv_default=3, cv_help="site-grouped CV folds for the manifest's metrics")
@@ -50,13 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     _weighting_option(lines)
 
     html = commands.add_parser("html", help="train the HTML path's line model (DOM features)",
-                               formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                               formatter_class=DefaultsShown)
     _training_options(html, data_help="page folders (<id>.html + <id>.txt)",
                       cv_default=3, cv_help="site-grouped CV folds for the manifest's metrics")
     _cache_option(html)
     _weighting_option(html)
 
-    topics = commands.add_parser("topics", help="train the topic model")
+    topics = commands.add_parser("topics", help="train the topic model",
+                                 formatter_class=DefaultsShown)
     _training_options(topics, data_help="folder-per-topic trees and/or .csv/.jsonl/.parquet "
                                         "files with text, topic",
                       cv_default=5, cv_help="stratified CV folds for the manifest's metrics")
@@ -65,16 +67,18 @@ def _parser() -> argparse.ArgumentParser:
 
     sources = commands.add_parser(
         "other-sources", help="write stories from 20 Newsgroups and Reuters for the BBC "
-                              "topics, to train on with --extra-training")
+                              "topics, to train on with --extra-training",
+        formatter_class=DefaultsShown)
     sources.add_argument("--topics", required=True, metavar="DIR",
                          help="folder holding 20newsgroups/ and reuters21578/ "
                               "(like shared/data/topics)")
     sources.add_argument("--out", required=True, metavar="FILE.jsonl", help="where to write them")
     sources.add_argument("--per-topic", type=int, default=PER_TOPIC,
-                         help=f"documents per topic (default {PER_TOPIC})")
+                         help="documents per topic")
     sources.add_argument("--seed", type=int, default=0, help="sampling seed")
 
-    search = commands.add_parser("search", help="search the topic pipeline's settings by CV")
+    search = commands.add_parser("search", help="search the topic pipeline's settings by CV",
+                                 formatter_class=DefaultsShown)
     search.add_argument("model", choices=["topics"], help="the pipeline to tune")
     search.add_argument("--data", nargs="+", required=True, metavar="PATH",
                         help="topic data, as for 'topics'")
@@ -88,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "evaluate", help="cross-validate a model on data, or measure the line models on "
                          "corpora left out of training (generalisation)",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=DefaultsShown)
     evaluate.add_argument("model", choices=["lines", "html", "topics", "generalisation",
                                             "short-inputs"],
                           help="which model to cross-validate (lines: text path, "
