@@ -30,9 +30,22 @@ import pandas as pd
 
 from classifier.errors import DataError
 
-from .topic_data import read_topic_folder
-
 NEWSGROUP_SPLITS = {"train": "20news-bydate-train", "test": "20news-bydate-test"}
+
+
+def read_topic_folder(root: Path) -> pd.DataFrame:
+    """A folder per topic, a document per file (``ROOT/<topic>/<file>``, as
+    BBC News is laid out), read as UTF-8 with undecodable bytes replaced."""
+    root = Path(root)
+    rows = []
+    for topic_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for path in sorted(p for p in topic_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            if text.strip():
+                rows.append((text, topic_dir.name, str(path.relative_to(root))))
+    if not rows:
+        raise DataError(f"{root}: no documents found; expected {root}/<topic>/<file>")
+    return pd.DataFrame(rows, columns=["text", "topic", "source"])
 
 
 def read_bbc(root) -> pd.DataFrame:

@@ -22,20 +22,8 @@ import pandas as pd
 
 from classifier.errors import DataError
 
+from .corpora import read_reuters_modapte, read_topic_folder
 from .datasets import read_table, require_columns, row_place
-
-
-def read_topic_folder(root: Path) -> pd.DataFrame:
-    root = Path(root)
-    rows = []
-    for topic_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for path in sorted(p for p in topic_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
-            text = path.read_bytes().decode("utf-8", errors="replace")
-            if text.strip():
-                rows.append((text, topic_dir.name, str(path.relative_to(root))))
-    if not rows:
-        raise DataError(f"{root}: no documents found; expected {root}/<topic>/<file>")
-    return pd.DataFrame(rows, columns=["text", "topic", "source"])
 
 
 def read_topic_table(path: Path) -> pd.DataFrame:
@@ -88,8 +76,6 @@ def is_multilabel(data: pd.DataFrame) -> bool:
 
 
 def load_topic_data(paths) -> pd.DataFrame:
-    from .corpora import read_reuters_modapte
-
     tables = []
     for path in map(Path, paths):
         if path.is_dir() and any(path.glob("reut2-*.sgm")):
