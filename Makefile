@@ -46,7 +46,7 @@ test: install
 $(OTHER_SOURCES): | data $(VENV)/.installed
 	$(PY) -m training other-sources --topics $(SHARED)/topics --out $@
 
-# Retrain the shipped default models from the shared data (~15 minutes): the
+# Retrain the shipped default models from the shared data (~17 minutes): the
 # line models on every page corpus (the text model also on the Turku lines'
 # train splits), with the default settings (corpus weighting, short pages),
 # which the leave-one-corpus-out table chose and make eval-generalisation
@@ -67,7 +67,7 @@ eval-lines: data install
 
 # The line models on corpora they never saw: each page corpus scored by models
 # trained on the others (and the Turku lines), beside the peers; Turku dev
-# lines per language (~50 min on 2 cores; peers' outputs cached in .cache).
+# lines per language (~65 min on 2 cores; peers' outputs cached in .cache).
 eval-generalisation: data $(VENV)/.bench-installed
 	$(PY) -m training evaluate generalisation --data $(ALL_PAGES) --lines $(TURKU_TRAIN) \
 		$(TURKU_DEV) --report reports/eval-generalisation.json
