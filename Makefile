@@ -95,7 +95,7 @@ bench-extraction: data $(VENV)/.bench-installed
 
 # Batch pages/s and peak memory, text and HTML input, 1 and 2 processes (and
 # one with --no-topics), with trafilatura in the same run; warm predict(),
-# model size, fit times (~55 min).
+# model size, fit times (~25 min; ~13 without --fit).
 bench-throughput: data $(VENV)/.bench-installed
 	$(PY) benchmarks/throughput.py --data $(PAGES) --pages 10000 --fit $(BBC)
 
