@@ -1,5 +1,5 @@
 """What the benchmark scripts share: where the shared data is, and how a
-report is written (JSON for machines, a Markdown table for the README)."""
+report is written (JSON for machines, a Markdown table for docs/benchmarks.md)."""
 
 from __future__ import annotations
 

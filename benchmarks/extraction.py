@@ -25,7 +25,7 @@ thread), after one warm-up page. A peer that raises on a page scores an
 empty extraction for it; the errors are counted.
 
 Writes ``reports/bench-extraction.json`` and ``reports/bench-extraction.md``
-(the table in the README).
+(the table in docs/benchmarks.md).
 """
 
 from __future__ import annotations

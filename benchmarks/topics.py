@@ -77,7 +77,7 @@ def single_label_scores(truth, predicted) -> dict:
 
 # The single-label pipelines measured: the default, the same with the
 # common-words block (as the shipped news model) and with character n-grams
-# (more accurate on some corpora, slower; README).
+# (more accurate on some corpora, slower; docs/benchmarks.md).
 VARIANTS = {"ours": {}, "ours + common-words block": {"common_words": True},
             "ours + char n-grams": {"char_ngrams": True}}
 

@@ -3,7 +3,7 @@
 It loads the libraries and the shipped models in the fork server, so that
 every worker forked from it starts with them already in memory, shared
 copy-on-write with the fork server and the other workers instead of each
-holding its own copy (README, "Throughput and memory"). Only the shipped
+holding its own copy (docs/benchmarks.md, "Throughput and memory"). Only the shipped
 models with default settings are loaded (``classifier.batch.PRELOADED``):
 the fork server is one per process and may serve several runs.
 """

@@ -384,8 +384,8 @@ def load(path=None, *, trusted: bool = False, limits: Limits | None = None,
 
     ``topics=False`` leaves the topic model out, for cleaning only: pages
     come out with their lines labelled and no topic (``page.topic`` is
-    ``None``), without the time and memory the topic model takes (README,
-    "Throughput and memory").
+    ``None``), without the time and memory the topic model takes
+    (docs/benchmarks.md, "Throughput and memory").
 
     A folder holding a topic model alone (trained with ``python -m training
     topics``) is loaded beside the shipped line models: your topics, read

@@ -188,7 +188,7 @@ def checked_model_path(folder, name: str, manifest: dict | None = None,
         warnings.warn(f"{path} was trained with scikit-learn {trained_with} but "
                       f"{installed} is installed; predictions may differ or fail. "
                       "Retrain with `python -m training lines|topics ...` "
-                      "(see README) or install the matching version.", stacklevel=3)
+                      "(see docs/training.md) or install the matching version.", stacklevel=3)
     return path
 
 

@@ -18,7 +18,7 @@ Single-label (one topic per page, the shipped default):
 It only ever sees the body lines of a page. The settings (word pairs,
 C=0.3, words seen in at least two documents) were chosen by 3-fold CV on
 the 20 Newsgroups *training* split; the test splits and BBC News were not
-used to choose them (README, "Topic benchmarks"). The common-words block
+used to choose them (docs/benchmarks.md, "Topic benchmarks"). The common-words block
 has no setting of its own (its words and pairs are those of the words
 block); the shipped model, trained on BBC News of 2004-05 and used on
 today's news, has it on so that stories are read by what happens in them

@@ -27,7 +27,7 @@ lines are matched on word tokens, never on strings:
 
 The rule errs towards the gold annotators' choices; a headline repeated in a
 "related articles" list will also be labelled body, which is rare and is
-part of the label noise reported in the README.
+part of the label noise reported in docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -299,7 +299,7 @@ def labelled_line_file(path: Path) -> pd.DataFrame:
     if "line_no" in table.columns:
         order = _order_by_line_no(table, path)
         table, blank = table.iloc[order], blank.iloc[order]
-    # Blank lines are not lines to the model (see README, "Blank lines").
+    # Blank lines are not lines to the model (see docs/user-guide.md, "Blank lines").
     table = table[~blank].copy()
     table["set"] = path.stem
     if "site" not in table.columns:

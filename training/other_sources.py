@@ -9,7 +9,7 @@ time covered those countries and its politics stories covered
 Westminster. 100 documents per topic from two other sources, for the four
 topics they cover, lift those shares to 0.90-0.99 at the cost of 5 of
 BBC's 2,225 documents in cross-validation (``make bench-topic-sources``,
-table in the README):
+table in docs/benchmarks.md):
 
 * 20 Newsgroups *bydate* training split, headers, signatures and quoted
   replies removed: ``talk.politics.*`` → politics, ``rec.sport.*`` →
