@@ -414,13 +414,8 @@ def load(path=None, *, trusted: bool = False, limits: Limits | None = None,
     # Every model is unpickled from bytes whose sha256 is checked as they
     # are read; the HTML line model when first needed (Classifier.html_model),
     # its file checked here too, so that a damaged one is refused at once.
-    models = {}
-    for name in (LINE_MODEL, TOPIC_MODEL, HTML_MODEL):
-        path = checked_model_path(folder, name, manifest, check_sha256=name == HTML_MODEL) \
-            if topics or name != TOPIC_MODEL else None
-        if path is not None:
-            models[name] = _ModelOnFirstUse(path, manifest_entry(folder, name, manifest)["sha256"],
-                                            name)
+    models = _models_on_first_use(folder, manifest, (LINE_MODEL, TOPIC_MODEL, HTML_MODEL)
+                                  if topics else (LINE_MODEL, HTML_MODEL))
     if LINE_MODEL not in models:
         if manifest_entry(folder, TOPIC_MODEL, manifest) is None or _is_shipped(folder):
             raise ModelError(f"{folder}: the manifest lists no {LINE_MODEL}")
@@ -428,17 +423,25 @@ def load(path=None, *, trusted: bool = False, limits: Limits | None = None,
         # DIR`): its topics, read from what the shipped line models keep.
         manifest = {**manifest, "line_models_from": "shipped"}
         shipped = default_models_dir()
-        shipped_manifest = read_manifest(shipped)
-        for name in (LINE_MODEL, HTML_MODEL):
-            path = checked_model_path(shipped, name, shipped_manifest,
-                                      check_sha256=name == HTML_MODEL)
-            if path is not None:
-                models[name] = _ModelOnFirstUse(
-                    path, manifest_entry(shipped, name, shipped_manifest)["sha256"], name)
+        models.update(_models_on_first_use(shipped, read_manifest(shipped),
+                                           (LINE_MODEL, HTML_MODEL)))
     topic_model = models.get(TOPIC_MODEL)
     return Classifier(models[LINE_MODEL].load(),
                       None if topic_model is None else topic_model.load(), manifest,
                       limits=limits, html_model=models.get(HTML_MODEL))
+
+
+def _models_on_first_use(folder: Path, manifest: dict, names) -> dict:
+    """``{name: _ModelOnFirstUse}`` of each of ``names`` the folder's
+    manifest lists, its file checked (the HTML model's sha256 at once, the
+    others' as they are unpickled)."""
+    models = {}
+    for name in names:
+        path = checked_model_path(folder, name, manifest, check_sha256=name == HTML_MODEL)
+        if path is not None:
+            models[name] = _ModelOnFirstUse(path, manifest_entry(folder, name, manifest)["sha256"],
+                                            name)
+    return models
 
 
 def _is_shipped(folder: Path) -> bool:
