@@ -24,6 +24,7 @@ it, this module
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -127,6 +128,13 @@ def _has_a_length(record) -> bool:
 def bounded_records(handle, compressed: bool):
     """warcio's record iterator over ``handle`` from where it is, reading lines
     of at most ``MAX_LINE`` bytes and ``COMPRESSED_BLOCK`` bytes at a time."""
+    return _record_iterator_class()(handle, compressed)
+
+
+@functools.lru_cache(maxsize=1)
+def _record_iterator_class():
+    # Made once, on first use: warcio is imported only by runs that read
+    # WARC files (and a worker reads one record per page it is sent).
     from warcio.archiveiterator import ArchiveIterator
     from warcio.bufferedreaders import DecompressingBufferedReader
 
@@ -139,10 +147,10 @@ def bounded_records(handle, compressed: bool):
         wrong length (``damaged_at``) instead of printing a warning."""
 
         damaged_at = None
-        one_record_per_member = compressed
 
-        def __init__(self, fileobj):
+        def __init__(self, fileobj, compressed: bool):
             super().__init__(fileobj)
+            self.one_record_per_member = compressed
             self.reader = BoundedLines(self.fh, block_size=COMPRESSED_BLOCK)
 
         def _consume_blanklines(self):
@@ -168,7 +176,7 @@ def bounded_records(handle, compressed: bool):
                 skipped += len(line)
                 first = False
 
-    return Records(handle)
+    return Records
 
 
 def _finish(records) -> tuple[int, bool]:
@@ -186,8 +194,8 @@ def _finish(records) -> tuple[int, bool]:
 
 def _next_record_start(handle, position: int, compressed: bool) -> int | None:
     """Where the next record may start at or after ``position``: a gzip
-    member's first bytes, or a line starting ``WARC/1.``; ``None`` at the
-    end of the file. Reads ``SCAN_BLOCK`` bytes at a time."""
+    member's first bytes, or ``WARC/1.``; ``None`` at the end of the file.
+    Reads ``SCAN_BLOCK`` bytes at a time."""
     marker = _GZIP_MEMBER_START if compressed else _WARC_RECORD_START
     at = position
     handle.seek(at)
