@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from conftest import synthetic_page, write_page_folder
 
+from classifier.errors import DataError
 from training import generalisation, peers
 from training.augment import LEAD_WORDS, MAX_SHORT_LINES, with_short_pages
 from training.datasets import corpus_of, load_line_data
@@ -63,6 +64,25 @@ def test_corpus_weights_give_every_corpus_its_share():
     assert root[:90].sum() / root[90:].sum() == pytest.approx(np.sqrt(90 / 10))
     with pytest.raises(ValueError, match="weighting must be one of"):
         corpus_weights(lines, "pages")
+
+
+def test_line_files_weigh_as_asked_beside_the_page_corpora():
+    # Page-folder lines carry DOM facts; labelled-line files' lines do not.
+    lines = pd.DataFrame({"set": ["dragnet"] * 60 + ["l3s-gn1"] * 20 + ["en-train"] * 20,
+                          "tag": ["p"] * 80 + [None] * 20})
+    as_a_corpus = corpus_weights(lines, "corpus")
+    assert as_a_corpus[80:].sum() == pytest.approx(as_a_corpus[60:80].sum())
+    halved = corpus_weights(lines, "corpus", line_files_weight=0.5)
+    assert halved.mean() == pytest.approx(1.0)
+    assert halved[80:].sum() == pytest.approx(0.5 * halved[60:80].sum())
+    assert halved[:60].sum() == pytest.approx(halved[60:80].sum())
+    left_out = corpus_weights(lines, "none", line_files_weight=0)
+    assert (left_out[80:] == 0).all() and left_out[:80] == pytest.approx(np.full(80, 100 / 80))
+    assert corpus_weights(lines, "none", line_files_weight=1) is None
+    with pytest.raises(DataError, match="no training lines left"):
+        corpus_weights(lines[80:], "corpus", line_files_weight=0)
+    with pytest.raises(ValueError, match="line_files_weight must be"):
+        corpus_weights(lines, "corpus", line_files_weight=-1)
 
 
 def test_short_pages_are_cut_from_each_page_with_their_labels(page_folder):

@@ -23,8 +23,9 @@ from classifier.store import HTML_MODEL, LINE_MODEL, TOPIC_MODEL, save_model
 
 from .datasets import load_line_data
 from .generalisation import evaluate_generalisation, markdown_table
-from .lines import (DEFAULT_SHORT_PAGES, DEFAULT_WEIGHTING, WEIGHTINGS, cross_validate_lines,
-                    fit_line_model, gold_texts, label_ceiling, model_input)
+from .lines import (DEFAULT_LINE_FILES_WEIGHT, DEFAULT_SHORT_PAGES, DEFAULT_WEIGHTING,
+                    WEIGHTINGS, cross_validate_lines, fit_line_model, gold_texts,
+                    label_ceiling, model_input)
 from .peers import PEER_NAMES
 from .short_inputs import evaluate_short_inputs
 from classifier.progress import say
@@ -163,6 +164,11 @@ def _weighting_option(parser):
                         help="how training lines are weighed by corpus: none (every line "
                              "once), corpus (every corpus the same), sqrt (by the square "
                              "root of its lines)")
+    parser.add_argument("--line-files-weight", type=float, default=DEFAULT_LINE_FILES_WEIGHT,
+                        metavar="W",
+                        help="weight of the labelled-line files' lines (the Turku lines, "
+                             "your CSVs) beside a page corpus's: 1 as one more corpus, 0 "
+                             "leaves them out")
 
 
 def _cache_option(parser):
@@ -191,15 +197,18 @@ def train_lines(args, kind: str = "text") -> dict:
         gold = gold_texts(args.data, lines)
         metrics, _ = cross_validate_lines(lines, gold, n_splits=args.cv, kind=kind,
                                           weighting=args.weighting,
-                                          short_pages=args.short_pages)
+                                          short_pages=args.short_pages,
+                                          line_files_weight=args.line_files_weight)
         _show_cv_table(print_line_report, metrics)
     started = time.time()
     model = fit_line_model(lines, kind=kind, weighting=args.weighting,
-                           short_pages=args.short_pages)
+                           short_pages=args.short_pages,
+                           line_files_weight=args.line_files_weight)
     fit_seconds = round(time.time() - started, 1)
     say(f"fitted in {fit_seconds:.0f}s")
     summary = {**_line_data_summary(args.data, lines), "fit_seconds": fit_seconds,
-               "weighting": args.weighting, "short_pages": args.short_pages}
+               "weighting": args.weighting, "short_pages": args.short_pages,
+               "line_files_weight": args.line_files_weight}
     entry = save_model(args.out, HTML_MODEL if kind == "html" else LINE_MODEL, model,
                        summary, metrics, model.get_params(deep=False))
     return entry
@@ -270,7 +279,8 @@ def evaluate(args) -> dict:
                                          peers=_peer_names(args.peers),
                                          cache_dir=_cache_dir(args.cache), jobs=args.jobs,
                                          weighting=args.weighting,
-                                         short_pages=args.short_pages)
+                                         short_pages=args.short_pages,
+                                         line_files_weight=args.line_files_weight)
         table = markdown_table(report)
         print(table)
         # Each page's F1 per extractor, to look at where we fall short: in
@@ -293,7 +303,8 @@ def evaluate(args) -> dict:
         gold = gold_texts(args.data, lines)
         report, _ = cross_validate_lines(lines, gold, n_splits=args.cv, kind=kind,
                                          weighting=args.weighting,
-                                         short_pages=args.short_pages)
+                                         short_pages=args.short_pages,
+                                         line_files_weight=args.line_files_weight)
         report["label_ceiling"] = label_ceiling(lines, gold)
         report["data"] = _line_data_summary(args.data, lines)
         print_line_report(report)

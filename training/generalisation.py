@@ -38,7 +38,8 @@ from threadpoolctl import threadpool_limits
 from classifier.progress import say
 
 from .datasets import corpus_of, load_line_data, page_folder_pages
-from .lines import DEFAULT_SHORT_PAGES, DEFAULT_WEIGHTING, fit_line_model, model_input
+from .lines import (DEFAULT_LINE_FILES_WEIGHT, DEFAULT_SHORT_PAGES, DEFAULT_WEIGHTING,
+                    fit_line_model, model_input)
 from .metrics import f1, line_scores, page_text_scores, shingle_precision_recall
 from .peers import PEER_NAMES, peer_extractors, peer_outputs
 
@@ -98,11 +99,12 @@ def _tasks(pages: pd.DataFrame, extra: pd.DataFrame | None, kinds, corpora) -> l
 def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
                             peers=PEER_NAMES, cache_dir: Path | None = None, jobs: int = 1,
                             weighting: str = DEFAULT_WEIGHTING,
-                            short_pages: bool = DEFAULT_SHORT_PAGES, threshold: float = 0.5,
-                            progress=say, **parameters) -> dict:
+                            short_pages: bool = DEFAULT_SHORT_PAGES,
+                            line_files_weight: float = DEFAULT_LINE_FILES_WEIGHT,
+                            threshold: float = 0.5, progress=say, **parameters) -> dict:
     """The leave-one-corpus-out report (see the module's docstring).
-    ``weighting``, ``short_pages`` and ``parameters`` (the line model's) as
-    for ``training.lines.fit_line_model``."""
+    ``weighting``, ``short_pages``, ``line_files_weight`` and ``parameters``
+    (the line model's) as for ``training.lines.fit_line_model``."""
     started = time.time()
     pages = load_line_data(page_folders, cache_dir)
     gold = page_gold(page_folders)
@@ -132,7 +134,8 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
     progress(f"{len(tasks)} models to fit ({jobs} at a time): "
              + ", ".join(f"{kind} without {what[1]}" if what[0] != "turku"
                          else f"text for turku {what[1]}" for what, kind, _, _ in tasks))
-    options = {"weighting": weighting, "short_pages": short_pages, **parameters}
+    options = {"weighting": weighting, "short_pages": short_pages,
+               "line_files_weight": line_files_weight, **parameters}
     # (verbose: joblib says on stderr as each fit ends.)
     results = Parallel(n_jobs=jobs, verbose=10)(
         delayed(_fit_and_score)(train, test, kind, options, jobs > 1)
@@ -154,7 +157,8 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
     report = {"measured": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
               "machine": f"{platform.machine()}, {platform.python_implementation()} "
                          f"{platform.python_version()}",
-              "weighting": weighting, "short_pages": short_pages, "threshold": threshold,
+              "weighting": weighting, "short_pages": short_pages,
+              "line_files_weight": line_files_weight, "threshold": threshold,
               "parameters": {name: repr(value) for name, value in parameters.items()},
               "data": {"page_folders": [str(p) for p in page_folders],
                        "line_files": [str(p) for p in line_files]},
@@ -209,7 +213,10 @@ def markdown_table(report: dict) -> str:
              f"our models trained on the other corpora"
              + (" and the labelled-line files" if report["data"]["line_files"] else "")
              + f" (weighting: {report['weighting']}, short pages: "
-             f"{'yes' if report.get('short_pages') else 'no'}); peers with default settings.",
+             f"{'yes' if report.get('short_pages') else 'no'}"
+             + (f", labelled-line files weighing {report['line_files_weight']:g} of a corpus"
+                if report["data"]["line_files"] and "line_files_weight" in report else "")
+             + "); peers with default settings.",
              "",
              "| extractor | " + " | ".join(f"{c} ({report['corpora'][c]['pages']})"
                                          for c in corpora) + " | macro mean |",

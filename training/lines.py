@@ -68,9 +68,15 @@ DEFAULT_WEIGHTING = "corpus"
 #: leave-one-corpus-out mean did not drop (text model, with the new page
 #: features: 0.856 before both, 0.859 after).
 DEFAULT_SHORT_PAGES = True
+#: How much the lines of labelled-line files (no DOM facts: the Turku lines,
+#: a user's CSVs) weigh beside a page corpus's: 1 weighs them as one more
+#: corpus, 0 leaves them out. They are lines without their page around them,
+#: judged by another guideline than the page corpora's gold text.
+DEFAULT_LINE_FILES_WEIGHT = 1.0
 
 
-def corpus_weights(lines: pd.DataFrame, weighting: str = DEFAULT_WEIGHTING):
+def corpus_weights(lines: pd.DataFrame, weighting: str = DEFAULT_WEIGHTING,
+                   line_files_weight: float = DEFAULT_LINE_FILES_WEIGHT):
     """One weight per line (mean 1), or ``None`` for equal weights.
 
     * ``none``: every line counts once, so the corpus with most lines
@@ -79,34 +85,58 @@ def corpus_weights(lines: pd.DataFrame, weighting: str = DEFAULT_WEIGHTING):
       set) weighs the same in all;
     * ``sqrt``: a corpus weighs as the square root of its line count, a
       middle way.
+
+    Lines of labelled-line files (those without DOM facts) are then scaled
+    by ``line_files_weight``.
     """
     if weighting not in WEIGHTINGS:
         raise ValueError(f"weighting must be one of {WEIGHTINGS}, not {weighting!r}")
-    if weighting == "none":
+    if not line_files_weight >= 0:
+        raise ValueError(f"line_files_weight must be 0 or more, not {line_files_weight!r}")
+    from_line_files = _from_line_files(lines)
+    if weighting == "none" and (line_files_weight == 1 or not from_line_files.any()):
         return None
-    corpora = lines["set"].astype(str).map(corpus_of).to_numpy()
-    names, codes, sizes = np.unique(corpora, return_inverse=True, return_counts=True)
-    totals = np.sqrt(sizes) if weighting == "sqrt" else np.ones(len(names))
-    weights = (totals / sizes)[codes]
+    if weighting == "none":
+        weights = np.ones(len(lines))
+    else:
+        corpora = lines["set"].astype(str).map(corpus_of).to_numpy()
+        names, codes, sizes = np.unique(corpora, return_inverse=True, return_counts=True)
+        totals = np.sqrt(sizes) if weighting == "sqrt" else np.ones(len(names))
+        weights = (totals / sizes)[codes]
+    weights = np.where(from_line_files, weights * line_files_weight, weights)
+    if not weights.sum() > 0:
+        raise DataError("no training lines left: every line comes from a labelled-line file "
+                        "and line_files_weight is 0")
     return weights * (len(weights) / weights.sum())
+
+
+def _from_line_files(lines: pd.DataFrame) -> np.ndarray:
+    """Whether each line comes from a labelled-line file: those carry no
+    DOM facts (training/datasets.py)."""
+    if DOM_COLUMNS[0] not in lines.columns:
+        return np.ones(len(lines), dtype=bool)
+    return lines[DOM_COLUMNS[0]].isna().to_numpy()
 
 
 def fit_line_model(lines: pd.DataFrame, progress=say, kind: str = "text",
                    weighting: str = DEFAULT_WEIGHTING, short_pages: bool = DEFAULT_SHORT_PAGES,
+                   line_files_weight: float = DEFAULT_LINE_FILES_WEIGHT,
                    **parameters) -> StackedLineClassifier:
     """A line model of ``kind`` fitted on ``lines`` (a line table with
-    labels), weighed by corpus as ``weighting`` says, with short pages cut
-    from the training pages added when ``short_pages`` (training/augment.py)."""
+    labels), weighed by corpus as ``weighting`` says and the labelled-line
+    files' lines by ``line_files_weight``, with short pages cut from the
+    training pages added when ``short_pages`` (training/augment.py)."""
     if short_pages:
         lines = with_short_pages(lines)
     model = new_line_model(kind, **parameters)
     return model.fit(model_input(lines, kind), lines["label"].to_numpy(), progress=progress,
-                     sample_weight=corpus_weights(lines, weighting))
+                     sample_weight=corpus_weights(lines, weighting, line_files_weight))
 
 
 def cross_validate_lines(lines: pd.DataFrame, gold: dict, n_splits: int = 5,
                          progress=say, kind: str = "text", weighting: str = DEFAULT_WEIGHTING,
                          short_pages: bool = DEFAULT_SHORT_PAGES,
+                         line_files_weight: float = DEFAULT_LINE_FILES_WEIGHT,
                          **parameters) -> tuple[dict, np.ndarray]:
     """Site-grouped cross-validation; returns (report, out-of-fold P(body)).
 
@@ -125,7 +155,8 @@ def cross_validate_lines(lines: pd.DataFrame, gold: dict, n_splits: int = 5,
         progress(f"fold {fold}/{n_splits}: training on {len(train)} lines")
         train_lines = lines.iloc[train]
         model = fit_line_model(train_lines, progress=lambda message: None, kind=kind,
-                               weighting=weighting, short_pages=short_pages, **parameters)
+                               weighting=weighting, short_pages=short_pages,
+                               line_files_weight=line_files_weight, **parameters)
         scores[test] = model.body_proba(model_input(lines.iloc[test], kind))
         progress(f"fold {fold}/{n_splits} done, {time.time() - started:.0f}s elapsed")
     threshold = new_line_model(kind, **parameters).threshold
@@ -135,6 +166,7 @@ def cross_validate_lines(lines: pd.DataFrame, gold: dict, n_splits: int = 5,
     report["model"] = kind
     report["weighting"] = weighting
     report["short_pages"] = short_pages
+    report["line_files_weight"] = line_files_weight
     report["cv"] = {"folds": n_splits, "grouped_by": "site (page when unknown)",
                     "seconds": round(time.time() - started, 1)}
     return report, scores
