@@ -14,7 +14,7 @@ BBC := $(SHARED)/topics/bbc
 # Stories from 20 Newsgroups and Reuters for the BBC topics (training/other_sources.py).
 OTHER_SOURCES := .cache/other-sources.jsonl
 # The shipped news topic model reads the common words besides all words
-# (classifier/topic_model.py, topic_features): BBC's names of 2004-05 would
+# (classifier/topics/model.py, topic_features): BBC's names of 2004-05 would
 # mislead it on today's news.
 NEWS_TOPIC_SETTINGS := --setting common_words=yes
 EXAMPLE := examples/000_9194ea2d3ca4e63b.txt
@@ -28,8 +28,8 @@ data:
 	$(SHARED) (pages/ and topics/ expected; see README, Data sources); give its place \
 	with make ... SHARED=/path/to/data" >&2; exit 2; }
 
-$(VENV)/.installed: pyproject.toml setup.py classifier/_trees.c classifier/_words.c \
-		classifier/_lines.c classifier/_html.c
+$(VENV)/.installed: pyproject.toml setup.py classifier/_words.c \
+		classifier/lines/_trees.c classifier/lines/_lines.c classifier/lines/_html.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'

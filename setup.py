@@ -1,9 +1,11 @@
 """The compiled parts of the package; everything else is in pyproject.toml.
 
-``classifier._trees`` scores the line model's trees (classifier/trees.py),
+``classifier.lines._trees`` scores the line model's trees (classifier/lines/trees.py),
 ``classifier._words`` computes both models' word features (classifier/words.py),
-``classifier._lines`` the character statistics of lines (classifier/features.py),
-``classifier._html`` the walk of the HTML conversion (classifier/html.py).
+``classifier.lines._lines`` the character statistics of lines
+(classifier/lines/statistics.py), ``classifier.lines._html`` the walk of the
+HTML conversion (classifier/lines/html.py). Each sits beside the Python it
+speeds up.
 All are optional: where no C compiler is found the install still succeeds
 and scikit-learn does their work (same results, slower; ``COMPILED`` in
 each wrapper module tells which). Declared here rather than in
@@ -26,9 +28,9 @@ def lxml_includes() -> list[str]:
 
 html_includes = lxml_includes()
 setup(ext_modules=[
-    Extension("classifier._trees", sources=["classifier/_trees.c"], optional=True),
+    Extension("classifier.lines._trees", sources=["classifier/lines/_trees.c"], optional=True),
     Extension("classifier._words", sources=["classifier/_words.c"], optional=True),
-    Extension("classifier._lines", sources=["classifier/_lines.c"], optional=True),
-    *([Extension("classifier._html", sources=["classifier/_html.c"],
+    Extension("classifier.lines._lines", sources=["classifier/lines/_lines.c"], optional=True),
+    *([Extension("classifier.lines._html", sources=["classifier/lines/_html.c"],
                  include_dirs=html_includes, optional=True)] if html_includes else []),
 ])

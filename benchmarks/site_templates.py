@@ -7,7 +7,7 @@ Out-of-fold P(body) of every line comes from the same site-grouped
 cross-validation as ``make eval`` (every page scored by a model that never
 saw its site). Since folds are grouped by site, all pages of a site are
 scored together, as in a batch run over a site's pages. The scores are
-then adjusted by :func:`classifier.templates.adjust_scores` (P(body)
+then adjusted by :func:`classifier.lines.templates.adjust_scores` (P(body)
 lowered by the share of the site's other pages repeating the line) for a
 few values of its one setting, and page text F1 is compared per set.
 
@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import add_page_data_argument  # noqa: E402
+from classifier.lines.templates import adjust_scores, sibling_shares  # noqa: E402
 from classifier.progress import say  # noqa: E402
-from classifier.templates import adjust_scores, sibling_shares  # noqa: E402
 from training.datasets import load_line_data  # noqa: E402
 from training.lines import cross_validate_lines, gold_texts, line_report  # noqa: E402
 

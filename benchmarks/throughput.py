@@ -6,7 +6,7 @@
 The shared crawled pages are repeated, in order, until there are
 ``--pages`` of them, and written once as two JSONL inputs: the raw HTML,
 and the visible-text form of each page (one block per line, as
-``classifier.html`` makes it). Then, one after the other, each as its own
+``classifier.lines.html`` makes it). Then, one after the other, each as its own
 process:
 
 * ``python -m classifier batch`` on the text input and on the HTML input,
@@ -66,7 +66,7 @@ GOALS = {"text_pages_per_second_1_core": 500, "warm_predict_ms": 5.0, "peak_memo
 
 def write_inputs(folders, n_pages: int, work: Path) -> dict:
     """The two JSONL inputs (HTML and visible text) of ``n_pages`` pages."""
-    from classifier.html import decode_html, html_to_blocks
+    from classifier.lines.html import decode_html, html_to_blocks
     from training.datasets import page_folder_pages
 
     sources = [html for folder in folders for _, _, _, html, _ in page_folder_pages(Path(folder))]
@@ -273,10 +273,10 @@ def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
     from threadpoolctl import threadpool_limits
 
     import classifier
-    from classifier.dom import dom_columns
-    from classifier.features import line_table
-    from classifier.html import html_to_block_rows
-    from classifier.line_model import page_runs
+    from classifier.lines.dom import dom_columns
+    from classifier.lines.html import html_to_block_rows
+    from classifier.lines.model import page_runs
+    from classifier.lines.table import line_table
     from training.datasets import page_folder_pages
 
     sources = [html for folder in folders for _, _, _, html, _ in page_folder_pages(Path(folder))]

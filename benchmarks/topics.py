@@ -11,7 +11,7 @@
   macro-F1 on the test split, with the posts as distributed (headers kept)
   and with headers, signatures and quotes removed (``training/corpora.py``).
 * **Reuters-21578 ModApte**, 90 topics, multi-label: micro- and macro-F1
-  on the test split of :class:`~classifier.topic_model.MultiLabelTopicModel`.
+  on the test split of :class:`~classifier.topics.model.MultiLabelTopicModel`.
 
 Single-label sets are measured with the default topic pipeline ("ours") and
 with character n-grams added ("ours + char n-grams"). For every set also:
@@ -47,7 +47,7 @@ from sklearn.svm import LinearSVC  # noqa: E402
 
 from benchmarks.common import SHARED_DATA, write_report  # noqa: E402
 from classifier.progress import say  # noqa: E402
-from classifier.topic_model import MultiLabelTopicModel, default_topic_pipeline  # noqa: E402
+from classifier.topics.model import MultiLabelTopicModel, default_topic_pipeline  # noqa: E402
 from training.calibration import reliability  # noqa: E402
 from training.corpora import read_20newsgroups, read_bbc, read_reuters_modapte  # noqa: E402
 

@@ -1193,7 +1193,7 @@ murmurhash(PyObject *self, PyObject *args)
 
 PyDoc_STRVAR(without_proper_nouns_doc,
 "without_proper_nouns(text) -> str\n\n"
-"classifier.topic_model.without_proper_nouns: each match of\n"
+"classifier.topics.model.without_proper_nouns: each match of\n"
 "\" (?<=[lower0-9,;:] )[upper][\\w'\\u2019.-]*\" replaced by one space, where\n"
 "lower and upper are the characters for which str.islower() and\n"
 "str.isupper() hold (Py_UNICODE_ISLOWER and Py_UNICODE_ISUPPER, as for a\n"

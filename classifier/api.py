@@ -9,20 +9,27 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError, ModelError
-from .dom import dom_columns
-from .features import LineTable
-from .html import TooManyBlocks, html_to_block_rows
-from .page_bytes import not_a_page_reason
 from .limits import Limits
-from .line_model import BODY, BOILERPLATE
+from .lines.dom import dom_columns
+from .lines.html import TooManyBlocks, html_to_block_rows
+from .lines.model import BODY, BOILERPLATE
+from .lines.table import LineTable
+from .lines.templates import adjust_scores, sibling_shares
 from .page import Line, Page, line_dicts, page_dict, rounded_scores
+from .page_bytes import not_a_page_reason
 from .pipelines import pipeline_proba
-from .templates import adjust_scores, sibling_shares
-from .topic_model import top_topics
-from .store import (HTML_MODEL, LINE_MODEL, TOPIC_MODEL, checked_model_path,
-                    default_models_dir, load_model_file, manifest_entry, read_manifest)
+from .store import (
+    HTML_MODEL,
+    LINE_MODEL,
+    TOPIC_MODEL,
+    checked_model_path,
+    default_models_dir,
+    load_model_file,
+    manifest_entry,
+    read_manifest,
+)
 from .text import more_non_blank_lines_than, split_lines
-
+from .topics.model import top_topics
 
 #: A line's label by whether it is body.
 _LABELS = (BOILERPLATE, BODY)
@@ -102,7 +109,7 @@ class Classifier:
         groups only bound the memory a big list needs).
 
         ``sites``, optional, gives each page's site (e.g. ``site_of(url)``
-        from :mod:`classifier.templates`; ``None`` or ``""`` when unknown).
+        from :mod:`classifier.lines.templates`; ``None`` or ``""`` when unknown).
         Then a line that recurs on other pages of its site in this call is
         taken as site template: its P(body) is lowered by the share of the
         site's other pages that repeat it (for sites with at least
@@ -145,7 +152,7 @@ class Classifier:
         """Classify a page given as HTML (``str`` or raw ``bytes``).
 
         The page is turned into visible-text blocks by the same conversion
-        the line models' training data went through (:mod:`classifier.html`),
+        the line models' training data went through (:mod:`classifier.lines.html`),
         one ``Line`` per block in document order (``Line.index`` counts
         blocks). With an HTML line model (``html_model``) each block is
         judged by its text *and* its place in the DOM; without one, by the

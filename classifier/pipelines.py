@@ -29,13 +29,10 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler, normalize
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.extmath import softmax
-from sklearn.utils.sparsefuncs_fast import (inplace_csr_row_normalize_l1,
-                                            inplace_csr_row_normalize_l2)
-
-try:
-    from . import _lines
-except ImportError:  # not compiled: numpy does the same
-    _lines = None
+from sklearn.utils.sparsefuncs_fast import (
+    inplace_csr_row_normalize_l1,
+    inplace_csr_row_normalize_l2,
+)
 
 _ROW_NORMALIZERS = {"l1": inplace_csr_row_normalize_l1, "l2": inplace_csr_row_normalize_l2}
 
@@ -243,10 +240,10 @@ def scaler_transform(scaler, X):
 
 
 def _direct_scaling(scaler, X) -> bool:
-    return _plain_scaling(scaler, X) and not np.isinf(X).any()
+    return plain_scaling(scaler, X) and not np.isinf(X).any()
 
 
-def _plain_scaling(scaler, X) -> bool:
+def plain_scaling(scaler, X) -> bool:
     """Whether ``scaler.transform(X)`` is a subtraction and a division but
     for its check that X holds no infinity."""
     return (type(scaler) is StandardScaler and scaler.copy is not False
@@ -254,19 +251,3 @@ def _plain_scaling(scaler, X) -> bool:
             and X.shape[0] > 0 and X.shape[1] == getattr(scaler, "n_features_in_", None)
             and not hasattr(scaler, "feature_names_in_")
             and _get_output_config("transform", scaler)["dense"] == "default")
-
-
-def scaled_clipped(scaler, X, low: float, high: float) -> np.ndarray:
-    """``np.clip(scaler_transform(scaler, X), low, high).astype(np.float64)``
-    (a copying ``StandardScaler``): for C-order float32 rows, one compiled
-    pass (``_lines.scaled_clipped``, ~5x numpy's five), the same numbers."""
-    if (_lines is not None and _plain_scaling(scaler, X) and X.dtype == np.float32
-            and X.flags.c_contiguous):
-        k = X.shape[1]
-        means = (scaler.mean_ if scaler.with_mean else np.zeros(k)).astype(np.float32)
-        scales = (scaler.scale_ if scaler.with_std else np.ones(k)).astype(np.float32)
-        out = np.empty(X.shape, dtype=np.float64)
-        if _lines.scaled_clipped(X, np.ascontiguousarray(means), np.ascontiguousarray(scales),
-                                 low, high, out):
-            return out
-    return np.clip(scaler_transform(scaler, X), low, high).astype(np.float64)

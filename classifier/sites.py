@@ -1,6 +1,6 @@
 """Which site a page belongs to, from its URL.
 
-Kept apart from :mod:`classifier.templates` (which needs pandas) because the
+Kept apart from :mod:`classifier.lines.templates` (which needs pandas) because the
 batch driver and the dataset readers only need the host name, and the batch
 driver is meant to stay light: it reads inputs and counts results while
 worker processes hold the libraries and models.

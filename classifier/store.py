@@ -22,9 +22,14 @@ import datetime as _dt
 import hashlib
 import io
 import json
+import importlib
 import platform
 import re
+import sys
+import threading
+import types
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import joblib
@@ -229,7 +234,48 @@ def unpickle_model(source, path: Path | None = None):
     object read from ``path``)."""
     where = path if path is not None else source
     try:
-        with collector_paused():
+        with collector_paused(), _former_module_names():
             return joblib.load(source)
     except Exception as error:  # unpickling can fail in many ways; say where
         raise ModelError(f"{where}: cannot be loaded ({type(error).__name__}: {error})") from None
+
+
+#: Where the classes of model folders saved before the package was regrouped
+#: (2026-12-06: classifier/lines/, topics/, batch/) live now. A pickle names
+#: the module of each class it holds; a folder a user trained then still
+#: loads. A former module split in several is their names together.
+FORMER_MODULES = {
+    "classifier.line_model": ("classifier.lines.model",),
+    "classifier.features": ("classifier.lines.table", "classifier.lines.statistics",
+                            "classifier.lines.sections", "classifier.lines.layout"),
+    "classifier.dom": ("classifier.lines.dom",),
+    "classifier.page_words": ("classifier.lines.page_words",),
+    "classifier.trees": ("classifier.lines.trees",),
+    "classifier.html": ("classifier.lines.html",),
+    "classifier.templates": ("classifier.lines.templates",),
+    "classifier.topic_model": ("classifier.topics.model",),
+}
+_FORMER_NAMES_LOCK = threading.Lock()
+
+
+@contextmanager
+def _former_module_names():
+    """The former modules' names in ``sys.modules`` while a pickle loads,
+    and only then: ``import classifier.line_model`` stays an error."""
+    with _FORMER_NAMES_LOCK:
+        added = []
+        try:
+            for former, modules in FORMER_MODULES.items():
+                if former in sys.modules:
+                    continue
+                alias = types.ModuleType(former, f"the former {former}: {', '.join(modules)}")
+                for name in modules:
+                    alias.__dict__.update({key: value for key, value
+                                           in vars(importlib.import_module(name)).items()
+                                           if not key.startswith("__")})
+                sys.modules[former] = alias
+                added.append(former)
+            yield
+        finally:
+            for former in added:
+                sys.modules.pop(former, None)

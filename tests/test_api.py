@@ -6,13 +6,12 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import synthetic_page
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import classifier
 from classifier import InputError, ModelError
-
-from conftest import synthetic_page
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +79,7 @@ def test_predict_many_equals_predict_page_by_page(clf):
 
 
 def test_big_batches_are_scored_in_runs_of_whole_pages(clf, monkeypatch):
-    from classifier import line_model
+    from classifier.lines import model as line_model
 
     texts = [synthetic_page(seed)[1] for seed in range(12)] + [PAGE * 30]
     in_one_pass = clf.predict_many(texts)
@@ -102,7 +101,7 @@ def test_big_batches_are_scored_in_runs_of_whole_pages(clf, monkeypatch):
 def test_a_line_table_scores_the_same_whatever_its_row_index(clf):
     # A table indexed 0, 1, ... is scored as given; any other index is
     # re-indexed first (page_runs); the scores are the same.
-    from classifier.features import line_table
+    from classifier.lines.table import line_table
 
     texts = [line for line in PAGE.splitlines() if line.strip()]
     table = line_table({"text": texts, "page": np.zeros(len(texts), dtype=np.int64)})
@@ -115,8 +114,8 @@ def test_a_line_table_scores_the_same_whatever_its_row_index(clf):
 
 def _both_tables(clf):
     """(model, columns) of a text page and of two HTML pages."""
-    from classifier.dom import dom_line_tables
-    from classifier.html import html_to_blocks
+    from classifier.lines.dom import dom_line_tables
+    from classifier.lines.html import html_to_blocks
 
     texts = [line.strip() for line in PAGE.splitlines() if line.strip()]
     html = ("<html><head><title>Vote</title></head><body><nav><a href='/'>Home</a></nav>"
@@ -129,8 +128,8 @@ def _both_tables(clf):
 def test_a_line_table_scores_as_a_dataframe_in_one_pass_and_in_several(clf, monkeypatch):
     # Prediction gives the models a LineTable, read without pandas; the
     # scores are those of the DataFrame the transformers are written for.
-    from classifier import line_model
-    from classifier.features import LineTable, line_table
+    from classifier.lines import model as line_model
+    from classifier.lines.table import LineTable, line_table
 
     for model, columns in _both_tables(clf):
         expected = model.body_proba(line_table(columns))
@@ -143,7 +142,8 @@ def test_a_line_table_scores_as_a_dataframe_in_one_pass_and_in_several(clf, monk
 def test_a_transformer_that_wants_a_dataframe_gets_one(clf):
     import copy
 
-    from classifier.features import LineTable, PagePosition, line_table
+    from classifier.lines.layout import PagePosition
+    from classifier.lines.table import LineTable, line_table
 
     class FramePosition(PagePosition):  # a user's transformer, reading pandas
         takes_line_tables = False
@@ -167,7 +167,8 @@ def test_which_steps_take_line_tables():
     from sklearn.pipeline import FeatureUnion, make_pipeline
     from sklearn.preprocessing import FunctionTransformer
 
-    from classifier.features import NeighbourWindow, PagePosition, TextColumn, takes_line_tables
+    from classifier.lines.layout import NeighbourWindow, PagePosition
+    from classifier.lines.table import TextColumn, takes_line_tables
 
     ours, theirs = PagePosition(), FunctionTransformer()
     assert takes_line_tables(ours, NeighbourWindow(ours), make_pipeline(TextColumn(), theirs))
@@ -180,7 +181,7 @@ def test_which_steps_take_line_tables():
 
 
 def test_a_line_table_holds_equal_columns_and_finds_the_page_bounds_once():
-    from classifier.features import LineTable, page_bounds
+    from classifier.lines.table import LineTable, page_bounds
 
     table = LineTable({"text": ["a", "b", "c", "d"], "page": [3, 3, 7, 7]})
     assert len(table) == 4 and table.columns == ["text", "page"]
@@ -279,12 +280,12 @@ def test_an_error_in_a_later_group_names_the_page_by_its_place_in_the_call(
 
 
 def test_line_tables_hold_the_strings_given_and_score_as_pandas_default_tables(clf):
-    # predict() keeps line texts as Python objects (classifier.features.line_table)
+    # predict() keeps line texts as Python objects (classifier.lines.table.line_table)
     # to spare Arrow copies; the models must score them exactly as the
     # Arrow-backed tables pandas 3 builds by default (as training may).
-    from classifier.dom import dom_line_tables
-    from classifier.features import line_table
-    from classifier.html import html_to_blocks
+    from classifier.lines.dom import dom_line_tables
+    from classifier.lines.html import html_to_blocks
+    from classifier.lines.table import line_table
 
     texts = [line.strip() for line in PAGE.splitlines() if line.strip()]
     text_columns = {"text": texts, "page": [0] * len(texts)}
@@ -306,9 +307,11 @@ def test_feature_unions_are_joined_as_scikit_learn_joins_them(clf):
     # anything it does not reproduce is left to scikit-learn.
     from sklearn.pipeline import FeatureUnion
 
-    from classifier.dom import dom_line_tables
-    from classifier.features import LineShape, PagePosition, line_table, line_text_vectorizer
-    from classifier.html import html_to_blocks
+    from classifier.lines.dom import dom_line_tables
+    from classifier.lines.html import html_to_blocks
+    from classifier.lines.layout import PagePosition
+    from classifier.lines.statistics import LineShape
+    from classifier.lines.table import line_table, line_text_vectorizer
     from classifier.pipelines import union_transform
 
     html = ("<html><head><title>Vote</title></head><body><nav><a href='/'>Home</a></nav>"
@@ -369,7 +372,8 @@ def test_scikit_learn_scores_the_trees_as_the_compiled_scorer_in_any_block_size(
         clf, monkeypatch):
     # Without classifier._trees (an install without a C compiler) the second
     # stage's own predict_proba scores the trees, in blocks of rows.
-    from classifier import line_model, trees
+    from classifier.lines import model as line_model
+    from classifier.lines import trees
 
     assert trees.COMPILED
     texts = [synthetic_page(seed)[1] for seed in range(6)]
@@ -390,7 +394,7 @@ def test_scikit_learn_scores_the_trees_as_the_compiled_scorer_in_any_block_size(
 
 
 def test_first_stage_block_size_does_not_change_scores(clf, monkeypatch):
-    from classifier import line_model
+    from classifier.lines import model as line_model
 
     texts = [synthetic_page(seed)[1] for seed in range(6)]
     expected = clf.predict_many(texts)
@@ -493,9 +497,8 @@ def test_load_without_topics_labels_the_same_lines(clf, trained_models):
 
 def test_a_folder_of_a_topic_model_alone_is_loaded_beside_the_shipped_line_models(
         topic_table, tmp_path, capsys):
-    from training.__main__ import main as train
-
     from classifier.cli import main as cli
+    from training.__main__ import main as train
 
     topics_only = tmp_path / "my-topics"
     assert train(["topics", "--data", str(topic_table), "--out", str(topics_only),

@@ -6,14 +6,13 @@ not the quality of the labels.
 """
 
 import pytest
+from conftest import watchdog
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import classifier
 from classifier import InputError, Limits
-from classifier.html import html_to_lines
-
-from conftest import watchdog
+from classifier.lines.html import html_to_lines
 
 
 @pytest.fixture(scope="module")

@@ -17,20 +17,21 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 import threadpoolctl
 from conftest import synthetic_page, warc_bytes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import classifier
-from classifier import batch as batch_module
-from classifier import sources as sources_module
 from classifier.batch import read_output, run_batch
+from classifier.batch import run as batch_module
+from classifier.batch import shards as shards_module
+from classifier.batch import sources as sources_module
+from classifier.batch.sources import Record, Unreadable, locate_inputs, read_entry, read_inputs
 from classifier.cli import main
 from classifier.collector import RUN_GC_THRESHOLD
 from classifier.errors import InputError, ModelError
 from classifier.limits import Limits
-from classifier.sources import Record, Unreadable, locate_inputs, read_entry, read_inputs
 
 
 def _models(trained_models):
@@ -349,16 +350,16 @@ def test_a_shard_is_classified_and_written_a_group_of_pages_at_a_time(
                    limits=classifier.Limits(max_page_chars=10_000), **_models(trained_models))
     run_batch([folder], tmp_path / "whole", **options)
 
-    monkeypatch.setattr(batch_module, "PAGES_PER_GROUP", 3)
+    monkeypatch.setattr(shards_module, "PAGES_PER_GROUP", 3)
     rows_per_write = []
-    real_writer = batch_module._row_writer
+    real_writer = shards_module._row_writer
 
     @contextlib.contextmanager
     def counting_writer(path, output_format):
         with real_writer(path, output_format) as write:
             yield lambda rows: (rows_per_write.append(len(rows)), write(rows))
 
-    monkeypatch.setattr(batch_module, "_row_writer", counting_writer)
+    monkeypatch.setattr(shards_module, "_row_writer", counting_writer)
     run_batch([folder], tmp_path / "grouped", **options)
 
     # One shard, its 7 pages in groups of 3, 3 and 1; the failed page, p3 of
@@ -378,7 +379,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(trained_models, page_inputs
     run_batch(page_inputs, tmp_path / "whole", shard_size=3, **_models(trained_models))
 
     files_started = []
-    real_writer = batch_module._row_writer
+    real_writer = shards_module._row_writer
 
     @contextlib.contextmanager
     def writer_that_dies_in_the_third_file(path, output_format):
@@ -390,10 +391,10 @@ def test_an_interrupted_run_resumes_where_it_stopped(trained_models, page_inputs
                     raise KeyboardInterrupt
             yield write_then_die
 
-    monkeypatch.setattr(batch_module, "_row_writer", writer_that_dies_in_the_third_file)
+    monkeypatch.setattr(shards_module, "_row_writer", writer_that_dies_in_the_third_file)
     with pytest.raises(KeyboardInterrupt):
         run_batch(page_inputs, tmp_path / "resumed", shard_size=3, **_models(trained_models))
-    monkeypatch.setattr(batch_module, "_row_writer", real_writer)
+    monkeypatch.setattr(shards_module, "_row_writer", real_writer)
     assert sorted(p.name for p in (tmp_path / "resumed").glob("part-*.jsonl")) == [
         "part-00000.jsonl", "part-00001.jsonl"]
 
@@ -447,7 +448,7 @@ def test_without_repeated_ids_there_is_no_duplicates_file(trained_models, page_i
 
 
 def test_ids_that_share_a_key_are_not_reported_as_the_same(tmp_path, monkeypatch):
-    from classifier import duplicate_ids
+    from classifier.batch import duplicate_ids
 
     shard = tmp_path / "part-00000.jsonl"
     shard.write_text("".join(json.dumps({"id": page_id}) + "\n" for page_id in ["a", "b", "a"]))
@@ -632,7 +633,7 @@ def test_input_is_streamed_not_read_ahead(trained_models, tmp_path, monkeypatch)
     for seed in range(12):
         (folder / f"p{seed:02d}.txt").write_text(synthetic_page(seed)[1])
     located, read = [], []
-    real_locate, real_read = batch_module.locate_inputs, batch_module.read_entry
+    real_locate, real_read = batch_module.locate_inputs, shards_module.read_entry
 
     def counting_locate(*args, **kwargs):
         for entry in real_locate(*args, **kwargs):
@@ -644,15 +645,15 @@ def test_input_is_streamed_not_read_ahead(trained_models, tmp_path, monkeypatch)
         return real_read(entry)
 
     at_each_write = []
-    real_write = batch_module._write_errors  # once per shard, just before its rows file
+    real_write = shards_module._write_errors  # once per shard, just before its rows file
 
     def note_write(*args):
         at_each_write.append((len(located), len(read)))
         real_write(*args)
 
     monkeypatch.setattr(batch_module, "locate_inputs", counting_locate)
-    monkeypatch.setattr(batch_module, "read_entry", counting_read)
-    monkeypatch.setattr(batch_module, "_write_errors", note_write)
+    monkeypatch.setattr(shards_module, "read_entry", counting_read)
+    monkeypatch.setattr(shards_module, "_write_errors", note_write)
     run_batch([folder], tmp_path / "out", shard_size=3, **_models(trained_models))
     # One shard is located, read, classified and written before the next.
     assert at_each_write == [(3, 3), (6, 6), (9, 9), (12, 12)]
@@ -731,7 +732,7 @@ def test_with_workers_the_driver_does_not_read_the_pages(trained_models, page_in
         raise AssertionError(f"the driver read {entry}")
 
     # Patched in this (the driver's) process only: the workers read.
-    monkeypatch.setattr(batch_module, "read_entry", not_here)
+    monkeypatch.setattr(shards_module, "read_entry", not_here)
     monkeypatch.setattr(sources_module.PageFile, "read", not_here)
     monkeypatch.setattr(sources_module.JsonlLine, "read", not_here)
     run_batch(page_inputs, tmp_path / "two", shard_size=3, workers=2, **_models(trained_models))
@@ -762,13 +763,16 @@ def test_workers_share_preloaded_models_and_the_driver_holds_none(page_inputs, t
 
 _PRELOAD = """
 import gc, json
-from classifier import _preload, features, topic_model, trees, words
-from classifier.batch import _worker_classifier
-print(json.dumps({"loaded": _worker_classifier.cache_info().currsize,
+from classifier import words
+from classifier.batch import _preload
+from classifier.batch.shards import worker_classifier
+from classifier.lines import statistics, trees
+from classifier.topics import model as topic_model
+print(json.dumps({"loaded": worker_classifier.cache_info().currsize,
                   "frozen": gc.get_freeze_count() > 10_000,
                   # (The character table is only built without the compiled _lines.)
                   # (The proper-noun pattern only without the compiled _words.)
-                  "built on first use": [features.COMPILED or features._BMP_CLASSES is not None,
+                  "built on first use": [statistics.COMPILED or statistics._BMP_CLASSES is not None,
                                          words.COMPILED
                                          or topic_model._proper_noun.cache_info().currsize == 1,
                                          len(trees._flattened) > 0,
@@ -887,7 +891,7 @@ def test_a_command_that_ignores_ctrl_c_keeps_its_workers_through_it(trained_mode
 def test_a_worker_ends_at_ctrl_c_instead_of_going_on_with_queued_shards(trained_models):
     # As a KeyboardInterrupt, the pool would report it as the task's result
     # and the worker would run the queued shards while the driver waits.
-    pool = batch_module._start_local_workers(1, (str(trained_models), True, Limits(), True))
+    pool = batch_module.start_local_workers(1, (str(trained_models), True, Limits(), True))
     try:
         ended = pool.submit(signal.raise_signal, signal.SIGINT).exception(timeout=60)
         assert isinstance(ended, BrokenProcessPool), ended
@@ -896,7 +900,7 @@ def test_a_worker_ends_at_ctrl_c_instead_of_going_on_with_queued_shards(trained_
 
 
 def test_workers_share_the_cores_instead_of_each_using_all(trained_models):
-    pool = batch_module._start_local_workers(2, (str(trained_models), True, Limits(), True))
+    pool = batch_module.start_local_workers(2, (str(trained_models), True, Limits(), True))
     try:
         pools = pool.submit(threadpoolctl.threadpool_info).result(timeout=60)
     finally:

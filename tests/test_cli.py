@@ -3,8 +3,9 @@ import re
 import subprocess
 import sys
 
-from classifier.cli import main
 from conftest import EXAMPLES, synthetic_page
+
+from classifier.cli import main
 
 
 def test_plain_output_prints_body_and_topic(trained_models, capsys, tmp_path):
@@ -86,7 +87,7 @@ def test_batch_stopped_by_the_machine_exits_3_with_one_line_and_resumes(
         trained_models, tmp_path, capsys, monkeypatch):
     import errno
 
-    from classifier import batch
+    from classifier.batch import run as batch
     from classifier.cli import OPERATIONAL_FAILURE
 
     pages = tmp_path / "pages"

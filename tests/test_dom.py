@@ -3,15 +3,14 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import synthetic_page
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import classifier
-from classifier.dom import DomLayout, DomTokens, dom_line_table
 from classifier.errors import DataError
-from classifier.html import html_to_blocks
-
-from conftest import synthetic_page
+from classifier.lines.dom import DomLayout, DomTokens, dom_line_table
+from classifier.lines.html import html_to_blocks
 
 PAGE = """<html><head><title>Minister wins vote</title></head><body>
 <nav class="site-menu"><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ul></nav>
@@ -91,7 +90,7 @@ def _reference_keyword_pattern(keys):
                                  "meta", "more", "text", "foot", "lead", "c0mment"])
                 | st.text(alphabet="adsnvtgmeo0129-_ A", max_size=8), max_size=6))
 def test_keyword_groups_match_their_regex_definition(words):
-    from classifier.dom import _ATTRIBUTE_GROUPS, _KEYWORD_GROUPS
+    from classifier.lines.dom import _ATTRIBUTE_GROUPS, _KEYWORD_GROUPS
 
     attributes = " ".join(words)
     for name, keys in _ATTRIBUTE_GROUPS.items():
@@ -105,7 +104,7 @@ def test_keyword_groups_match_their_regex_definition(words):
                          | st.text(alphabet="adsnvtgmeo0129-_ A\t", max_size=8), max_size=6)
                 .map(" ".join), max_size=5))
 def test_attribute_flags_per_word_equal_the_whole_string_search(strings):
-    from classifier.dom import _KEYWORD_GROUPS, attribute_flags
+    from classifier.lines.dom import _KEYWORD_GROUPS, attribute_flags
 
     expected = [[group.search(attributes) for group in _KEYWORD_GROUPS.values()]
                 for attributes in strings]
@@ -114,7 +113,7 @@ def test_attribute_flags_per_word_equal_the_whole_string_search(strings):
 
 
 # Every class/id key of the DOM layout's groups.
-_ALL_KEYS = sorted({key for keys in classifier.dom._ATTRIBUTE_GROUPS.values() for key in keys})
+_ALL_KEYS = sorted({key for keys in classifier.lines.dom._ATTRIBUTE_GROUPS.values() for key in keys})
 
 
 @settings(max_examples=500, deadline=None)
@@ -123,7 +122,7 @@ _ALL_KEYS = sorted({key for keys in classifier.dom._ATTRIBUTE_GROUPS.values() fo
 def test_word_masks_are_the_groups_searches(word):
     """The one-pass mask of a class/id word (overlapping keys, keys inside
     longer keys: "headline" holds "head") is what each group's search says."""
-    from classifier.dom import _KEYWORD_GROUPS, _word_mask
+    from classifier.lines.dom import _KEYWORD_GROUPS, _word_mask
 
     expected = sum(1 << bit for bit, group in enumerate(_KEYWORD_GROUPS.values())
                    if group.search(word))
@@ -131,7 +130,7 @@ def test_word_masks_are_the_groups_searches(word):
 
 
 def test_word_masks_of_every_key_and_pair_of_keys():
-    from classifier.dom import _KEYWORD_GROUPS, _word_mask
+    from classifier.lines.dom import _KEYWORD_GROUPS, _word_mask
 
     words = _ALL_KEYS + [a + b for a in _ALL_KEYS for b in _ALL_KEYS]
     for word in words + [a + "-" + b for a in _ALL_KEYS for b in _ALL_KEYS[:10]]:
@@ -141,7 +140,7 @@ def test_word_masks_of_every_key_and_pair_of_keys():
 
 
 def test_dom_line_tables_number_the_pages_and_keep_every_column():
-    from classifier.dom import DOM_COLUMNS, dom_line_tables
+    from classifier.lines.dom import DOM_COLUMNS, dom_line_tables
 
     first, second = html_to_blocks(synthetic_page(11)[0]), html_to_blocks(synthetic_page(12)[0])
     columns = dom_line_tables([first, [], second])
@@ -153,8 +152,8 @@ def test_dom_line_tables_number_the_pages_and_keep_every_column():
 
 
 def test_prediction_s_block_rows_make_the_same_table_as_blocks():
-    from classifier.dom import dom_columns, dom_line_tables
-    from classifier.html import html_to_block_rows
+    from classifier.lines.dom import dom_columns, dom_line_tables
+    from classifier.lines.html import html_to_block_rows
 
     pages = [synthetic_page(11)[0], "<p></p>", PAGE, synthetic_page(12)[0]]
     rows = [html_to_block_rows(page) for page in pages]
@@ -266,7 +265,7 @@ def test_dom_tokens_are_the_sorted_distinct_tokens(rows):
 
 
 def test_word_memos_give_their_function_s_values_and_stay_bounded():
-    from classifier.dom import _WordMemo
+    from classifier.lines.dom import _WordMemo
 
     calls = []
     memo = _WordMemo(lambda word: calls.append(word) or word.upper(), max_words=3)
@@ -276,7 +275,7 @@ def test_word_memos_give_their_function_s_values_and_stay_bounded():
 
 
 def test_container_share_finds_the_container_holding_the_page_s_text():
-    from classifier.dom import ContainerShare
+    from classifier.lines.dom import ContainerShare
 
     page = ("<title>T</title><body><nav><ul><li>Home</li><li>News</li></ul></nav>"
             "<div class=story><p>One two three four five six.</p><p>Seven eight nine ten.</p>"

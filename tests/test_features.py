@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from classifier.features import (LineShape, MainTextRun, NeighbourWindow, PagePosition,
-                                 densest_run, neighbour_window, page_bounds)
+from classifier.lines.layout import MainTextRun, NeighbourWindow, PagePosition, densest_run
+from classifier.lines.statistics import LineShape
+from classifier.lines.table import neighbour_window, page_bounds
 
 
 def table(pages):
@@ -68,7 +69,7 @@ def test_neighbour_window_transformer_names_match_columns():
 
 
 def test_section_markers_count_lines_since_headings():
-    from classifier.features import SectionMarkers
+    from classifier.lines.sections import SectionMarkers
 
     X = table({"a": ["Article text that is long enough to be prose here.", "12 Comments",
                      "Great post!", "Related", "- Other story"], "b": ["Fresh page line"]})
@@ -83,7 +84,7 @@ def test_section_markers_count_lines_since_headings():
 
 
 def test_comment_thread_furniture_density():
-    from classifier.features import SectionMarkers
+    from classifier.lines.sections import SectionMarkers
 
     X = table({"a": ["Article prose that goes on for a while here.", "Jane says:",
                      "Great post, thanks for writing it.", "July 3, 2012 at 4:15 pm", "Reply"]})
@@ -94,7 +95,7 @@ def test_comment_thread_furniture_density():
 
 
 def test_title_overlap_finds_the_headline():
-    from classifier.features import TitleOverlap
+    from classifier.lines.layout import TitleOverlap
 
     X = table({"a": ["Home > News Xi leaves Russia after visit - Site", "Site Name View",
                      "Xi leaves Russia after visit", "Body text about other things."]})
@@ -114,12 +115,12 @@ import re  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from classifier import features  # noqa: E402
-
+from classifier.lines import layout, sections, statistics  # noqa: E402
+from classifier.lines import table as tables  # noqa: E402
 
 # The sentence enders and closers of every script LineShape knows.
-ENDERS = re.escape(features._SENTENCE_ENDERS)
-CLOSERS = re.escape(features._SENTENCE_CLOSERS)
+ENDERS = re.escape(statistics._SENTENCE_ENDERS)
+CLOSERS = re.escape(statistics._SENTENCE_CLOSERS)
 
 
 def reference_shape(text: str) -> list:
@@ -138,20 +139,20 @@ def reference_shape(text: str) -> list:
         (sum(token[0].isupper() for token in tokens) / n_words) if n_words else 0.0,
         digits / n_chars if n_chars else 0.0,
         punctuation / n_chars if n_chars else 0.0,
-        (sum(token.lower() in features._FUNCTION_WORDS for token in tokens) / n_words)
+        (sum(token.lower() in statistics._FUNCTION_WORDS for token in tokens) / n_words)
         if n_words else 0.0,
         float(bool(re.search(rf"[{ENDERS}][{CLOSERS}]*$", text))),
         float(text.endswith(":")),
-        float(bool(features._BULLET.match(text))),
-        float(bool(features._SEPARATOR.search(text))),
+        float(bool(statistics._BULLET.match(text))),
+        float(bool(statistics._SEPARATOR.search(text))),
         math.log1p(len(re.findall(rf"""[{ENDERS}][{CLOSERS}]*\s+[A-Z"“‘(]""", text))),
         (text.count(",") / n_words) if n_words else 0.0,
-        float(bool(features._DATE.search(text))),
-        float(any(phrase in text.lower() for phrase in features._LEGAL_PHRASES)),
-        float(bool(features._URL.search(text))),
-        float(bool(features._LABEL_PREFIX.match(text))),
+        float(bool(statistics._DATE.search(text))),
+        float(any(phrase in text.lower() for phrase in statistics._LEGAL_PHRASES)),
+        float(bool(statistics._URL.search(text))),
+        float(bool(statistics._LABEL_PREFIX.match(text))),
         float(bool(re.search(r"[\"“”«»]", text))),
-        float(bool(features._NUMBER_IN_PARENS.search(text))),
+        float(bool(statistics._NUMBER_IN_PARENS.search(text))),
     ]
 
 
@@ -191,10 +192,10 @@ def test_repeats_in_page_counts_the_same_text_within_its_page(pages):
 def test_pattern_statistics_answer_as_the_patterns(text):
     """The line statistics LineShape reads instead of running its bullet,
     separator and date patterns find what the patterns find."""
-    counts = features.character_counts([text], only=("bullet", "separated", "date"))
-    assert bool(counts["bullet"][0]) == (features._BULLET.match(text) is not None)
-    assert bool(counts["separated"][0]) == (features._SEPARATOR.search(text) is not None)
-    assert bool(counts["date"][0]) == (features._DATE.search(text) is not None)
+    counts = statistics.character_counts([text], only=("bullet", "separated", "date"))
+    assert bool(counts["bullet"][0]) == (statistics._BULLET.match(text) is not None)
+    assert bool(counts["separated"][0]) == (statistics._SEPARATOR.search(text) is not None)
+    assert bool(counts["date"][0]) == (statistics._DATE.search(text) is not None)
 
 
 def test_line_shape_handles_empty_texts_anywhere():
@@ -249,7 +250,7 @@ def reference_title_overlap(pages: list[list[str]], n_first: int = 3) -> np.ndar
 def assert_title_overlap_matches_reference(pages, n_first=3):
     X = pd.DataFrame({"text": [text for texts in pages for text in texts],
                       "page": [number for number, texts in enumerate(pages) for _ in texts]})
-    from classifier.features import TitleOverlap
+    from classifier.lines.layout import TitleOverlap
 
     got = TitleOverlap(n_first=n_first).fit_transform(X)
     np.testing.assert_array_equal(got, reference_title_overlap(pages, n_first))
@@ -282,10 +283,10 @@ def test_compiled_head_overlaps_give_the_numpy_definition_s_numbers(pages, n_fir
     words = np.array([word for line in lines for word in line], dtype=np.int64)
     sizes = np.array([len(line) for line in lines], dtype=np.int64)
     bounds = np.concatenate([[0], np.cumsum([len(page) for page in pages])]).astype(np.int64)
-    compiled = features.head_overlaps(words, sizes, bounds, n_first)
+    compiled = layout.head_overlaps(words, sizes, bounds, n_first)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(features, "_lines", None)
-        defined = features.head_overlaps(words, sizes, bounds, n_first)
+        patch.setattr(layout, "_lines", None)
+        defined = layout.head_overlaps(words, sizes, bounds, n_first)
     for got, expected in zip(compiled, defined):
         assert got.dtype == expected.dtype == np.float64
         np.testing.assert_array_equal(got, expected)
@@ -304,10 +305,10 @@ _NEEDLE_TEXT_CHARACTERS = st.sampled_from(list("aciklmoprstwy .:/@()©\u0130\u21
        st.booleans())
 def test_compiled_needles_found_gives_the_definition_s_marks(texts, needles, lower):
     needles = tuple(needles)
-    compiled = features.needles_found(texts, needles, lower)
+    compiled = statistics.needles_found(texts, needles, lower)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(features, "_lines", None)
-        defined = features.needles_found(texts, needles, lower)
+        patch.setattr(statistics, "_lines", None)
+        defined = statistics.needles_found(texts, needles, lower)
     assert compiled.dtype == defined.dtype == np.uint32
     np.testing.assert_array_equal(compiled, defined)
     for text, marks in zip(texts, compiled.tolist()):  # and what the definition means
@@ -326,7 +327,7 @@ def test_needles_found_read_every_cased_character_as_str_lower_does():
     targets = sorted({c for character in cased for c in character.lower() if c < "\u0100"})
     for first in range(0, len(targets), 32):
         needles = tuple(targets[first:first + 32])
-        marks = features.needles_found(texts, needles, lower=True)
+        marks = statistics.needles_found(texts, needles, lower=True)
         expected = [sum(1 << k for k, needle in enumerate(needles) if needle in text.lower())
                     for text in texts]
         assert marks.tolist() == expected
@@ -334,28 +335,28 @@ def test_needles_found_read_every_cased_character_as_str_lower_does():
 
 def test_needles_found_by_a_line_s_lower_case():
     texts = ["Copyright 2024", "PRİVACY POLICY", "see WWW.Example.COM", "no", "a©b", "x://y"]
-    marks = features.needles_found(texts, ("copyright", "privacy policy", "www.", "©", "://"),
+    marks = statistics.needles_found(texts, ("copyright", "privacy policy", "www.", "©", "://"),
                                    lower=True)
     # "İ" lower-cases to "i" and a combining dot: "privacy" is not in it.
     assert marks.tolist() == [1, 0, 4, 0, 8, 16]
     with pytest.raises(ValueError, match="non-empty needles"):
-        features.needles_found(texts, ("",))
+        statistics.needles_found(texts, ("",))
     with pytest.raises(ValueError, match="non-empty needles"):
-        features.needles_found(texts, ())
+        statistics.needles_found(texts, ())
 
 
 def test_compiled_head_overlaps_refuse_inconsistent_buffers():
     words, sizes, bounds = np.array([0, 1, 2]), np.array([2, 1]), np.array([0, 2])
-    assert [part.tolist() for part in features.head_overlaps(words, sizes, bounds, 3)] == [
+    assert [part.tolist() for part in layout.head_overlaps(words, sizes, bounds, 3)] == [
         [0.0, 0.0], [0.0, 0.0]]
     with pytest.raises(ValueError, match="sizes do not add up"):
-        features.head_overlaps(words, np.array([2, 2]), bounds, 3)
+        layout.head_overlaps(words, np.array([2, 2]), bounds, 3)
     with pytest.raises(ValueError, match="wrong sizes"):
-        features.head_overlaps(words, sizes, np.array([0, 1]), 3)
+        layout.head_overlaps(words, sizes, np.array([0, 1]), 3)
     with pytest.raises(ValueError, match="must not decrease"):
-        features.head_overlaps(words, sizes, np.array([0, 2, 1, 2]), 3)
+        layout.head_overlaps(words, sizes, np.array([0, 2, 1, 2]), 3)
     with pytest.raises(ValueError, match=">= 0"):
-        features.head_overlaps(np.array([0, -1, 2]), sizes, bounds, 3)
+        layout.head_overlaps(np.array([0, -1, 2]), sizes, bounds, 3)
 
 
 def reference_neighbour_window(values, bounds, offsets, window_sizes):
@@ -408,19 +409,19 @@ def test_page_repeats_counts_as_a_counter_per_page(pages):
     # page ends, and empty pages.
     texts = ["".join(list(text)) for page in pages for text in page]
     bounds = np.concatenate([[0], np.cumsum([len(page) for page in pages])]).astype(np.int64)
-    compiled = features.page_repeats(texts, bounds)
+    compiled = statistics.page_repeats(texts, bounds)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(features, "_lines", None)
-        counted = features.page_repeats(texts, bounds)
+        patch.setattr(statistics, "_lines", None)
+        counted = statistics.page_repeats(texts, bounds)
     assert compiled.dtype == counted.dtype == np.float32
     np.testing.assert_array_equal(compiled, counted)
 
 
 def test_page_repeats_refuses_what_is_not_text():
     with pytest.raises(TypeError, match="must be str"):
-        features.page_repeats(["a", 3], np.array([0, 2]))
+        statistics.page_repeats(["a", 3], np.array([0, 2]))
     with pytest.raises(ValueError, match="page_repeats"):
-        features.page_repeats(["a", "b"], np.array([0, 3]))
+        statistics.page_repeats(["a", "b"], np.array([0, 3]))
 
 
 @settings(max_examples=100, deadline=None)
@@ -436,7 +437,7 @@ def test_compiled_neighbour_window_gives_numpy_s_numbers(page_sizes, k, offsets,
     for include_own in (False, True):
         compiled = neighbour_window(values, bounds, offsets, windows, include_own)
         with pytest.MonkeyPatch.context() as patch, np.errstate(invalid="ignore"):  # inf - inf
-            patch.setattr(features, "_lines", None)
+            patch.setattr(tables, "_lines", None)
             python = neighbour_window(values, bounds, offsets, windows, include_own)
         assert compiled.dtype == python.dtype == np.float32
         np.testing.assert_array_equal(compiled, python)
@@ -448,44 +449,44 @@ def test_compiled_neighbour_window_gives_numpy_s_numbers(page_sizes, k, offsets,
 def test_compiled_densest_run_is_the_loop_s(weights, dtype):
     weights = np.array(weights, dtype=dtype)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(features, "_lines", None)
+        patch.setattr(layout, "_lines", None)
         expected = densest_run(weights)
     assert densest_run(weights) == expected
 
 
 def test_the_development_install_has_the_compiled_line_statistics():
-    assert features.COMPILED
+    assert statistics.COMPILED
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.integers(0, 10_000), max_size=30))
 def test_log_counts_are_math_log1p_of_each(counts):
     values = np.array(counts + [0, 4095, 4096, 2 ** 40], dtype=np.int64)
-    assert features.log1p_of_counts(values).tolist() == [math.log1p(v) for v in values.tolist()]
+    assert statistics.log1p_of_counts(values).tolist() == [math.log1p(v) for v in values.tolist()]
 
 
 def test_line_statistics_are_given_again_only_for_the_same_texts():
     texts = ["Two words", "three more words"]
-    first = features.character_counts(texts)
+    first = statistics.character_counts(texts)
     assert first["words"].tolist() == [2, 3]
     # The same strings in another list: the kept rows, unchangeable.
-    again = features.character_counts(list(texts))
+    again = statistics.character_counts(list(texts))
     assert again["words"].base is first["words"].base
     assert not again["words"].flags.writeable
     texts[1] = "one"  # the list the rows were counted from, changed since
-    assert features.character_counts(texts)["words"].tolist() == [2, 1]
-    assert features.character_counts(["Two words"])["words"].tolist() == [2]
-    assert features.character_counts(np.array(["a b c"], dtype=object))["words"].tolist() == [3]
+    assert statistics.character_counts(texts)["words"].tolist() == [2, 1]
+    assert statistics.character_counts(["Two words"])["words"].tolist() == [2]
+    assert statistics.character_counts(np.array(["a b c"], dtype=object))["words"].tolist() == [3]
 
 
 def assert_compiled_statistics_equal_python(texts, monkeypatch):
-    compiled = features.character_counts(texts)
+    compiled = statistics.character_counts(texts)
     with monkeypatch.context() as patch:
-        patch.setattr(features, "_lines", None)
-        python = features.character_counts(texts)
-        only = features.character_counts(texts, only=("words", "commas"))
-    assert list(compiled) == list(features.LINE_STATISTICS) == list(python)
-    for name in features.LINE_STATISTICS:
+        patch.setattr(statistics, "_lines", None)
+        python = statistics.character_counts(texts)
+        only = statistics.character_counts(texts, only=("words", "commas"))
+    assert list(compiled) == list(statistics.LINE_STATISTICS) == list(python)
+    for name in statistics.LINE_STATISTICS:
         assert compiled[name].tolist() == python[name].tolist(), name
     assert set(only) == {"chars", "words", "commas"}
     assert only["words"].tolist() == compiled["words"].tolist()
@@ -496,7 +497,7 @@ def test_the_only_code_point_past_ascii_lower_cased_to_ascii_is_the_kelvin_sign(
     # U+212A as "k": str.lower() gives ASCII for no other code point.
     lowered_to_ascii = [code for code in range(128, 0x110000) if chr(code).lower().isascii()]
     assert lowered_to_ascii == [0x212A] and "\u212a".lower() == "k"
-    assert all(word.isascii() and word == word.lower() for word in features._FUNCTION_WORDS)
+    assert all(word.isascii() and word == word.lower() for word in statistics._FUNCTION_WORDS)
 
 
 def test_a_case_insensitive_a_to_z_takes_the_letters_the_month_test_reads():
@@ -505,9 +506,9 @@ def test_a_case_insensitive_a_to_z_takes_the_letters_the_month_test_reads():
     taken = {code for code in range(0x110000) if any_case.fullmatch(chr(code))}
     assert taken == set(range(ord("a"), ord("z") + 1)) | set(range(ord("A"), ord("Z") + 1)) | {
         0x130, 0x131, 0x17F, 0x212A}
-    # features.any_case reads each as its ASCII letter, as the pattern does.
+    # statistics.any_case reads each as its ASCII letter, as the pattern does.
     lower_case = set("abcdefghijklmnopqrstuvwxyz")
-    assert all(features.any_case(chr(code)) in lower_case for code in taken)
+    assert all(statistics.any_case(chr(code)) in lower_case for code in taken)
 
 
 def test_compiled_line_statistics_equal_python_on_awkward_texts(monkeypatch):
@@ -560,7 +561,7 @@ def test_compiled_line_statistics_equal_python(texts):
 def test_distinct_rows_equals_transforming_every_row():
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    from classifier.features import DistinctRows
+    from classifier.lines.table import DistinctRows
 
     documents = ["tag=p in=div", "tag=li in=nav", "tag=p in=div", "", "tag=li in=nav", "x"]
     hashing = HashingVectorizer(n_features=2 ** 10, token_pattern=r"\S+", binary=True)
@@ -576,7 +577,7 @@ def test_distinct_rows_equals_transforming_every_row():
 def test_take_rows_is_scipy_s_row_indexing(n_rows, n_columns, rows, seed, wide_indices):
     import scipy.sparse as sp
 
-    from classifier.features import take_rows
+    from classifier.lines.table import take_rows
 
     rng = np.random.default_rng(seed)
     dense = rng.normal(size=(n_rows, n_columns)) * (rng.random((n_rows, n_columns)) < 0.4)
@@ -605,30 +606,30 @@ META_PIECES = ["Jane", " says", "SAID", ":", " ", "\t", "reply", "Report abuse",
 @given(st.lists(st.sampled_from(META_PIECES), max_size=8).map("".join)
        | st.text(alphabet="aAtT sSyY:1245pm\n—_", max_size=20))
 def test_comment_meta_a_part_at_a_time_equals_the_whole_pattern(text):
-    whole = re.compile("|".join(features._COMMENT_META_PARTS), re.IGNORECASE)
-    assert features.is_comment_meta(text) == (whole.search(text) is not None)
+    whole = re.compile("|".join(sections._COMMENT_META_PARTS), re.IGNORECASE)
+    assert sections.is_comment_meta(text) == (whole.search(text) is not None)
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(META_PIECES), max_size=8).map("".join)
                 | st.text(alphabet="aAtT sSyYıİſ:1245pm\n—_", max_size=20)
-                | st.from_regex(features._META_WORD), max_size=6))
+                | st.from_regex(sections._META_WORD), max_size=6))
 def test_comment_meta_lines_are_the_lines_is_comment_meta_finds(texts):
-    counts = features.character_counts(texts)
+    counts = statistics.character_counts(texts)
     some = np.arange(0, len(texts), 2)  # every other line
-    expected = [features.is_comment_meta(text) and i % 2 == 0 for i, text in enumerate(texts)]
-    assert features.comment_meta_lines(texts, some, counts).tolist() == expected
+    expected = [sections.is_comment_meta(text) and i % 2 == 0 for i, text in enumerate(texts)]
+    assert sections.comment_meta_lines(texts, some, counts).tolist() == expected
 
 
 def test_the_says_test_maps_every_character_a_case_insensitive_pattern_takes_for_its_letters():
-    letters = "".join(sorted(set("".join(features._SAYS_WORDS))))
+    letters = "".join(sorted(set("".join(statistics._SAYS_WORDS))))
     any_case = re.compile(f"[{letters}]", re.IGNORECASE)
     taken = {chr(code) for code in range(0x110000) if any_case.fullmatch(chr(code))}
-    mapped = {character for character in taken if features.any_case(character) in letters}
+    mapped = {character for character in taken if statistics.any_case(character) in letters}
     assert mapped == taken
 
 
-_HEADING_LINES = (st.from_regex(features._COMMENT_HEADING) | st.from_regex(features._LINKS_HEADING)
+_HEADING_LINES = (st.from_regex(sections._COMMENT_HEADING) | st.from_regex(sections._LINKS_HEADING)
                   | st.lists(st.sampled_from(["12", " ", "Comments", "RELATED", "ſhare", "İn",
                                               "\u212a", "Most", "read", "—", "x", "_", "in"]),
                              max_size=5).map("".join))
@@ -639,9 +640,9 @@ _HEADING_LINES = (st.from_regex(features._COMMENT_HEADING) | st.from_regex(featu
 def test_section_headings_are_the_short_lines_the_heading_patterns_match(texts):
     texts = [text.replace("\n", " ").replace("\r", " ") for text in texts]
     X = pd.DataFrame({"text": texts, "page": 0})
-    out = features.SectionMarkers().fit(X).transform(X)
+    out = sections.SectionMarkers().fit(X).transform(X)
     short = [len(re.findall(r"\w+", text)) <= 6 for text in texts]
-    for column, pattern in ((0, features._COMMENT_HEADING), (3, features._LINKS_HEADING)):
+    for column, pattern in ((0, sections._COMMENT_HEADING), (3, sections._LINKS_HEADING)):
         expected = [float(is_short and pattern.match(text) is not None)
                     for text, is_short in zip(texts, short)]
         assert out[:, column].tolist() == expected
@@ -653,7 +654,7 @@ def test_neighbour_window_offsets_past_every_page_find_no_neighbour():
     out = neighbour_window(values, bounds, (10 ** 15, -(10 ** 15), 6, -6), (3,))
     assert (out[:, :12] == 0).all()  # values and "exists" of the four offsets
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(features, "_lines", None)
+        patch.setattr(tables, "_lines", None)
         np.testing.assert_array_equal(
             out, neighbour_window(values, bounds, (10 ** 15, -(10 ** 15), 6, -6), (3,)))
 
@@ -663,7 +664,7 @@ def test_neighbour_window_offsets_past_every_page_find_no_neighbour():
                 max_size=12),
        st.booleans())
 def test_factorize_is_pandas_factorize(values, use_na_sentinel):
-    codes, distinct = features.factorize(values, use_na_sentinel)
+    codes, distinct = tables.factorize(values, use_na_sentinel)
     expected_codes, expected_distinct = pd.factorize(np.array(values + [None], dtype=object)[:-1],
                                                       use_na_sentinel=use_na_sentinel)
     assert codes.tolist() == expected_codes.tolist() and distinct == list(expected_distinct)
@@ -672,7 +673,7 @@ def test_factorize_is_pandas_factorize(values, use_na_sentinel):
 def test_factorize_leaves_missing_values_to_pandas():
     for values in (["a", None, "a", np.nan], [np.nan, "b", np.nan]):
         for sentinel in (True, False):
-            codes, distinct = features.factorize(values, sentinel)
+            codes, distinct = tables.factorize(values, sentinel)
             expected_codes, expected_distinct = pd.factorize(np.array(values, dtype=object),
                                                              use_na_sentinel=sentinel)
             assert codes.tolist() == expected_codes.tolist()
@@ -683,8 +684,8 @@ def test_factorize_leaves_missing_values_to_pandas():
 @given(st.lists(st.text(alphabet=".!?…\"'”’)] \t\u00a0\u2003\u3000\x1cAZaz“‘(«1", max_size=16),
                 max_size=6))
 def test_sentence_breaks_are_the_patterns_matches(texts):
-    counts = features.character_counts(texts, only=("sentence_breaks",))["sentence_breaks"]
-    assert counts.tolist() == [len(features._SENTENCE_BREAK.findall(text)) for text in texts]
+    counts = statistics.character_counts(texts, only=("sentence_breaks",))["sentence_breaks"]
+    assert counts.tolist() == [len(statistics._SENTENCE_BREAK.findall(text)) for text in texts]
 
 
 def reference_score_context(scores, bounds, offsets, windows):
@@ -695,7 +696,7 @@ def reference_score_context(scores, bounds, offsets, windows):
     page_stats = np.zeros((len(scores), 5), dtype=np.float32)
     for start, stop in zip(bounds[:-1], bounds[1:]):
         page = scores[start:stop]
-        run_start, run_stop = features.densest_run(page - 0.5)
+        run_start, run_stop = layout.densest_run(page - 0.5)
         index = np.arange(stop - start)
         page_stats[start:stop, 0] = page.mean()
         page_stats[start:stop, 1] = page.max()
@@ -712,7 +713,7 @@ def reference_score_context(scores, bounds, offsets, windows):
                 min_size=1, max_size=6))
 def test_score_context_is_computed_as_page_by_page(pages):
     # Ties in every page (the ranks follow argsort's order), pages of one line.
-    from classifier.line_model import score_context
+    from classifier.lines.model import score_context
 
     scores = np.array([score for page in pages for score in page], dtype=np.float32)
     bounds = np.concatenate([[0], np.cumsum([len(page) for page in pages])]).astype(np.int64)
@@ -731,8 +732,8 @@ def test_page_positions_for_all_pages_at_once_are_those_page_by_page(pages):
     chars = np.array([length for page in pages for length in page], dtype=np.float64)
     bounds = np.concatenate([[0], np.cumsum([len(page) for page in pages])]).astype(np.int64)
     together, each = (np.zeros((len(chars), 7), dtype=np.float32) for _ in range(2))
-    features._page_positions(chars, bounds, together)
-    features._page_positions_of_each_page(chars, bounds, each)
+    layout._page_positions(chars, bounds, together)
+    layout._page_positions_of_each_page(chars, bounds, each)
     np.testing.assert_array_equal(together.view(np.int32), each.view(np.int32))
 
 
@@ -747,6 +748,6 @@ def test_main_run_columns_for_all_pages_at_once_are_those_page_by_page(pages):
     bounds = np.concatenate([[0], np.cumsum([len(page) for page, _, _ in pages])])
     runs = [(min(a, b), max(a, b)) if a != b else (a, a) for _, a, b in pages]
     together, each = (np.zeros((len(chars), 4), dtype=np.float32) for _ in range(2))
-    features._main_run_columns(runs, chars, bounds.astype(np.int64), together)
-    features._main_run_columns_of_each_page(runs, chars, bounds.astype(np.int64), each)
+    layout._main_run_columns(runs, chars, bounds.astype(np.int64), together)
+    layout._main_run_columns_of_each_page(runs, chars, bounds.astype(np.int64), each)
     np.testing.assert_array_equal(together.view(np.int32), each.view(np.int32))

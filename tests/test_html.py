@@ -1,7 +1,7 @@
 import pytest
 
 from classifier.errors import InputError
-from classifier.html import decode_html, html_to_blocks, html_to_lines
+from classifier.lines.html import decode_html, html_to_blocks, html_to_lines
 
 
 def test_blocks_become_lines_in_document_order():
@@ -126,7 +126,7 @@ def test_decode_rejects_other_types():
         decode_html(12)
 
 
-# ---- the compiled walk (classifier/_html.c) gives the Python walk's blocks ----
+# ---- the compiled walk (classifier/lines/_html.c) gives the Python walk's blocks ----
 
 import string  # noqa: E402
 
@@ -134,7 +134,7 @@ import lxml.etree  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from classifier import html as html_module  # noqa: E402
+from classifier.lines import html as html_module  # noqa: E402
 
 
 def block_fields(blocks):

@@ -23,9 +23,12 @@ def test_wheel_ships_the_models_inside_the_package(tmp_path):
         assert f"classifier/_models/{entry['file']}" in names
     assert "training/__main__.py" in names
     assert not any(name.startswith(("tests/", "models/")) for name in names)
-    # The compiled parts (tree scorer, words, line statistics, HTML walk),
-    # built for this Python.
-    for module in ("_trees", "_words", "_lines", "_html"):
+    # The subpackages, and the compiled parts (tree scorer, words, line
+    # statistics, HTML walk) beside the Python they speed up, built for
+    # this Python.
+    for package in ("lines", "topics", "batch"):
+        assert f"classifier/{package}/__init__.py" in names, package
+    for module in ("lines/_trees", "_words", "lines/_lines", "lines/_html"):
         assert any(name.startswith(f"classifier/{module}.") and name.endswith((".so", ".pyd"))
                    for name in names), module
 

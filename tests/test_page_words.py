@@ -9,8 +9,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier.features import MainTextRun, section_marks
-from classifier.page_words import PageCommonWords, RunOverlap, common_tokens
+from classifier.lines.layout import MainTextRun
+from classifier.lines.page_words import PageCommonWords, RunOverlap, common_tokens
+from classifier.lines.sections import section_marks
 
 ARTICLE = [
     "Helsingin kaupunginvaltuusto hyväksyi raitiotien rakentamisen",

@@ -14,11 +14,18 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from classifier import pipelines
-from classifier.pipelines import (calibrated_proba, normalize_rows, pipeline_transform,
-                                  run_transform, scaled_clipped, scaler_transform,
-                                  temperature_scaled, tfidf_transform)
-from classifier.topic_model import NaiveBayesSVM
+from classifier.lines import model
+from classifier.lines.model import scaled_clipped
+from classifier.pipelines import (
+    calibrated_proba,
+    normalize_rows,
+    pipeline_transform,
+    run_transform,
+    scaler_transform,
+    temperature_scaled,
+    tfidf_transform,
+)
+from classifier.topics.model import NaiveBayesSVM
 
 TFIDF_SETTINGS = [dict(), dict(sublinear_tf=True), dict(norm="l1"), dict(norm=None),
                   dict(use_idf=False), dict(smooth_idf=False, sublinear_tf=True)]
@@ -161,13 +168,13 @@ def test_scaled_and_clipped_layout_leaves_the_rest_to_numpy_and_scikit_learn(mon
     scaler = StandardScaler().fit(rng.normal(size=(20, 4)).astype(np.float32))
     X = rng.normal(0, 9, (6, 4)).astype(np.float32)
     expected = numpy_scaled_clipped(scaler, X, -5.0, 5.0)
-    assert pipelines._lines is not None  # the development install compiles it
+    assert model._lines is not None  # the development install compiles it
     # Not C-ordered float32 rows, or not compiled: numpy's answer.
     same_bits(scaled_clipped(scaler, np.asfortranarray(X), -5.0, 5.0), expected)
     same_bits(scaled_clipped(scaler, X.astype(np.float64), -5.0, 5.0),
               numpy_scaled_clipped(scaler, X.astype(np.float64), -5.0, 5.0))
     with monkeypatch.context() as patch:
-        patch.setattr(pipelines, "_lines", None)
+        patch.setattr(model, "_lines", None)
         same_bits(scaled_clipped(scaler, X, -5.0, 5.0), expected)
     # An infinity: the scaler refuses it, as scikit-learn's does.
     X[3, 2] = -np.inf

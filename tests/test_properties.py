@@ -12,16 +12,16 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import watchdog
 from hypothesis import given
 from hypothesis import strategies as st
 
 import classifier
 from classifier import InputError
-from classifier.html import html_to_blocks
+from classifier.lines.html import html_to_blocks
 from classifier.page_bytes import not_a_page_reason
 from classifier.text import replace_surrogates
 
-from conftest import watchdog
 
 @pytest.fixture(scope="module")
 def clf(trained_models):
@@ -143,7 +143,7 @@ def test_any_nesting_depth_keeps_the_text(depth, word):
 @given(depth=st.integers(min_value=0, max_value=1500),
        words=st.integers(min_value=0, max_value=100))
 def test_deep_nesting_with_attribute_words_keeps_blocks_bounded(depth, words):
-    from classifier.html import MAX_ATTRIBUTE_WORDS
+    from classifier.lines.html import MAX_ATTRIBUTE_WORDS
 
     html = "".join(f'<div class="{" ".join(f"l{level}w{i}" for i in range(words))}">t'
                    for level in range(depth))
@@ -187,7 +187,7 @@ def test_a_damaged_warc_record_costs_at_most_itself(tmp_path_factory, records, c
                                                     damaged, damage):
     from conftest import warc_bytes
 
-    from classifier.sources import Record, read_inputs
+    from classifier.batch.sources import Record, read_inputs
 
     damaged %= records
     kind, amount = damage

@@ -1,9 +1,11 @@
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
 import classifier
+from classifier import store
 from classifier.errors import ModelError
 from classifier.store import read_manifest, save_model
 
@@ -283,3 +285,30 @@ def test_models_load_with_the_collector_paused_and_leave_it_as_it_was(models_cop
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# A models folder trained on the synthetic data of tests/conftest.py
+# (trained_models) before the package was regrouped (2026-12-06): its
+# pickles name the flat layout's modules (classifier.line_model,
+# classifier.features, classifier.topic_model, ...).
+FLAT_LAYOUT_MODELS = Path(__file__).parent / "fixtures" / "models-flat-layout"
+
+
+def test_a_folder_saved_in_the_former_flat_layout_loads_and_scores_as_a_new_one(
+        trained_models, page_folder):
+    import sys
+    import zlib
+
+    pickled = zlib.decompress(next(FLAT_LAYOUT_MODELS.glob("line_model-*")).read_bytes())
+    assert b"classifier.line_model" in pickled and b"classifier.features" in pickled
+    former = classifier.load(FLAT_LAYOUT_MODELS, trusted=True)
+    current = classifier.load(trained_models, trusted=True)
+    assert type(former.line_model).__module__ == "classifier.lines.model"
+    assert not [name for name in store.FORMER_MODULES if name in sys.modules]
+    html = next(page_folder.glob("*.html")).read_bytes()
+    text = "Minister wins the election vote in parliament after a long campaign.\nHome | About"
+    for predict in (lambda clf: clf.predict(text)), (lambda clf: clf.predict_html(html)):
+        old, new = predict(former), predict(current)
+        assert [line.score for line in old.lines] == pytest.approx(
+            [line.score for line in new.lines], abs=1e-9)
+        assert old.topic_scores == pytest.approx(new.topic_scores, abs=1e-9)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from classifier.templates import adjust_scores, normalise, sibling_shares
+from classifier.lines.templates import adjust_scores, normalise, sibling_shares
 
 
 def test_sibling_shares_count_other_pages_of_the_same_site_only():

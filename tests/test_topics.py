@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import classifier
-from classifier.topic_model import MultiLabelTopicModel
+from classifier.topics.model import MultiLabelTopicModel
 from training.corpora import read_20newsgroups, read_reuters_modapte, strip_newsgroup_post
 
 POST = """From: someone@example.edu (Some One)
@@ -200,7 +200,7 @@ def _three_topics(copies=4):
 def test_nbsvm_passes_scikit_learn_estimator_checks():
     from sklearn.utils.estimator_checks import check_estimator
 
-    from classifier.topic_model import NaiveBayesSVM
+    from classifier.topics.model import NaiveBayesSVM
 
     # Log-count ratios are built for sparse non-negative counts (TF-IDF), not
     # for the dense Gaussian blobs of this one check.
@@ -211,7 +211,7 @@ def test_nbsvm_passes_scikit_learn_estimator_checks():
 def test_nbsvm_weights_fold_the_log_count_ratios_into_one_linear_model():
     from scipy import sparse
 
-    from classifier.topic_model import NaiveBayesSVM
+    from classifier.topics.model import NaiveBayesSVM
 
     counts = sparse.csr_matrix(np.array([[2, 0, 1], [1, 0, 1], [0, 3, 1], [0, 1, 1]], float))
     model = NaiveBayesSVM(C=1.0).fit(counts, ["a", "a", "b", "b"])
@@ -228,7 +228,7 @@ def test_nbsvm_weights_fold_the_log_count_ratios_into_one_linear_model():
 def test_nbsvm_fits_the_same_model_whatever_the_global_random_state():
     from scipy import sparse
 
-    from classifier.topic_model import NaiveBayesSVM
+    from classifier.topics.model import NaiveBayesSVM
 
     # liblinear's dual solver shuffles the rows; unseeded, it drew the order
     # from numpy's global random state and two fits differed.
@@ -243,7 +243,7 @@ def test_nbsvm_fits_the_same_model_whatever_the_global_random_state():
 
 
 def test_temperature_scaling_gives_distributions_without_changing_the_ranking():
-    from classifier.topic_model import default_topic_pipeline
+    from classifier.topics.model import default_topic_pipeline
 
     texts, topics = _three_topics()
     model = default_topic_pipeline(min_df=1).fit(texts, topics)
@@ -257,7 +257,7 @@ def test_temperature_scaling_gives_distributions_without_changing_the_ranking():
 
 
 def test_character_ngrams_recognise_word_forms_never_seen_in_training():
-    from classifier.topic_model import default_topic_pipeline
+    from classifier.topics.model import default_topic_pipeline
 
     texts, topics = _three_topics()
     words = default_topic_pipeline(min_df=1).fit(texts, topics)
@@ -281,7 +281,7 @@ def test_character_ngrams_recognise_word_forms_never_seen_in_training():
     ("the mayor Сергей spoke at the café", "the mayor  spoke at the café"),
 ])
 def test_proper_nouns_are_capitalised_words_inside_a_sentence(text, expected):
-    from classifier.topic_model import without_proper_nouns
+    from classifier.topics.model import without_proper_nouns
 
     # The first word of a sentence, a line, a quote or a bracket stays: it
     # is capitalised whatever it is.
@@ -291,7 +291,7 @@ def test_proper_nouns_are_capitalised_words_inside_a_sentence(text, expected):
 @given(st.text(alphabet=st.one_of(st.characters(), st.sampled_from(
     list("aZ Éé,;:0.\n'’-ſΣσİıK\u212a\u01c5  ")))))
 def test_proper_nouns_are_taken_out_as_the_look_behind_pattern_defines_them(text):
-    from classifier.topic_model import _proper_noun, without_proper_nouns
+    from classifier.topics.model import _proper_noun, without_proper_nouns
 
     expected = _proper_noun_definition().sub("", text)
     assert without_proper_nouns(text) == expected  # compiled (tests run with _words)
@@ -303,14 +303,14 @@ def _proper_noun_definition() -> re.Pattern:
     """The definition: a capitalised word right after a lower-case word, a
     digit or , ; : and one space (the shipped pattern matches the space
     too, for speed, and puts it back)."""
-    from classifier.topic_model import _character_class
+    from classifier.topics.model import _character_class
 
     return re.compile(rf"(?<=[{_character_class(str.islower)}0-9,;:] )"
                       rf"[{_character_class(str.isupper)}][\w'’.-]*")
 
 
 def test_the_common_words_block_leaves_names_to_the_words_block():
-    from classifier.topic_model import default_topic_pipeline
+    from classifier.topics.model import default_topic_pipeline
 
     texts = ["Talks with Putin stalled as troops crossed the border.",
              "The minister said Putin would meet the envoy.",
@@ -334,7 +334,7 @@ def test_the_common_words_block_leaves_names_to_the_words_block():
 def test_the_common_words_block_equals_its_former_preprocessor_form():
     # Models pickled before the block was a ProperNounsOut step used
     # common_words_of as their TF-IDF's preprocessor: same features.
-    from classifier.topic_model import common_words_of, topic_tfidf, topic_features
+    from classifier.topics.model import common_words_of, topic_features, topic_tfidf
 
     texts = ["Talks with Putin stalled; Café owners in Zürich said Müller left.",
              "The minister said Putin would meet the envoy… “Naïve” Élysée aides waited.",
@@ -347,7 +347,7 @@ def test_the_common_words_block_equals_its_former_preprocessor_form():
 
 
 def test_the_topic_is_read_from_the_first_max_chars_characters():
-    from classifier.topic_model import LeadingText, default_topic_pipeline
+    from classifier.topics.model import LeadingText, default_topic_pipeline
 
     assert LeadingText(5).fit(["x"]).transform(["abcdefgh", "abc"]) == ["abcde", "abc"]
     texts, topics = _three_topics()

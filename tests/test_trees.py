@@ -5,12 +5,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from sklearn.ensemble import HistGradientBoostingClassifier
 from scipy.special import expit
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
-from classifier import trees
-from classifier.trees import FlatTrees, flat_trees
+from classifier.lines import trees
+from classifier.lines.trees import FlatTrees, flat_trees
 
 N_FEATURES = 6
 

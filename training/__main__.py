@@ -19,20 +19,39 @@ import pandas as pd
 from classifier.cli import DefaultsShown
 from classifier.errors import ClassifierError
 from classifier.files import atomic_write
+from classifier.progress import say
 from classifier.store import HTML_MODEL, LINE_MODEL, TOPIC_MODEL, save_model
 
 from .datasets import load_line_data
 from .generalisation import evaluate_generalisation, markdown_table
-from .lines import (DEFAULT_LINE_FILES_WEIGHT, DEFAULT_SHORT_PAGES, DEFAULT_WEIGHTING,
-                    WEIGHTINGS, cross_validate_lines, fit_line_model, gold_texts,
-                    label_ceiling, model_input)
-from .peers import PEER_NAMES
-from .short_inputs import evaluate_short_inputs
-from classifier.progress import say
-from .report import print_line_report, print_threshold_sweep, print_topic_report, write_json
+from .lines import (
+    DEFAULT_LINE_FILES_WEIGHT,
+    DEFAULT_SHORT_PAGES,
+    DEFAULT_WEIGHTING,
+    WEIGHTINGS,
+    cross_validate_lines,
+    fit_line_model,
+    gold_texts,
+    label_ceiling,
+    model_input,
+)
 from .other_sources import PER_TOPIC, other_source_documents
+from .peers import PEER_NAMES
+from .report import (
+    print_line_report,
+    print_threshold_sweep,
+    print_topic_report,
+    write_json,
+)
+from .search import (
+    SEARCHABLE,
+    add_setting_option,
+    parse_grid,
+    parse_settings,
+    search_topics,
+)
+from .short_inputs import evaluate_short_inputs
 from .topic_data import is_multilabel, load_topic_data
-from .search import SEARCHABLE, add_setting_option, parse_grid, parse_settings, search_topics
 from .topics import cross_validate_topics, fit_topic_model, require_single_label
 
 DEFAULT_CACHE = Path(".cache")

@@ -26,7 +26,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from classifier.features import line_word_counts, page_bounds
+from classifier.lines.statistics import line_word_counts
+from classifier.lines.table import page_bounds
 
 BODY, BOILERPLATE = "body", "boilerplate"
 #: A lead ends at the first body line of at least this many words.

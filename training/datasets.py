@@ -8,7 +8,7 @@ non-blank line, in page order) with the columns
 * **page folders** laid out like ``shared/data/pages/<set>/``: ``<id>.html``
   (raw bytes) beside ``<id>.txt`` (gold main text) and optionally an
   ``index.jsonl`` with ``id``, ``url``, ``set``. Each page is converted to
-  lines by :func:`classifier.html.html_to_blocks` – the conversion used at
+  lines by :func:`classifier.lines.html.html_to_blocks` – the conversion used at
   prediction time – and each line is labelled by :mod:`training.align`.
 * **labelled-line files** (``.csv``, ``.jsonl``, ``.parquet``) with columns
   ``doc_id``, ``text``, ``label`` (``body`` / ``boilerplate``); line order is
@@ -30,20 +30,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from classifier.dom import DOM_COLUMNS, dom_line_table
 from classifier.errors import DataError
-from classifier.html import decode_html, html_to_blocks
-
-from .align import BODY, BOILERPLATE, label_lines
+from classifier.lines.dom import DOM_COLUMNS, dom_line_table
+from classifier.lines.html import decode_html, html_to_blocks
 from classifier.progress import progress_bar, say
 from classifier.sites import site_of
+
+from .align import BODY, BOILERPLATE, label_lines
 
 # Bump when html_to_lines or the alignment rule changes, to invalidate caches.
 CONVERSION_VERSION = "9"  # 5: DOM columns; 6: pages without text left out; 7: itemprop,
 # role; 8: HTML5 elements libxml2 left in the <head> moved to the body; 9: at most
 # MAX_ATTRIBUTE_WORDS attribute words per block
 LINE_COLUMNS = ["set", "doc_id", "site", "line_no", "text", "label"]
-# Page folders also give each line its DOM facts (classifier.dom), which the
+# Page folders also give each line its DOM facts (classifier.lines.dom), which the
 # HTML line model reads; labelled-line files have none.
 PAGE_COLUMNS = LINE_COLUMNS + DOM_COLUMNS
 LINE_FILE_SUFFIXES = {".csv", ".jsonl", ".json", ".parquet"}

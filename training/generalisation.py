@@ -38,8 +38,13 @@ from threadpoolctl import threadpool_limits
 from classifier.progress import say
 
 from .datasets import corpus_of, load_line_data, page_folder_pages
-from .lines import (DEFAULT_LINE_FILES_WEIGHT, DEFAULT_SHORT_PAGES, DEFAULT_WEIGHTING,
-                    fit_line_model, model_input)
+from .lines import (
+    DEFAULT_LINE_FILES_WEIGHT,
+    DEFAULT_SHORT_PAGES,
+    DEFAULT_WEIGHTING,
+    fit_line_model,
+    model_input,
+)
 from .metrics import f1, line_scores, page_text_scores, shingle_precision_recall
 from .peers import PEER_NAMES, peer_extractors, peer_outputs
 

@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupKFold
 
-from classifier.dom import DOM_COLUMNS
 from classifier.errors import DataError
-from classifier.line_model import BODY, BOILERPLATE, StackedLineClassifier, html_line_model
+from classifier.lines.dom import DOM_COLUMNS
+from classifier.lines.model import BODY, BOILERPLATE, StackedLineClassifier, html_line_model
+from classifier.progress import say
 
 from .augment import with_short_pages
 from .datasets import corpus_of, page_folder_pages
 from .metrics import line_scores, page_text_scores
-from classifier.progress import say
 
 
 def gold_texts(paths, lines: pd.DataFrame) -> dict:

@@ -20,7 +20,7 @@ import json
 from importlib import metadata
 from pathlib import Path
 
-from classifier.html import decode_html
+from classifier.lines.html import decode_html
 from classifier.progress import progress_bar
 
 PEER_NAMES = ("trafilatura", "readability", "justext", "boilerpy3", "resiliparse")

@@ -20,7 +20,7 @@ from joblib import Parallel, delayed
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from classifier.topic_model import default_topic_pipeline
+from classifier.topics.model import default_topic_pipeline
 
 
 def _yes_or_no(value: str) -> bool:
@@ -64,7 +64,7 @@ def parse_grid(entries: list[str]) -> dict:
     return grid
 
 
-# The multi-label model (classifier.topic_model.MultiLabelTopicModel) has these.
+# The multi-label model (classifier.topics.model.MultiLabelTopicModel) has these.
 MULTILABEL_SEARCHABLE = ("C", "ngram_max")
 
 

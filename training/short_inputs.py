@@ -26,7 +26,7 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
 from classifier.progress import say
-from classifier.topic_model import default_topic_pipeline
+from classifier.topics.model import default_topic_pipeline
 
 
 def headline_and_lead(story: str) -> tuple[str, str] | None:

@@ -12,7 +12,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from classifier.errors import DataError
 from classifier.progress import say
-from classifier.topic_model import CALIBRATION_FOLDS, MultiLabelTopicModel, default_topic_pipeline
+from classifier.topics.model import CALIBRATION_FOLDS, MultiLabelTopicModel, default_topic_pipeline
 
 
 def require_single_label(data: pd.DataFrame, extra: pd.DataFrame | None) -> None:

@@ -47,8 +47,8 @@ from typing import Iterator, Union
 
 import orjson  # strict JSON ~1.5x the json module (pyproject.toml)
 
-from .errors import InputError
-from .page_bytes import decode_text_page
+from ..errors import InputError
+from ..page_bytes import decode_text_page
 from .warc import Damaged, Found, bounded_records, warc_records
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")

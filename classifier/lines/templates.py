@@ -19,7 +19,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .sites import site_of  # noqa: F401 - its former home; older imports still work
+from ..sites import site_of  # noqa: F401 - its former home; older imports still work
 
 _SPACE = re.compile(r"\s+")
 #: A site needs this many pages in one call before its repeats count.

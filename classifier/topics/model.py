@@ -45,7 +45,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .words import WordTfidfVectorizer, _words
+from ..words import WordTfidfVectorizer, _words
 
 
 def topic_tfidf(ngram_max: int = 1, min_df: int = 1, analyzer: str = "word",

@@ -88,11 +88,11 @@ class FlatTrees:
 
     def __init__(self, model: HistGradientBoostingClassifier):
         if _trees is None:
-            raise RuntimeError("classifier._trees was not built (no C compiler at install)")
+            raise RuntimeError("classifier.lines._trees was not built (no C compiler at install)")
         if NODE_DTYPE.itemsize != _trees.NODE_SIZE or (SPLIT_TABLES_COMPILED and (
                 SPLIT_DTYPE.itemsize != _trees.SPLIT_SIZE
                 or MAX_TABLE_LEAVES != _trees.LEAF_SLOTS)):
-            raise RuntimeError("classifier._trees was built for another node layout")
+            raise RuntimeError("classifier.lines._trees was built for another node layout")
         if not _can_flatten(model):
             raise ValueError("FlatTrees scores fitted binary HistGradientBoostingClassifiers "
                              "without categorical splits")

@@ -1,5 +1,5 @@
 /* Sum of a tree ensemble's leaf values for each row: the compiled part of
- * classifier/trees.py, which flattens a fitted HistGradientBoostingClassifier
+ * classifier/lines/trees.py, which flattens a fitted HistGradientBoostingClassifier
  * into the records read here and checks them (child indices in range and
  * after their parent, leaves linked to themselves, feature indices below
  * the row width; for the split tables, leaf masks that leave each tree's
@@ -45,7 +45,7 @@
 #include <math.h>
 #include <stdint.h>
 
-/* One node; must match NODE_DTYPE in classifier/trees.py. */
+/* One node; must match NODE_DTYPE in classifier/lines/trees.py. */
 typedef struct {
     double value;        /* threshold of a split, value of a leaf */
     int32_t feature;
@@ -104,12 +104,12 @@ DEFINE_SUM_TREES(sum_trees_float64, double)
 /* -- scoring by split tables (see the top of this file) ------------------ */
 
 /* GCC's and Clang's vector types and builtins: another compiler builds the
- * walk alone (classifier/trees.py then uses it for every row). */
+ * walk alone (classifier/lines/trees.py then uses it for every row). */
 #if defined(__GNUC__) || defined(__clang__)
 #define SPLIT_TABLES 1
 
 /* One split in the tables: sorted by feature, then threshold. Must match
- * SPLIT_DTYPE in classifier/trees.py. */
+ * SPLIT_DTYPE in classifier/lines/trees.py. */
 typedef struct {
     float threshold;     /* the largest float32 not above the split's threshold */
     int32_t tree;
@@ -237,7 +237,7 @@ PyDoc_STRVAR(sum_trees_doc,
 "out[i] = baseline + the leaf value of row i in each tree, for C-contiguous\n"
 "rows of n_columns float32 (row_itemsize 4) or float64 (8) values. Buffers:\n"
 "nodes (node records), roots (int32 index of each tree's first node), out\n"
-"(float64, one per row, written). Node records are trusted: classifier.trees\n"
+"(float64, one per row, written). Node records are trusted: classifier.lines.trees\n"
 "checks them when it builds them (children after their split, leaves linked\n"
 "to themselves).");
 
@@ -282,7 +282,7 @@ PyDoc_STRVAR(sum_trees_by_splits_doc,
 "sum_trees_by_splits(nodes, roots, features, starts, splits, all_leaves,\n"
 "                    leaf_values, rows, n_columns, baseline, out, portable)\n\n"
 "What sum_trees gives for float32 rows, from the trees' split tables (see\n"
-"classifier/trees.py, SplitTables): features (int32, the features splits\n"
+"classifier/lines/trees.py, SplitTables): features (int32, the features splits\n"
 "read), starts (int32, one more: feature u's splits are\n"
 "splits[starts[u]:starts[u + 1]]), splits (split records sorted by\n"
 "feature and threshold), all_leaves (uint32 per tree, a bit per leaf),\n"
@@ -388,7 +388,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_trees",
-    "Compiled scoring of flattened tree ensembles (see classifier/trees.py).",
+    "Compiled scoring of flattened tree ensembles (see classifier/lines/trees.py).",
     -1, methods,
 };
 

@@ -10,8 +10,8 @@ the fork server is one per process and may serve several runs.
 
 import gc
 
-from .batch import PRELOADED, _models_for_run, _worker_classifier
-from .collector import collector_paused
+from ..collector import collector_paused
+from .shards import PRELOADED, models_for_run, worker_classifier
 
 #: Classified once here, so that what the models build on first use (the
 #: topic model's proper-noun pattern, ~0.15 s, without the compiled
@@ -34,8 +34,8 @@ with collector_paused():
     try:
         # With the HTML line model (otherwise loaded when first needed), for
         # every worker to share.
-        _models_for_run(*PRELOADED, html=True)
-        _worker_classifier(*PRELOADED).predict(WARM_UP_PAGE)
+        models_for_run(*PRELOADED, html=True)
+        worker_classifier(*PRELOADED).predict(WARM_UP_PAGE)
     except Exception:  # noqa: BLE001 - a worker that needs them reports the error itself
         pass
     # Objects alive now are never scanned by the garbage collector again,

@@ -13,15 +13,16 @@ separates words:
   does so far less: :class:`RunOverlap` measures how much of a line's
   vocabulary the page's main run of text holds (``MainTextRun``'s run).
 
-Both read a line table, as the transformers of :mod:`classifier.features`.
+Both read a line table, as the transformers of :mod:`classifier.lines`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .features import MainTextRun, _StatelessTransformer, page_bounds, page_index
-from .words import lowered, token_ids
+from ..words import lowered, token_ids
+from .layout import MainTextRun
+from .table import StatelessTransformer, page_bounds, page_index
 
 
 def _tokens(texts: list[str], distinct_per_text: bool):
@@ -60,7 +61,7 @@ def common_tokens(ids: np.ndarray, sizes: np.ndarray, bounds: np.ndarray, n_comm
     return common[inverse]
 
 
-class PageCommonWords(_StatelessTransformer):
+class PageCommonWords(StatelessTransformer):
     """How much of a line is its page's most frequent words.
 
     ``common_share``: the share of the line's words that are among the
@@ -88,13 +89,13 @@ class PageCommonWords(_StatelessTransformer):
         return out
 
 
-class RunOverlap(_StatelessTransformer):
+class RunOverlap(StatelessTransformer):
     """How much of a line's vocabulary the page's main run of text holds.
 
     For each line, the share of its distinct content words (of
     ``min_chars`` characters or more: short words are function words in
     most languages) found in the lines of its page's main run (``run``, a
-    :class:`~classifier.features.MainTextRun`) other than itself, and
+    :class:`~classifier.lines.layout.MainTextRun`) other than itself, and
     whether it has any content word. A headline scores high, above or
     beside its article; a teaser for another story low.
     """

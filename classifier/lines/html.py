@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 
 import lxml.etree
 
-from .errors import InputError
-from .page_bytes import BOMS
-from .text import replace_surrogates
+from ..errors import InputError
+from ..page_bytes import BOMS
+from ..text import replace_surrogates
 
 try:
     from . import _html
@@ -425,7 +425,7 @@ def _python_walk(start, max_blocks: int | None = None) -> list[Block]:
 
 
 def _compiled_walk(start, max_blocks: int | None = None) -> list | None:
-    """``_python_walk`` in C (classifier/_html.c): the blocks as tuples of
+    """``_python_walk`` in C (classifier/lines/_html.c): the blocks as tuples of
     Block's fields, or None where the Python walk must run (no compiled
     module, another libxml2 than the one it was built for, or a tree it
     does not reproduce: a comment, an entity, a namespaced element...)."""

@@ -2,11 +2,11 @@
 
 The text path sees only lines; the HTML path also knows each line's
 element, its ancestors and their class/id words, and how much of it was
-link text (:class:`classifier.html.Block`). Those are the strongest
+link text (:class:`classifier.lines.html.Block`). Those are the strongest
 boilerplate signals there are: a paragraph inside ``<div id="comments">``
 or ``<aside class="related">`` is chrome however well written.
 
-A *DOM line table* is a line table (see :mod:`classifier.features`) with
+A *DOM line table* is a line table (see :mod:`classifier.lines.table`) with
 these extra columns, made by :func:`dom_line_table` (or
 :func:`dom_columns` from block rows):
 
@@ -34,10 +34,10 @@ import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.pipeline import make_pipeline
 
-from .features import (DistinctRows, _StatelessTransformer, factorize, line_word_counts,
-                       page_bounds, text_lengths)
+from ..words import or_of_word_values, sorted_words
 from .html import ATTRIBUTE_WORD_BREAK, block_rows
-from .words import or_of_word_values, sorted_words
+from .statistics import line_word_counts
+from .table import DistinctRows, StatelessTransformer, factorize, page_bounds, text_lengths
 
 DOM_COLUMNS = ["tag", "path", "attributes", "link_chars", "depth"]
 
@@ -94,7 +94,7 @@ def dom_line_tables(pages_blocks) -> dict:
 
 def dom_columns(pages_rows, first_page=0) -> dict:
     """Columns of one DOM line table for several pages' block rows
-    (:func:`classifier.html.html_to_block_rows`), the pages keyed
+    (:func:`classifier.lines.html.html_to_block_rows`), the pages keyed
     ``first_page``, ``first_page + 1``, … in order (every column present,
     empty without rows)."""
     columns = {name: [] for name in ("text", "page", *DOM_COLUMNS)}
@@ -119,7 +119,7 @@ def _require_dom_columns(X) -> None:
                          "(text-only lines go to the text line model)")
 
 
-class DomTokens(_StatelessTransformer):
+class DomTokens(StatelessTransformer):
     """One token string per line: ``tag=p in=div in=nav class=comment …``.
 
     Ancestor tags and class/id words are sets (order and repeats dropped):
@@ -214,7 +214,7 @@ class _KeywordGroup:
 _KEYWORD_GROUPS = {name: _KeywordGroup(keys) for name, keys in _ATTRIBUTE_GROUPS.items()}
 
 
-class DomLayout(_StatelessTransformer):
+class DomLayout(StatelessTransformer):
     """Dense DOM facts of each line, for the second stage's trees."""
 
     feature_names_ = (
@@ -258,7 +258,7 @@ class DomLayout(_StatelessTransformer):
         return out
 
 
-class ContainerShare(_StatelessTransformer):
+class ContainerShare(StatelessTransformer):
     """How much of its page's text sits in the line's container.
 
     A page's article is many blocks in one container (the same ancestors

@@ -1,10 +1,10 @@
-/* The walk of classifier/html.py's html_to_blocks over a parsed page, in C.
+/* The walk of classifier/lines/html.py's html_to_blocks over a parsed page, in C.
  *
  * Why: the conversion of a shared page took ~2.5 ms in that walk, a Python
  * step per element event (iterwalk), its .text and .tail and class/id
  * lookups, against ~1.7 ms for libxml2's parse itself. This reads the tree
  * lxml parsed (libxml2's nodes under lxml's element objects) directly and
- * returns the same blocks. classifier/html.py keeps the Python walk: it is
+ * returns the same blocks. classifier/lines/html.py keeps the Python walk: it is
  * the definition, the fallback without this module, and what runs when a
  * page holds anything this walk does not reproduce, for which it raises
  * Unsupported: a node other than an element or text (a comment, an entity
@@ -829,7 +829,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_html",
-    "The HTML walk of classifier.html in C (see _html.c).", -1, methods,
+    "The HTML walk of classifier.lines.html in C (see _html.c).", -1, methods,
 };
 
 PyMODINIT_FUNC
@@ -838,9 +838,9 @@ PyInit__html(void)
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    Unsupported = PyErr_NewException("classifier._html.Unsupported", PyExc_ValueError, NULL);
+    Unsupported = PyErr_NewException("classifier.lines._html.Unsupported", PyExc_ValueError, NULL);
     /* Not a ValueError: that would send the page to the Python walk. */
-    TooManyBlocks = PyErr_NewException("classifier._html.TooManyBlocks", PyExc_Exception, NULL);
+    TooManyBlocks = PyErr_NewException("classifier.lines._html.TooManyBlocks", PyExc_Exception, NULL);
     if (Unsupported == NULL || TooManyBlocks == NULL) {
         Py_XDECREF(Unsupported);
         Py_XDECREF(TooManyBlocks);

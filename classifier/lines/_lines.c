@@ -1,4 +1,5 @@
-/* Character statistics of lines: the compiled part of classifier/features.py.
+/* Character statistics of lines: the compiled part of classifier/lines/statistics.py
+ * (and of table.py's neighbour_window, layout.py's densest_run and head_overlaps).
  *
  * Why: the line shape features count letters, capitals, digits, words, ...
  * of every line. In numpy that is a UTF-32 copy of all the text, a table
@@ -190,7 +191,7 @@ static int separator_at(int kind, const void *data, Py_ssize_t length, Py_ssize_
 }
 
 /* Sets of words a line's words are looked up in (the function words of
- * classifier/features.py, and the first words of its section headings):
+ * classifier/lines/statistics.py, and the first words of its section headings):
  * lower-case ASCII words, given to each call as one space-separated str
  * each, kept here in an open-addressing set (at most MAX_SET_WORDS words of
  * at most SET_WORD_LENGTH characters; a longer word is never in one).
@@ -559,7 +560,8 @@ done:
 }
 
 /* -- Neighbours' values, page runs and head overlaps: the compiled parts of
- * classifier/features.py's neighbour_window, densest_run and head_overlaps. */
+ * classifier/lines/table.py's neighbour_window, layout.py's densest_run and
+ * head_overlaps. */
 
 /* Page bounds as features.page_bounds gives them for n rows: 0 first, n
  * last, never decreasing. -1 with a ValueError naming the caller if not. */
@@ -1195,7 +1197,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_lines",
-    "Compiled character statistics of lines (see classifier/features.py).", -1, methods,
+    "Compiled character statistics of lines (see classifier/lines/statistics.py).", -1, methods,
 };
 
 PyMODINIT_FUNC
