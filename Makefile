@@ -104,8 +104,11 @@ bench-templates: data $(VENV)/.bench-installed
 	$(PY) benchmarks/site_templates.py --data $(PAGES) --cv 5
 
 # Topic models on BBC, 20 Newsgroups and Reuters-21578, standard splits.
+# The standard topic benchmarks, then the open world: abstention on
+# out-of-scheme and non-English documents, coverage and accuracy (~10 min).
 bench-topics: data $(VENV)/.bench-installed
 	$(PY) benchmarks/topics.py --topics $(SHARED)/topics
+	$(PY) benchmarks/topics_open_world.py --topics $(SHARED)/topics --lines $(SHARED)/lines/turku
 
 # The BBC topics off BBC: trained with and without other sources (~5 min).
 bench-topic-sources: data $(VENV)/.bench-installed

@@ -29,6 +29,8 @@ from .store import (
     read_manifest,
 )
 from .text import more_non_blank_lines_than, split_lines
+from .topics.abstention import (NO_BODY, Abstention, abstention_reasons,
+                                topic_probabilities_and_evidence, word_vocabulary)
 from .topics.model import top_topics
 
 #: A line's label by whether it is body.
@@ -67,7 +69,7 @@ class Classifier:
 
     def __init__(self, line_model, topic_model=None, manifest: dict | None = None,
                  threshold: float | None = None, limits: Limits | None = None,
-                 html_model=None):
+                 html_model=None, abstention: Abstention | None = None):
         if line_model is None:
             raise ModelError("a line model is required")
         if limits is not None and not isinstance(limits, Limits):
@@ -78,6 +80,9 @@ class Classifier:
         self.manifest = manifest or {}
         self.threshold = getattr(line_model, "threshold", 0.5) if threshold is None else threshold
         self.limits = limits or Limits()
+        #: When the topic model gives no topic (``None``: it always does).
+        self.abstention = abstention
+        self._vocabulary = None
 
     @property
     def html_model(self):
@@ -295,35 +300,52 @@ class Classifier:
             rounded = rounded_scores(line_scores)  # for the whole group at once
             return [page_dict(topic, labels_, topic_scores, body,
                               line_dicts(indices[start:stop], texts[start:stop],
-                                         labels[start:stop], rounded[start:stop]))
-                    for (start, stop), body, (topic, topic_scores, labels_)
+                                         labels[start:stop], rounded[start:stop]), reason)
+                    for (start, stop), body, (topic, topic_scores, labels_, reason)
                     in zip(pages, bodies, topics)]
         return [Page(lines=list(map(Line, texts[start:stop], labels[start:stop],
                                     line_scores[start:stop], indices[start:stop])),
-                     topic=topic, topic_scores=topic_scores, topics=labels_)
-                for (start, stop), (topic, topic_scores, labels_) in zip(pages, topics)]
+                     topic=topic, topic_scores=topic_scores, topics=labels_, topic_reason=reason)
+                for (start, stop), (topic, topic_scores, labels_, reason) in zip(pages, topics)]
 
     def _topics(self, bodies: list[str]) -> list[tuple]:
-        """(topic, topic_scores, topics) per body."""
-        results = [(None, {}, ()) for _ in bodies]
+        """(topic, topic_scores, topics, reason for no topic) per body."""
         if self.topic_model is None:
-            return results
+            return [(None, {}, (), None) for _ in bodies]
+        results = [(None, {}, (), NO_BODY) for _ in bodies]
         # The topic is read from body lines only; a page without body has none.
         wanted = [i for i, body in enumerate(bodies) if body.strip()]
         if not wanted:
             return results
-        probabilities = pipeline_proba(self.topic_model, [bodies[i] for i in wanted])
+        texts = [bodies[i] for i in wanted]
+        if self.abstention is None:
+            probabilities = pipeline_proba(self.topic_model, texts)
+            reasons = [None] * len(texts)
+        else:
+            probabilities, evidence = topic_probabilities_and_evidence(self.topic_model, texts)
+            reasons = abstention_reasons(self.abstention, texts, evidence, self.vocabulary)
         classes = [str(c) for c in self.topic_model.classes_]
         if getattr(self.topic_model, "multilabel", False):
             chosen = self.topic_model.indicators(probabilities)
         else:  # one topic per page: the most probable
             chosen = top_topics(probabilities)
-        for i, row, marks in zip(wanted, probabilities, chosen):
+        for i, row, marks, reason in zip(wanted, probabilities, chosen, reasons):
             scores = dict(zip(classes, map(float, row)))
+            if reason is not None:  # no topic: the scores stay, to look at
+                results[i] = (None, scores, (), reason)
+                continue
             labels = tuple(sorted((c for c, mark in zip(classes, marks) if mark),
                                   key=lambda c: -scores[c]))
-            results[i] = (classes[int(np.argmax(row))], scores, labels)
+            results[i] = (classes[int(np.argmax(row))], scores, labels, None)
         return results
+
+    @property
+    def vocabulary(self):
+        """The topic model's word vocabulary (for the known-word share of
+        ``abstention``), or ``None``."""
+        if self._vocabulary is None and self.topic_model is not None:
+            self._vocabulary = word_vocabulary(self.topic_model)
+        return self._vocabulary
 
     @property
     def topics(self) -> list[str]:
@@ -386,8 +408,13 @@ def _page_name(number: int, count: int) -> str:
 
 
 def load(path=None, *, trusted: bool = False, limits: Limits | None = None,
-         topics: bool = True) -> Classifier:
+         topics: bool = True, abstain: bool = True) -> Classifier:
     """Load a models folder (default: the shipped models).
+
+    The topic model abstains (``page.topic`` is ``None``, ``page.topic_reason``
+    says why) as its manifest entry's ``abstention`` settings say
+    (classifier/topics/abstention.py); ``abstain=False`` gives every page
+    with a body its most probable topic.
 
     ``topics=False`` leaves the topic model out, for cleaning only: pages
     come out with their lines labelled and no topic (``page.topic`` is
@@ -433,9 +460,11 @@ def load(path=None, *, trusted: bool = False, limits: Limits | None = None,
         models.update(_models_on_first_use(shipped, read_manifest(shipped),
                                            (LINE_MODEL, HTML_MODEL)))
     topic_model = models.get(TOPIC_MODEL)
+    settings = (manifest_entry(folder, TOPIC_MODEL, manifest) or {}).get("abstention")
     return Classifier(models[LINE_MODEL].load(),
                       None if topic_model is None else topic_model.load(), manifest,
-                      limits=limits, html_model=models.get(HTML_MODEL))
+                      limits=limits, html_model=models.get(HTML_MODEL),
+                      abstention=Abstention.from_dict(settings) if abstain and settings else None)
 
 
 def _models_on_first_use(folder: Path, manifest: dict, names) -> dict:

@@ -2,8 +2,8 @@
 
 ``python -m classifier predict FILE... [-] [--json] [--html] [--no-topics]``
 classifies a few pages and prints them. Plain mode prints each page's body
-text and a ``topic: <label> (<p>)`` line (none with ``--no-topics``, which
-cleans only); ``--json`` prints one JSON object per page (JSON Lines) with
+text and a ``topic: <label> (<p>)`` line (``topic: none (<reason>)`` when
+the topic model abstains; no line with ``--no-topics``, which cleans only); ``--json`` prints one JSON object per page (JSON Lines) with
 every line's label and score. ``-`` reads a page from standard input. Exit
 status is 0 when every page was classified, 1 when some input could not be
 read (the others are still printed), 2 for usage errors, 130 when
@@ -161,8 +161,10 @@ def _predict(args) -> int:
                 print(f"==> {name} <==")
             print(page.body)
             if args.topics:
-                print("topic: none (no body text)" if page.topic is None
-                      else f"topic: {page.topic} ({page.topic_scores[page.topic]:.2f})")
+                if page.topic is not None:
+                    print(f"topic: {page.topic} ({page.topic_scores[page.topic]:.2f})")
+                else:
+                    print(f"topic: none ({page.topic_reason})")
     return status
 
 

@@ -58,8 +58,12 @@ class Page:
     """A classified page: labelled lines, body text and topic.
 
     ``topic`` is ``None`` (and ``topic_scores`` empty) when no line of the
-    page is body (the topic is read from the body only, never from chrome),
-    or when the classifier has no topic model (``load(topics=False)``).
+    page is body (``topic_reason`` ``"no body"``: the topic is read from the
+    body only, never from chrome), or when the classifier has no topic
+    model (``load(topics=False)``; no reason). It is ``None`` too, with
+    ``topic_scores`` kept, when the model abstains: ``topic_reason`` then
+    says why (``"too short"``, ``"language: es"``, ``"out of scheme"``;
+    classifier/topics/abstention.py).
     ``topics`` holds every topic the page is given, most probable first:
     ``(topic,)`` with a single-label topic model, all topics at or over the
     model's threshold (at least the most probable) with a multi-label one,
@@ -70,6 +74,7 @@ class Page:
     topic: str | None = None
     topic_scores: dict = field(default_factory=dict)
     topics: tuple = ()
+    topic_reason: str | None = None
 
     @property
     def body(self) -> str:
@@ -85,14 +90,16 @@ class Page:
         scores = rounded_scores([line.score for line in lines])
         return page_dict(self.topic, self.topics, self.topic_scores, self.body,
                          line_dicts([line.index for line in lines], [line.text for line in lines],
-                                    [line.label for line in lines], scores))
+                                    [line.label for line in lines], scores),
+                         self.topic_reason)
 
 
-def page_dict(topic, topics, topic_scores: dict, body: str, lines: list) -> dict:
+def page_dict(topic, topics, topic_scores: dict, body: str, lines: list,
+              topic_reason: str | None = None) -> dict:
     """What ``Page.to_dict`` gives for a page of these fields and line dicts
     (``line_dicts``): also made without a Page
     (``Classifier.predict_many_as_dicts``)."""
-    return {"topic": topic, "topics": list(topics),
+    return {"topic": topic, "topic_reason": topic_reason, "topics": list(topics),
             "topic_scores": {k: round(v, SCORE_DIGITS) for k, v in topic_scores.items()},
             "body": body, "lines": lines}
 

@@ -89,8 +89,10 @@ def read_manifest(folder: Path) -> dict:
 
 
 def save_model(folder, name: str, model, training_data: dict, metrics: dict,
-               parameters: dict | None = None) -> dict:
-    """Save ``model`` in ``folder`` and record it in the manifest (atomically)."""
+               parameters: dict | None = None, settings: dict | None = None) -> dict:
+    """Save ``model`` in ``folder`` and record it in the manifest (atomically).
+    ``settings`` (e.g. the topic model's ``abstention``) join its entry:
+    what prediction reads beside the model."""
     if name not in MODEL_NAMES:
         raise ValueError(f"model name must be one of {MODEL_NAMES}")
     folder = Path(folder)
@@ -117,6 +119,7 @@ def save_model(folder, name: str, model, training_data: dict, metrics: dict,
         "training_data": training_data,
         "metrics": metrics,
         "parameters": parameters or {},
+        **(settings or {}),
     }
     try:
         manifest = read_manifest(folder)

@@ -85,7 +85,9 @@ def test_rows_match_predict_and_predict_html(trained_models, page_inputs, tmp_pa
     for row, page in ((rows["page3.txt"], text_page), (rows["page3.html"], html_page)):
         assert row["body"] == page.body and row["topic"] == page.topic
         assert row["lines"] == [line.to_dict() for line in page.lines]
-        assert row["topic_score"] == round(page.topic_scores[page.topic], 6)
+        assert row["topic_score"] == (None if page.topic is None
+                                      else round(page.topic_scores[page.topic], 6))
+        assert row["topic_reason"] == page.topic_reason
         assert row["source"] == str(folder / row["id"]) and row["url"] is None
     assert rows["j1"]["url"] == "https://a.example/1"
     assert rows["2"]["body"] == clf.predict_html(synthetic_page(201)[0]).body

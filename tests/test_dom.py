@@ -198,7 +198,8 @@ def test_html_pages_are_converted_and_scored_in_groups_with_the_same_results(
 def test_predict_html_many_equals_predict_html_page_by_page(clf):
     htmls = [synthetic_page(20)[0], "", PAGE.encode(), "<p>one block</p>", synthetic_page(21)[0]]
     assert clf.predict_html_many(htmls) == [clf.predict_html(html) for html in htmls]
-    assert clf.predict_html_many(["", "<html></html>"]) == [classifier.Page(), classifier.Page()]
+    no_body = classifier.Page(topic_reason="no body")
+    assert clf.predict_html_many(["", "<html></html>"]) == [no_body, no_body]
     with pytest.raises(classifier.InputError, match="page 1 HTML"):
         classifier.load(limits=classifier.Limits(max_html_bytes=100)).predict_html_many(
             ["<p>x</p>", "<p>" + "y" * 200 + "</p>"])

@@ -71,7 +71,8 @@ def _labels(clf, lines):
 def test_a_headline_and_its_lead_are_body(clf, headline, lead):
     labels, page = _labels(clf, [headline, lead])
     assert labels == ["body", "body"]
-    assert page.topic is not None  # a body, so a topic read from it
+    # A body, so a topic read from it, or the topic model's reason for none.
+    assert page.topic is not None or page.topic_reason in ("too short", "out of scheme")
 
 
 @given(headline=headlines(), standfirst=sentences(), lead=paragraphs)

@@ -21,6 +21,7 @@ from classifier.errors import ClassifierError
 from classifier.files import atomic_write
 from classifier.progress import say
 from classifier.store import HTML_MODEL, LINE_MODEL, TOPIC_MODEL, save_model
+from classifier.topics.abstention import Abstention
 
 from .datasets import load_line_data
 from .generalisation import evaluate_generalisation, markdown_table
@@ -52,7 +53,14 @@ from .search import (
 )
 from .short_inputs import evaluate_short_inputs
 from .topic_data import is_multilabel, load_topic_data
-from .topics import cross_validate_topics, fit_topic_model, require_single_label
+from .topics import (
+    ABSTENTION_FOLDS,
+    DEFAULT_COVERAGE,
+    choose_abstention,
+    cross_validate_topics,
+    fit_topic_model,
+    require_single_label,
+)
 
 DEFAULT_CACHE = Path(".cache")
 
@@ -84,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
                       cv_default=5, cv_help="stratified CV folds for the manifest's metrics")
     add_setting_option(topics)
     _extra_training_option(topics)
+    _abstention_options(topics)
 
     sources = commands.add_parser(
         "other-sources", help="write stories from 20 Newsgroups and Reuters for the BBC "
@@ -149,7 +158,28 @@ def _parser() -> argparse.ArgumentParser:
     _cache_option(evaluate)
     add_setting_option(evaluate)
     _extra_training_option(evaluate)
+    _abstention_options(evaluate, "short-inputs: ")
     return parser
+
+
+def _abstention_options(parser, prefix: str = ""):
+    """When the topic model gives no topic (classifier/topics/abstention.py)."""
+    defaults = Abstention()
+    parser.add_argument("--coverage", type=float, default=DEFAULT_COVERAGE,
+                        help=prefix + "share of the training documents the model still "
+                             "answers, out of fold: sets the 'out of scheme' threshold (1: "
+                             "never)")
+    parser.add_argument("--min-known-share", type=float, default=defaults.min_known_share,
+                        metavar="SHARE",
+                        help=prefix + "a body with less of its words in the model's "
+                             "vocabulary gets no topic ('language: xx')")
+    parser.add_argument("--min-words", type=int, default=defaults.min_words, metavar="N",
+                        help=prefix + "a body with fewer (known) words gets no topic "
+                                      "('too short')")
+
+
+def _abstention_base(args) -> Abstention:
+    return Abstention(min_words=args.min_words, min_known_share=args.min_known_share)
 
 
 def _extra_training_option(parser):
@@ -263,8 +293,13 @@ def train_topics(args) -> dict:
         _show_cv_table(print_topic_report, metrics)
     started = time.time()
     model = fit_topic_model(data, extra=extra, **settings)
+    fit_seconds = round(time.time() - started, 1)
+    say(f"choosing when to abstain: {ABSTENTION_FOLDS}-fold out-of-fold evidence, "
+        f"coverage {args.coverage:g}")
+    abstention = choose_abstention(data, extra, args.coverage, _abstention_base(args),
+                                   **settings)
     summary = {"paths": [str(p) for p in args.data], "documents": int(len(data)),
-               "fit_seconds": round(time.time() - started, 1),
+               "fit_seconds": fit_seconds,
                "multilabel": is_multilabel(data), "settings": settings,
                "topics": topic_counts(data)}
     if extra is not None:
@@ -272,7 +307,7 @@ def train_topics(args) -> dict:
                                      "documents": int(len(extra)),
                                      "topics": topic_counts(extra)}
     return save_model(args.out, TOPIC_MODEL, model, summary, metrics,
-                      {"pipeline": repr(model)})
+                      {"pipeline": repr(model)}, {"abstention": abstention.to_dict()})
 
 
 def topic_counts(data) -> dict:
@@ -348,7 +383,9 @@ def _evaluate_short_inputs(args) -> dict:
     extra = _extra_training(args, data)
     settings = parse_settings(args.setting, multilabel=False)
     classifier = load(args.models, trusted=args.models is not None, topics=False)
-    report = evaluate_short_inputs(classifier, data, extra, n_splits=args.cv, **settings)
+    report = evaluate_short_inputs(classifier, data, extra, n_splits=args.cv,
+                                   coverage=args.coverage, base=_abstention_base(args),
+                                   **settings)
     report["data"] = {"paths": [str(p) for p in args.data],
                       "extra_training": [str(p) for p in args.extra_training],
                       "models": args.models or "shipped"}
@@ -357,7 +394,9 @@ def _evaluate_short_inputs(args) -> dict:
     print(f"  headline body {lines['headline_body']:.4f}, paragraph body {lines['lead_body']:.4f}, "
           f"both body {lines['both_body']:.4f}, no body at all {lines['no_body']:.4f}")
     print(f"  topic: answered {topics['answered']:.4f}, right of those answered "
-          f"{topics['accuracy_answered']:.4f} ({topics['cv']['folds']}-fold CV)")
+          f"{topics['accuracy_answered']:.4f} ({topics['cv']['folds']}-fold CV); no topic: "
+          + (", ".join(f"{reason} {share:.4f}" for reason, share in topics["reasons"].items())
+             or "none"))
     return _written(args, report)
 
 

@@ -10,8 +10,11 @@ headline) and its first paragraph.
   of stories left with no body at all (hence no topic);
 * topics: by the topic model's own cross-validation folds (stratified,
   shuffled, seed 0, as ``training.topics.cross_validate_topics``), the
-  topic read from what the line model kept of each held-out story; the
-  share answered (a body to read) and the accuracy of those answered.
+  topic read from what the line model kept of each held-out story, each
+  fold's model abstaining as its training data says
+  (``training.topics.choose_abstention``); the share answered (a body to
+  read and a topic given), the reasons of the others, and the accuracy of
+  those answered.
 
 ``python -m training evaluate short-inputs`` / ``make eval-short-inputs``.
 """
@@ -26,7 +29,11 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
 from classifier.progress import say
+from classifier.topics.abstention import (NO_BODY, Abstention, abstention_reasons,
+                                          topic_probabilities_and_evidence, word_vocabulary)
 from classifier.topics.model import default_topic_pipeline
+
+from .topics import DEFAULT_COVERAGE, choose_abstention
 
 
 def headline_and_lead(story: str) -> tuple[str, str] | None:
@@ -62,12 +69,13 @@ def short_pages(data: pd.DataFrame) -> pd.DataFrame:
 
 def evaluate_short_inputs(classifier, data: pd.DataFrame, extra: pd.DataFrame | None = None,
                           n_splits: int = 5, seed: int = 0, progress=say,
+                          coverage: float = DEFAULT_COVERAGE, base: Abstention | None = None,
                           **settings) -> dict:
     """The report described in the module docstring. ``classifier`` gives
     the line labels (``predict_many``; its topic model is not used);
     ``data`` is single-label topic data whose documents start with a
     headline (BBC News); ``extra`` and ``settings`` as for the topic model's
-    training."""
+    training; ``coverage`` and ``base`` as for ``choose_abstention``."""
     started = time.time()
     stories = short_pages(data)
     if stories.empty:
@@ -91,26 +99,39 @@ def evaluate_short_inputs(classifier, data: pd.DataFrame, extra: pd.DataFrame | 
     extra_texts = [] if extra is None else extra["text"].tolist()
     extra_topics = [] if extra is None else extra["topic"].tolist()
     predicted = np.full(len(stories), None, dtype=object)
+    reasons = np.full(len(stories), NO_BODY, dtype=object)
     story_fold = fold_of[stories["position"].to_numpy()]
     pipeline = default_topic_pipeline(**settings)
     for fold in range(n_splits):
         train = np.flatnonzero(fold_of != fold)
+        train_data = data.iloc[train][["text", "topic"]]
+        abstention = choose_abstention(train_data, extra, coverage, base, **settings)
         model = clone(pipeline).fit([texts[i] for i in train] + extra_texts,
                                     list(topics[train]) + extra_topics)
         rows = np.flatnonzero((story_fold == fold) & answered)
         if len(rows):
-            predicted[rows] = model.predict([bodies[i] for i in rows])
+            short = [bodies[i] for i in rows]
+            probabilities, evidence = topic_probabilities_and_evidence(model, short)
+            predicted[rows] = model.classes_[probabilities.argmax(axis=1)]
+            reasons[rows] = abstention_reasons(abstention, short, evidence,
+                                               word_vocabulary(model))
         progress(f"topic fold {fold + 1}/{n_splits} done")
     right = np.array([p == t for p, t in zip(predicted, stories["topic"])])
+    given = np.array([reason is None for reason in reasons])
     return {
         "stories": int(len(stories)),
         "lines": {"headline_body": float(headline_body.mean()),
                   "lead_body": float(lead_body.mean()),
                   "both_body": float((headline_body & lead_body).mean()),
                   "no_body": float((~answered).mean())},
-        "topics": {"answered": float(answered.mean()),
-                   "accuracy_answered": float(right[answered].mean()) if answered.any()
+        "topics": {"answered": float(given.mean()),
+                   "accuracy_answered": float(right[given].mean()) if given.any()
                    else float("nan"),
+                   "accuracy_with_a_body": float(right[answered].mean()) if answered.any()
+                   else float("nan"),
+                   "reasons": {str(reason): float(np.mean(reasons == reason))
+                               for reason in sorted(set(reasons) - {None})},
+                   "coverage_setting": coverage,
                    "cv": {"folds": n_splits, "stratified": True, "shuffle_seed": seed,
                           "extra_training_documents": len(extra_texts)},
                    "settings": settings},

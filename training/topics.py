@@ -12,6 +12,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from classifier.errors import DataError
 from classifier.progress import say
+from classifier.topics.abstention import Abstention, topic_probabilities_and_evidence
 from classifier.topics.model import CALIBRATION_FOLDS, MultiLabelTopicModel, default_topic_pipeline
 
 
@@ -40,6 +41,73 @@ def fit_topic_model(data: pd.DataFrame, extra: pd.DataFrame | None = None, **par
                         f"probabilities are calibrated by {CALIBRATION_FOLDS}-fold CV on its "
                         "training data")
     return default_topic_pipeline(**parameters).fit(data["text"].tolist(), data["topic"].to_numpy())
+
+
+#: The share of in-scheme documents the topic model still answers: the
+#: out-of-scheme thresholds are the out-of-fold evidence at 1 - this.
+DEFAULT_COVERAGE = 0.95
+ABSTENTION_FOLDS = 3
+#: The shortest cut of a training document for the short-text threshold.
+SHORTEST_CUT = 15
+
+
+def out_of_fold_evidence(data: pd.DataFrame, extra: pd.DataFrame | None = None,
+                         folds: int = ABSTENTION_FOLDS, seed: int = 0,
+                         short_words: int = Abstention.short_words,
+                         **parameters) -> tuple[np.ndarray, np.ndarray]:
+    """The evidence (classifier/topics/abstention.py) of each document of
+    ``data`` by a model fitted on the other folds (and on all of
+    ``extra``, as in cross-validation: those documents are never scored),
+    of the whole document and of its first 15 to ``short_words`` words
+    (a seeded draw per document): what unseen in-scheme texts, long and
+    short, score."""
+    from sklearn.model_selection import KFold
+
+    require_single_label(data, extra)
+    texts = data["text"].tolist()
+    rng = np.random.default_rng(seed)
+    cuts = [" ".join(text.split()[:rng.integers(SHORTEST_CUT, max(short_words, SHORTEST_CUT + 1))])
+            for text in texts]
+    whole, short = np.empty(len(texts)), np.empty(len(texts))
+    if "topics" in data.columns:
+        splits = KFold(folds, shuffle=True, random_state=seed).split(texts)
+    else:
+        splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(
+            texts, data["topic"].to_numpy())
+    for train, test in splits:
+        model = fit_topic_model(data.iloc[train], extra, **parameters)
+        _, whole[test] = topic_probabilities_and_evidence(model, [texts[i] for i in test])
+        _, short[test] = topic_probabilities_and_evidence(model, [cuts[i] for i in test])
+    return whole, short
+
+
+def choose_abstention(data: pd.DataFrame, extra: pd.DataFrame | None = None,
+                      coverage: float = DEFAULT_COVERAGE, base: Abstention | None = None,
+                      **parameters) -> Abstention:
+    """``base``'s settings with the out-of-scheme thresholds, for whole
+    texts and for short ones, that leave ``coverage`` of ``data``'s
+    documents answered, out of fold. ``extra`` documents are trained on,
+    not counted: they widen what the model reads, they do not say what
+    its topics are."""
+    if not 0 < coverage <= 1:
+        raise ValueError(f"coverage must be in (0, 1], not {coverage!r}")
+    base = base or Abstention()
+    settings = {**base.to_dict(), "coverage": coverage}
+    never = Abstention(**{**settings, "min_evidence": None, "min_evidence_short": None})
+    if coverage == 1:
+        return never
+    try:
+        whole, short = out_of_fold_evidence(data, extra, short_words=base.short_words,
+                                            **parameters)
+    except (DataError, ValueError) as error:  # a fold's part too small to fit on
+        say(f"warning: no 'out of scheme' threshold: {ABSTENTION_FOLDS}-fold out-of-fold "
+            f"evidence needs more documents per topic ({error})")
+        return never
+    # (Observed values, so that at least ``coverage`` of them are at or over each.)
+    return Abstention(**{**settings,
+                         "min_evidence": float(np.quantile(whole, 1 - coverage, method="lower")),
+                         "min_evidence_short": float(np.quantile(short, 1 - coverage,
+                                                                 method="lower"))})
 
 
 def cross_validate_topics(data: pd.DataFrame, n_splits: int = 5, seed: int = 0,

@@ -28,8 +28,8 @@ Nothing is lost, and nothing is done twice:
   (:mod:`classifier.batch.duplicate_ids`).
 
 Output rows (one per page): ``id``, ``source`` (input file), ``url``,
-``topic``, ``topic_score``, ``topics``, ``topic_scores``, ``body`` and ``lines``
-(``index``, ``text``, ``label``, ``score`` per non-blank line, as
+``topic``, ``topic_score``, ``topic_reason``, ``topics``, ``topic_scores``,
+``body`` and ``lines`` (``index``, ``text``, ``label``, ``score`` per non-blank line, as
 :meth:`classifier.Page.to_dict`).
 """
 

@@ -204,6 +204,7 @@ def page_row(record: Record, page: dict) -> dict:
     return {**_names_of(record.id, record.source, record.url),
             "topic": topic,
             "topic_score": None if topic is None else page["topic_scores"].get(topic),
+            "topic_reason": page["topic_reason"],
             "topics": page["topics"], "topic_scores": page["topic_scores"],
             "body": page["body"], "lines": page["lines"]}
 
@@ -224,13 +225,14 @@ def _names_of(page_id: str, source: str, *url) -> dict:
             for key, value in names.items()}
 
 
-FRAME_COLUMNS = ("topic", "topic_score", "topics", "body", "lines", "error")
+FRAME_COLUMNS = ("topic", "topic_score", "topic_reason", "topics", "body", "lines", "error")
 
 
 def classify_frame(frame, column: str = "text", *, html: bool = False, models=None,
                    trusted: bool = False, limits: Limits | None = None, topics: bool = True):
     """Classify the pages in ``frame[column]``: a frame with the same index and
-    the columns ``topic``, ``topic_score``, ``topics``, ``body``, ``lines`` and ``error``
+    the columns ``topic``, ``topic_score``, ``topic_reason``, ``topics``,
+    ``body``, ``lines`` and ``error``
     (the reason a page failed, else ``None``).
 
     Made for Dask DataFrames, one partition at a time::
@@ -318,7 +320,7 @@ def parquet_schema():
                       ("score", pa.float64())])
     return pa.schema([("id", pa.string()), ("source", pa.string()), ("url", pa.string()),
                       ("topic", pa.string()), ("topic_score", pa.float64()),
-                      ("topics", pa.list_(pa.string())),
+                      ("topic_reason", pa.string()), ("topics", pa.list_(pa.string())),
                       ("topic_scores", pa.map_(pa.string(), pa.float64())),
                       ("body", pa.string()), ("lines", pa.list_(line))])
 

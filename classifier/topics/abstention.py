@@ -1,0 +1,187 @@
+"""When the topic model should give no topic: too little text, a language
+it does not read, or text unlike any of its topics.
+
+A topic model trained on five topics of BBC News always ranks those five;
+a recipe, a Spanish story or a forum post about cars still comes out
+"sport (0.50)" or "tech (0.60)". So a page's topic is ``None`` with a
+reason when its body
+
+* holds fewer than ``min_words`` words, or words the model knows
+  (``"too short"``);
+* has less than ``min_known_share`` of its words in the model's vocabulary:
+  it is written in a language the model was not trained on (``"language:
+  es"``, named by py3langid, or ``"language: unknown"``);
+* is claimed by none of the topics (``"out of scheme"``): its *evidence*,
+  the strongest single topic's own score before the topics are weighed
+  against each other, is under ``min_evidence``. For the single-label
+  model that is the largest one-vs-rest margin of the NB-SVM (the
+  calibrated probabilities sum to one over the topics, so they cannot say
+  "none"); for the multi-label model, the largest topic probability (each
+  is independent).
+
+A short text holds less evidence than a whole story (a headline and its
+lead score lower margins than the story they open), so bodies of fewer than
+``short_words`` words are held to their own threshold,
+``min_evidence_short``. Both thresholds are chosen on the training data
+(``training/topics.py``, ``choose_abstention``): the out-of-fold evidence
+of the training documents, whole and cut to their first 15 to
+``short_words`` words, at the quantile that keeps ``coverage`` of them
+answered. The settings are recorded in the models folder's manifest,
+beside the model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from functools import cache
+
+import numpy as np
+
+from ..pipelines import calibrated_proba, pipeline_transform
+
+#: The reason of a page without body text: the topic is read from the body only.
+NO_BODY = "no body"
+TOO_SHORT = "too short"
+OUT_OF_SCHEME = "out of scheme"
+#: How the reason for a language the model does not read starts.
+LANGUAGE = "language: "
+
+#: A word for the known-word share: a run of two or more word characters,
+#: as the topic model's vectorizers find them (scikit-learn's default
+#: token pattern), numbers left out (they are no language's).
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+#: The share of a body's words a language test reads: the start is enough.
+_LANGUAGE_CHARS = 2_000
+
+
+@dataclass(frozen=True)
+class Abstention:
+    """The settings of a topic model's abstention (see the module doc)."""
+
+    min_words: int = 5
+    min_known_share: float = 0.6
+    #: ``None``: the model never says "out of scheme".
+    min_evidence: float | None = None
+    #: Bodies of fewer words are held to ``min_evidence_short`` (when set).
+    short_words: int = 60
+    min_evidence_short: float | None = None
+    #: The share of the training documents left answered when the
+    #: thresholds were chosen.
+    coverage: float | None = None
+
+    def __post_init__(self):
+        if not (isinstance(self.min_words, int) and self.min_words >= 0):
+            raise ValueError(f"min_words must be an integer >= 0, not {self.min_words!r}")
+        if not 0 <= self.min_known_share <= 1:
+            raise ValueError(f"min_known_share must be in [0, 1], not {self.min_known_share!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, settings: dict) -> Abstention:
+        known = {name: settings[name] for name in cls.__dataclass_fields__ if name in settings}
+        return cls(**known)
+
+    def evidence_threshold(self, words: int) -> float | None:
+        """The out-of-scheme threshold of a body of ``words`` words."""
+        if words < self.short_words and self.min_evidence_short is not None:
+            return self.min_evidence_short
+        return self.min_evidence
+
+
+def topic_probabilities_and_evidence(model, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities, evidence) of ``texts`` by a fitted topic model: the
+    single-label pipeline or a ``MultiLabelTopicModel``; any other model
+    gives its largest probability as evidence."""
+    if getattr(model, "multilabel", False) or not hasattr(model, "steps"):
+        probabilities = model.predict_proba(texts)
+        return probabilities, probabilities.max(axis=1)
+    features = pipeline_transform(model[:-1], texts)
+    final = model.steps[-1][1]
+    probabilities = (calibrated_proba(final, features) if hasattr(final, "calibrated_classifiers_")
+                     else final.predict_proba(features))
+    svm = _one_vs_rest_scorer(final)
+    if svm is None:
+        return probabilities, probabilities.max(axis=1)
+    margins = np.asarray(svm.decision_function(features))
+    return probabilities, (margins if margins.ndim == 1 else margins.max(axis=1))
+
+
+def _one_vs_rest_scorer(final):
+    """The margin scorer under a calibrated classifier of one fold
+    (``ensemble=False``, the shipped pipeline's), else ``None``."""
+    calibrated = getattr(final, "calibrated_classifiers_", None)
+    if calibrated is None or len(calibrated) != 1:
+        return None
+    estimator = calibrated[0].estimator
+    classes = getattr(estimator, "classes_", ())
+    return estimator if hasattr(estimator, "decision_function") and len(classes) > 2 else None
+
+
+def word_vocabulary(model):
+    """The vocabulary (term -> column) of the model's word features, or
+    ``None`` when it has none that can be read."""
+    vectorizer = getattr(model, "vectorizer_", None)  # MultiLabelTopicModel
+    if vectorizer is None and hasattr(model, "steps"):
+        features = model.steps[-2][1] if len(model.steps) > 1 else None
+        blocks = getattr(features, "transformer_list", None)
+        vectorizer = blocks[0][1] if blocks else features
+    vocabulary = getattr(vectorizer, "vocabulary_", None)
+    return vocabulary if isinstance(vocabulary, dict) else None
+
+
+def known_words(texts: list[str], vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """(words known to ``vocabulary``, words) of each text's first 10,000
+    characters, lower-cased with accents folded as the vectorizers do."""
+    from sklearn.feature_extraction.text import strip_accents_unicode
+
+    known = np.zeros(len(texts), dtype=np.int64)
+    total = np.zeros(len(texts), dtype=np.int64)
+    for i, text in enumerate(texts):
+        words = [word for word in _WORD.findall(strip_accents_unicode(text[:10_000].lower()))
+                 if not word.isdigit()]
+        total[i] = len(words)
+        known[i] = sum(word in vocabulary for word in words) if vocabulary is not None else 0
+    return known, total
+
+
+def abstention_reasons(abstention: Abstention, texts: list[str], evidence: np.ndarray,
+                       vocabulary) -> list[str | None]:
+    """Why each text gets no topic, or ``None`` where it gets one."""
+    known, total = known_words(texts, vocabulary)
+    reasons = []
+    for text, known_, total_, evidence_ in zip(texts, known.tolist(), total.tolist(),
+                                               np.asarray(evidence).tolist()):
+        if vocabulary is not None and total_ < abstention.min_words:
+            reasons.append(TOO_SHORT)
+        elif vocabulary is not None and known_ < abstention.min_known_share * total_:
+            reasons.append(LANGUAGE + language_of(text))
+        elif vocabulary is not None and known_ < abstention.min_words:
+            reasons.append(TOO_SHORT)
+        elif (threshold := abstention.evidence_threshold(total_)) is not None \
+                and evidence_ < threshold:
+            reasons.append(OUT_OF_SCHEME)
+        else:
+            reasons.append(None)
+    return reasons
+
+
+def language_of(text: str) -> str:
+    """The ISO 639-1 code py3langid gives the text's start, or ``"unknown"``
+    (py3langid not installed). Asked only of bodies the model's vocabulary
+    does not cover: its model loads in ~1.6 s, once, on first use."""
+    identify = _language_identifier()
+    if identify is None:
+        return "unknown"
+    return identify(text[:_LANGUAGE_CHARS])[0]
+
+
+@cache
+def _language_identifier():
+    try:
+        import py3langid
+    except ImportError:
+        return None
+    return py3langid.classify
