@@ -19,7 +19,7 @@ OTHER_SOURCES := .cache/other-sources.jsonl
 NEWS_TOPIC_SETTINGS := --setting common_words=yes
 EXAMPLE := examples/000_9194ea2d3ca4e63b.txt
 
-.PHONY: run test install data models eval eval-lines eval-topics eval-generalisation eval-short-inputs fuzz bench bench-extraction bench-throughput bench-templates bench-topics bench-topic-sources clean
+.PHONY: run test docs install data models eval eval-lines eval-topics eval-generalisation eval-short-inputs fuzz bench bench-extraction bench-throughput bench-templates bench-topics bench-topic-sources clean
 
 # Targets that read the shared data check for it first: one line instead of
 # a peer install and then a traceback. SHARED=/path/to/data points elsewhere.
@@ -42,6 +42,15 @@ run: install
 
 test: install
 	$(PY) -m pytest -q
+
+# The documentation site in site/ (mkdocs.yml), warnings as errors: a broken
+# link or anchor, or an API name that does not resolve, fails it.
+$(VENV)/.docs-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[docs]'
+	touch $@
+
+docs: $(VENV)/.docs-installed
+	$(VENV)/bin/mkdocs build --strict --quiet
 
 $(OTHER_SOURCES): | data $(VENV)/.installed
 	$(PY) -m training other-sources --topics $(SHARED)/topics --out $@
@@ -115,7 +124,7 @@ bench-topic-sources: data $(VENV)/.bench-installed
 	$(PY) benchmarks/topic_sources.py --topics $(SHARED)/topics $(NEWS_TOPIC_SETTINGS)
 
 clean:
-	rm -rf $(VENV) .cache build dist *.egg-info
+	rm -rf $(VENV) .cache build dist site *.egg-info
 
 # Long fuzz run of the property tests (HTML soup, raw bytes, odd text): many
 # thousands of inputs, each under a watchdog; `make test` runs 40 of each.
