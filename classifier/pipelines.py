@@ -143,13 +143,14 @@ def pipeline_proba(model, X) -> np.ndarray:
     return final.predict_proba(X)
 
 
-def calibrated_proba(model, X) -> np.ndarray:
+def calibrated_proba(model, X, margins: np.ndarray | None = None) -> np.ndarray:
     """``model.predict_proba(X)`` of a fitted ``CalibratedClassifierCV``
     with temperature scaling and one calibrated classifier (``ensemble=False``,
     the topic model's) over three or more classes: the classifier's margins
     through scikit-learn's fitted temperature calibrator, then
     scikit-learn's remaining steps (rounding-error overshoots of 1 set to 1,
-    the mean over the one classifier)."""
+    the mean over the one classifier). ``margins``: the classifier's
+    ``decision_function(X)``, when the caller has them already."""
     if not (model.method == "temperature" and len(model.calibrated_classifiers_) == 1):
         return model.predict_proba(X)
     calibrated = model.calibrated_classifiers_[0]
@@ -157,7 +158,8 @@ def calibrated_proba(model, X) -> np.ndarray:
     if (calibrated.method != "temperature" or len(getattr(estimator, "classes_", ())) < 3
             or not hasattr(estimator, "decision_function")):
         return model.predict_proba(X)
-    margins = estimator.decision_function(X)
+    if margins is None:
+        margins = estimator.decision_function(X)
     if margins.ndim != 2 or margins.shape[1] != len(calibrated.classes):
         return model.predict_proba(X)
     proba = temperature_scaled(calibrated.calibrators[0], margins)

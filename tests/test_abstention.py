@@ -168,3 +168,15 @@ def test_too_few_documents_to_choose_a_threshold_give_none_and_say_so(capsys):
     chosen = choose_abstention(data, coverage=0.95)
     assert chosen.min_evidence is None and chosen.min_evidence_short is None
     assert "no 'out of scheme' threshold" in capsys.readouterr().err
+
+
+def test_the_probabilities_are_the_model_s_own_whether_it_abstains_or_not(clf):
+    from classifier.pipelines import pipeline_proba
+
+    texts = [POLITICS, SPANISH, NO_TOPIC]
+    probabilities, evidence = topic_probabilities_and_evidence(clf.topic_model, texts)
+    assert np.array_equal(probabilities, pipeline_proba(clf.topic_model, texts))
+    assert np.array_equal(probabilities, clf.topic_model.predict_proba(texts))
+    margins = clf.topic_model[-1].calibrated_classifiers_[0].estimator.decision_function(
+        clf.topic_model[:-1].transform(texts))
+    assert np.array_equal(evidence, margins.max(axis=1))
