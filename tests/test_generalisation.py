@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 from conftest import synthetic_page, write_page_folder
 
-from classifier.errors import DataError
 from training import generalisation, peers
 from training.augment import LEAD_WORDS, MAX_SHORT_LINES, with_short_pages
 from training.datasets import corpus_of, load_line_data
@@ -70,7 +69,7 @@ def test_line_files_weigh_as_asked_beside_the_page_corpora():
     # Page-folder lines carry DOM facts; labelled-line files' lines do not.
     lines = pd.DataFrame({"set": ["dragnet"] * 60 + ["l3s-gn1"] * 20 + ["en-train"] * 20,
                           "tag": ["p"] * 80 + [None] * 20})
-    as_a_corpus = corpus_weights(lines, "corpus")
+    as_a_corpus = corpus_weights(lines, "corpus", line_files_weight=1)
     assert as_a_corpus[80:].sum() == pytest.approx(as_a_corpus[60:80].sum())
     halved = corpus_weights(lines, "corpus", line_files_weight=0.5)
     assert halved.mean() == pytest.approx(1.0)
@@ -79,8 +78,11 @@ def test_line_files_weigh_as_asked_beside_the_page_corpora():
     left_out = corpus_weights(lines, "none", line_files_weight=0)
     assert (left_out[80:] == 0).all() and left_out[:80] == pytest.approx(np.full(80, 100 / 80))
     assert corpus_weights(lines, "none", line_files_weight=1) is None
-    with pytest.raises(DataError, match="no training lines left"):
-        corpus_weights(lines[80:], "corpus", line_files_weight=0)
+    # The default leaves them out beside page corpora (training/lines.py).
+    assert (corpus_weights(lines, "corpus")[80:] == 0).all()
+    # Line files alone (a model trained on CSVs only) weigh as any corpus.
+    alone = corpus_weights(lines[80:], "corpus", line_files_weight=0)
+    assert alone == pytest.approx(np.ones(20))
     with pytest.raises(ValueError, match="line_files_weight must be"):
         corpus_weights(lines, "corpus", line_files_weight=-1)
 
@@ -115,7 +117,8 @@ def test_each_corpus_is_scored_by_models_that_never_saw_it(two_corpora, line_fil
     extra = load_line_data(line_files, cache_dir=None, show_progress=False)
     extra["language"] = extra["set"].map(generalisation.language_of)
     extra["train_language"] = extra["set"].str.partition("-")[0]
-    tasks = generalisation._tasks(pages, extra, ("text", "html"), ["corpus-a", "corpus-b"])
+    tasks = generalisation._tasks(pages, extra, ("text", "html"), ["corpus-a", "corpus-b"],
+                                  line_files_weight=1)
     named = {what: (kind, train, test) for what, kind, train, test in tasks}
     for kind in ("text", "html"):
         for corpus, other in (("corpus-a", "corpus-b"), ("corpus-b", "corpus-a")):
@@ -130,6 +133,10 @@ def test_each_corpus_is_scored_by_models_that_never_saw_it(two_corpora, line_fil
     assert {"yy-train", "corpus-a", "corpus-b"} <= set(train["set"])
     _, train, test = named[("turku", "all")]
     assert {"xx-train", "yy-train"} <= set(train["set"]) and set(test["set"]) == {"xx-dev"}
+    # Line files that weigh nothing: one model scores every language.
+    weightless = generalisation._tasks(pages, extra, ("text",), ["corpus-a", "corpus-b"],
+                                       line_files_weight=0)
+    assert [what for what, *_ in weightless if what[0] == "turku"] == [("turku", "all")]
 
 
 def test_the_generalisation_report_scores_every_corpus_and_language(two_corpora, line_files,
@@ -156,7 +163,8 @@ def test_the_generalisation_report_scores_every_corpus_and_language(two_corpora,
     ours = [report["corpora"][c]["extractors"]["ours (text)"]["f1"] for c in report["corpora"]]
     assert report["macro"]["ours (text)"]["f1"] == pytest.approx(np.mean(ours))
     assert set(report["turku"]) == {"xx"}
-    assert {"all", "left_out"} <= set(report["turku"]["xx"])
+    # (With the default weight, 0, the line files train nothing: one model.)
+    assert report["turku"]["xx"]["left_out"] == report["turku"]["xx"]["all"]
     table = generalisation.markdown_table(report)
     assert "| ours (text) |" in table and "| xx | " in table
 
@@ -228,3 +236,15 @@ def test_corpus_weighted_training_fits(page_folder):
                            short_pages=True)
     scores = model.body_proba(lines[["text", "page"]])
     assert ((scores >= 0.5) == (lines["label"] == "body")).mean() > 0.9
+
+
+def test_line_files_that_weigh_nothing_are_not_trained_on(page_folder, line_files):
+    pages = load_line_data([page_folder], cache_dir=None, show_progress=False)
+    both = load_line_data([page_folder, *line_files], cache_dir=None, show_progress=False)
+    quiet = {"progress": lambda message: None, "short_pages": False}
+    alone = fit_line_model(pages, **quiet)
+    beside = fit_line_model(both, line_files_weight=0, **quiet)
+    weighed = fit_line_model(both, line_files_weight=1, **quiet)
+    probe = pages[["text", "page"]]
+    assert np.array_equal(alone.body_proba(probe), beside.body_proba(probe))
+    assert not np.array_equal(alone.body_proba(probe), weighed.body_proba(probe))

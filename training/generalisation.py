@@ -76,8 +76,12 @@ def _fit_and_score(train: pd.DataFrame, test: pd.DataFrame, kind: str, options: 
         return model.body_proba(model_input(test, kind).reset_index(drop=True))
 
 
-def _tasks(pages: pd.DataFrame, extra: pd.DataFrame | None, kinds, corpora) -> list:
-    """(what, kind, training lines, scored lines) of every fit to make."""
+def _tasks(pages: pd.DataFrame, extra: pd.DataFrame | None, kinds, corpora,
+           line_files_weight: float = DEFAULT_LINE_FILES_WEIGHT) -> list:
+    """(what, kind, training lines, scored lines) of every fit to make.
+    With ``line_files_weight`` 0 the line files train nothing, so a
+    language left out of them changes nothing: one fit scores every
+    language (``_turku_entry`` gives its scores to both columns)."""
     tasks = []
     page_corpus = pages["set"].map(corpus_of)
     for kind in kinds:
@@ -93,7 +97,7 @@ def _tasks(pages: pd.DataFrame, extra: pd.DataFrame | None, kinds, corpora) -> l
             training = extra[extra["language"].isna()]
             train = pd.concat([pages, training], ignore_index=True)
             tasks.append((("turku", "all"), "text", train, scored))
-            for language in sorted(scored["language"].unique()):
+            for language in sorted(scored["language"].unique()) if line_files_weight else ():
                 kept = training[training["train_language"] != language]
                 train = pd.concat([pages, kept], ignore_index=True)
                 tasks.append((("turku", language), "text", train,
@@ -135,7 +139,7 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
         bodies[name] = {key: text for key, (text, _) in outputs.items()}
         errors[name] = {key for key, (_, failed) in outputs.items() if failed}
 
-    tasks = _tasks(pages, extra, kinds, corpora)
+    tasks = _tasks(pages, extra, kinds, corpora, line_files_weight)
     progress(f"{len(tasks)} models to fit ({jobs} at a time): "
              + ", ".join(f"{kind} without {what[1]}" if what[0] != "turku"
                          else f"text for turku {what[1]}" for what, kind, _, _ in tasks))
@@ -149,7 +153,8 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
     turku = {}
     for (what, kind, _, test), scores in zip(tasks, results):
         if what[0] == "turku":
-            _turku_entry(turku, what[1], test, scores, threshold)
+            _turku_entry(turku, what[1], test, scores, threshold,
+                         same_left_out=line_files_weight == 0)
             continue
         is_body = scores >= threshold
         body = test[is_body].groupby("page", sort=False)["text"].agg("\n".join)
@@ -193,16 +198,19 @@ def _page_f1(predicted: str, gold: str) -> float:
 
 
 def _turku_entry(turku: dict, what: str, test: pd.DataFrame, scores: np.ndarray,
-                 threshold: float) -> None:
+                 threshold: float, same_left_out: bool = False) -> None:
     """Line scores of the scored line files: per language, trained with all
-    training files (``what == "all"``) or with the language left out."""
+    training files (``what == "all"``) or with the language left out
+    (``same_left_out``: the same model, the line files weighing nothing)."""
     predicted = np.where(scores >= threshold, "body", "boilerplate")
     for language, rows in test.groupby("language", sort=True).indices.items():
         if what not in ("all", language):
             continue
         entry = turku.setdefault(language, {"lines": int(len(rows))})
-        entry["all" if what == "all" else "left_out"] = line_scores(
-            test["label"].to_numpy()[rows], predicted[rows])
+        measured = line_scores(test["label"].to_numpy()[rows], predicted[rows])
+        entry["all" if what == "all" else "left_out"] = measured
+        if same_left_out:
+            entry["left_out"] = measured
 
 
 def ranked_extractors(report: dict) -> list:
