@@ -896,7 +896,14 @@ def test_a_command_that_ignores_ctrl_c_keeps_its_workers_through_it(trained_mode
 def test_a_worker_ends_at_ctrl_c_instead_of_going_on_with_queued_shards(trained_models):
     # As a KeyboardInterrupt, the pool would report it as the task's result
     # and the worker would run the queued shards while the driver waits.
-    pool = batch_module.start_local_workers(1, (str(trained_models), True, Limits(), True))
+    # (Workers follow the command's SIGINT disposition: a command started in
+    # the background by a shell without job control ignores SIGINT, and so
+    # would they. This test is of a command that takes Ctrl-C.)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        pool = batch_module.start_local_workers(1, (str(trained_models), True, Limits(), True))
+    finally:
+        signal.signal(signal.SIGINT, previous)
     try:
         ended = pool.submit(signal.raise_signal, signal.SIGINT).exception(timeout=60)
         assert isinstance(ended, BrokenProcessPool), ended
