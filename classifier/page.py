@@ -62,7 +62,7 @@ class Page:
     body only, never from chrome), or when the classifier has no topic
     model (``load(topics=False)``; no reason). It is ``None`` too, with
     ``topic_scores`` kept, when the model abstains: ``topic_reason`` then
-    says why (``"too short"``, ``"language: es"``, ``"out of scheme"``;
+    says why (``"too short"``, ``"language: other"``, ``"out of scheme"``;
     classifier/topics/abstention.py).
     ``topics`` holds every topic the page is given, most probable first:
     ``(topic,)`` with a single-label topic model, all topics at or over the

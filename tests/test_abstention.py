@@ -54,7 +54,7 @@ def test_a_body_of_the_model_s_topics_gets_its_topic(clf):
 
 
 @pytest.mark.parametrize("body, reason", [
-    (SPANISH, LANGUAGE + "es"),
+    (SPANISH, LANGUAGE + "other"),
     (NO_TOPIC, OUT_OF_SCHEME),
     ("Home | About | Contact", NO_BODY),
 ])
@@ -180,3 +180,11 @@ def test_the_probabilities_are_the_model_s_own_whether_it_abstains_or_not(clf):
     margins = clf.topic_model[-1].calibrated_classifiers_[0].estimator.decision_function(
         clf.topic_model[:-1].transform(texts))
     assert np.array_equal(evidence, margins.max(axis=1))
+
+
+def test_the_language_is_named_when_asked(clf):
+    from dataclasses import replace
+
+    named = classifier.Classifier(clf.line_model, clf.topic_model, clf.manifest,
+                                  abstention=replace(clf.abstention, name_language=True))
+    assert named.predict(SPANISH).topic_reason == LANGUAGE + "es"

@@ -172,7 +172,7 @@ def _abstention_options(parser, prefix: str = ""):
     parser.add_argument("--min-known-share", type=float, default=defaults.min_known_share,
                         metavar="SHARE",
                         help=prefix + "a body with less of its words in the model's "
-                             "vocabulary gets no topic ('language: xx')")
+                             "vocabulary gets no topic ('language: other')")
     parser.add_argument("--min-words", type=int, default=defaults.min_words, metavar="N",
                         help=prefix + "a body with fewer (known) words gets no topic "
                                       "('too short')")

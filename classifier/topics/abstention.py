@@ -10,7 +10,9 @@ reason when its body
   (``"too short"``);
 * has less than ``min_known_share`` of its words in the model's vocabulary:
   it is written in a language the model was not trained on (``"language:
-  es"``, named by py3langid, or ``"language: unknown"``);
+  other"``; with ``name_language`` the language py3langid names, as in
+  ``"language: es"``: off by default, as its model holds ~75 MB in every
+  process that loads it);
 * is claimed by none of the topics (``"out of scheme"``): its *evidence*,
   the strongest single topic's own score before the topics are weighed
   against each other, is under ``min_evidence``. For the single-label
@@ -46,8 +48,10 @@ from ..words import COMPILED, without_marks
 NO_BODY = "no body"
 TOO_SHORT = "too short"
 OUT_OF_SCHEME = "out of scheme"
-#: How the reason for a language the model does not read starts.
+#: How the reason for a language the model does not read starts, and what
+#: follows unless the language is named (``Abstention.name_language``).
 LANGUAGE = "language: "
+OTHER_LANGUAGE = "other"
 
 #: A word for the known-word share: a run of two or more word characters,
 #: as the topic model's vectorizers find them (scikit-learn's default
@@ -65,6 +69,9 @@ class Abstention:
 
     min_words: int = 5
     min_known_share: float = 0.6
+    #: Name the language of a body the vocabulary does not cover
+    #: (py3langid: ~75 MB more in each process, loaded on first use).
+    name_language: bool = False
     #: ``None``: the model never says "out of scheme".
     min_evidence: float | None = None
     #: Bodies of fewer words are held to ``min_evidence_short`` (when set).
@@ -164,7 +171,8 @@ def abstention_reasons(abstention: Abstention, texts: list[str], evidence: np.nd
         if vocabulary is not None and total_ < abstention.min_words:
             reasons.append(TOO_SHORT)
         elif vocabulary is not None and known_ < abstention.min_known_share * total_:
-            reasons.append(LANGUAGE + language_of(text))
+            reasons.append(LANGUAGE + (language_of(text) if abstention.name_language
+                                       else OTHER_LANGUAGE))
         elif vocabulary is not None and known_ < abstention.min_words:
             reasons.append(TOO_SHORT)
         elif (threshold := abstention.evidence_threshold(total_)) is not None \
