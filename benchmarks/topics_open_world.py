@@ -50,8 +50,7 @@ from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from benchmarks.common import SHARED_DATA, write_report  # noqa: E402
 from classifier.progress import say  # noqa: E402
 from classifier.topics.abstention import (OUT_OF_SCHEME, TOO_SHORT,  # noqa: E402
-                                          abstention_reasons, topic_probabilities_and_evidence,
-                                          word_vocabulary)
+                                          topics_with_reasons, word_vocabulary)
 from training.corpora import read_20newsgroups, read_bbc, read_reuters_modapte  # noqa: E402
 from training.other_sources import (MIN_WORDS, NEWSGROUP_TOPICS, REUTERS_TOPIC,  # noqa: E402
                                     other_source_documents)
@@ -118,16 +117,15 @@ def bench_bbc(bbc: pd.DataFrame, extra: pd.DataFrame, coverage: float, folds: in
         model = fit_topic_model(train_data, extra, **SHIPPED_SETTINGS)
         vocabulary = word_vocabulary(model)
         held_out = [texts[i] for i in test]
-        probabilities, evidence = topic_probabilities_and_evidence(model, held_out)
+        probabilities, evidence, reasons = topics_with_reasons(model, abstention, held_out,
+                                                               vocabulary)
         out["probabilities"][test], out["evidence"][test] = probabilities, evidence
-        for i, reason in zip(test, abstention_reasons(abstention, held_out, evidence, vocabulary)):
+        for i, reason in zip(test, reasons):
             out["reasons"][i] = reason
         with_lead = [i for i in test if leads[i] is not None]
-        probabilities, evidence = topic_probabilities_and_evidence(
-            model, [leads[i] for i in with_lead])
+        probabilities, _, reasons = topics_with_reasons(
+            model, abstention, [leads[i] for i in with_lead], vocabulary)
         out["lead_probabilities"][with_lead] = probabilities
-        reasons = abstention_reasons(abstention, [leads[i] for i in with_lead], evidence,
-                                     vocabulary)
         for i, reason in zip(with_lead, reasons):
             out["lead_reasons"][i] = reason
         out.setdefault("thresholds", []).append(abstention.min_evidence)
@@ -221,8 +219,8 @@ def main(argv=None) -> int:
     vocabulary = word_vocabulary(model)
 
     def scored(texts, truth=None):
-        probabilities, evidence = topic_probabilities_and_evidence(model, texts)
-        reasons = abstention_reasons(abstention, texts, evidence, vocabulary)
+        probabilities, evidence, reasons = topics_with_reasons(model, abstention, texts,
+                                                               vocabulary)
         return answered_scores(reasons, probabilities, model.classes_, truth), evidence
 
     posts = read_20newsgroups(root / "20newsgroups", "test", strip=True)

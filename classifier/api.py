@@ -29,8 +29,7 @@ from .store import (
     read_manifest,
 )
 from .text import more_non_blank_lines_than, split_lines
-from .topics.abstention import (NO_BODY, Abstention, abstention_reasons,
-                                topic_probabilities_and_evidence, word_vocabulary)
+from .topics.abstention import NO_BODY, Abstention, topics_with_reasons, word_vocabulary
 from .topics.model import top_topics
 
 #: A line's label by whether it is body.
@@ -322,8 +321,8 @@ class Classifier:
             probabilities = pipeline_proba(self.topic_model, texts)
             reasons = [None] * len(texts)
         else:
-            probabilities, evidence = topic_probabilities_and_evidence(self.topic_model, texts)
-            reasons = abstention_reasons(self.abstention, texts, evidence, self.vocabulary)
+            probabilities, _, reasons = topics_with_reasons(self.topic_model, self.abstention,
+                                                            texts, self.vocabulary)
         classes = [str(c) for c in self.topic_model.classes_]
         if getattr(self.topic_model, "multilabel", False):
             chosen = self.topic_model.indicators(probabilities)

@@ -29,8 +29,7 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
 from classifier.progress import say
-from classifier.topics.abstention import (NO_BODY, Abstention, abstention_reasons,
-                                          topic_probabilities_and_evidence, word_vocabulary)
+from classifier.topics.abstention import NO_BODY, Abstention, topics_with_reasons
 from classifier.topics.model import default_topic_pipeline
 
 from .topics import DEFAULT_COVERAGE, choose_abstention
@@ -111,10 +110,8 @@ def evaluate_short_inputs(classifier, data: pd.DataFrame, extra: pd.DataFrame | 
         rows = np.flatnonzero((story_fold == fold) & answered)
         if len(rows):
             short = [bodies[i] for i in rows]
-            probabilities, evidence = topic_probabilities_and_evidence(model, short)
+            probabilities, _, reasons[rows] = topics_with_reasons(model, abstention, short)
             predicted[rows] = model.classes_[probabilities.argmax(axis=1)]
-            reasons[rows] = abstention_reasons(abstention, short, evidence,
-                                               word_vocabulary(model))
         progress(f"topic fold {fold + 1}/{n_splits} done")
     right = np.array([p == t for p, t in zip(predicted, stories["topic"])])
     given = np.array([reason is None for reason in reasons])

@@ -120,6 +120,18 @@ def topic_probabilities_and_evidence(model, texts: list[str]) -> tuple[np.ndarra
     return calibrated_proba(final, features, margins), margins.max(axis=1)
 
 
+def topics_with_reasons(model, abstention: Abstention, texts: list[str],
+                        vocabulary=None) -> tuple[np.ndarray, np.ndarray, list]:
+    """(probabilities, evidence, reason for no topic or ``None``) of each
+    text: what the API, the evaluation and the benchmark all ask of a
+    model. ``vocabulary``: the model's ``word_vocabulary`` when the caller
+    keeps it (found here otherwise)."""
+    probabilities, evidence = topic_probabilities_and_evidence(model, texts)
+    if vocabulary is None:
+        vocabulary = word_vocabulary(model)
+    return probabilities, evidence, abstention_reasons(abstention, texts, evidence, vocabulary)
+
+
 def _one_vs_rest_scorer(final):
     """The margin scorer (a margin per topic) under a temperature-calibrated
     classifier of one fold (``ensemble=False``, the shipped pipeline's),
