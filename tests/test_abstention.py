@@ -44,7 +44,10 @@ def test_training_records_the_abstention_settings_in_the_manifest(abstaining_mod
     entry = json.loads((abstaining_models / "manifest.json").read_text())["models"]["topic_model"]
     settings = entry["abstention"]
     assert settings["coverage"] == 0.95 and isinstance(settings["min_evidence"], float)
-    assert isinstance(settings["min_evidence_short"], float)
+    lengths = [words for words, _ in settings["short_thresholds"]]
+    # (The cut lengths the table's documents are longer than.)
+    assert lengths and lengths == [15, 25, 40, 60][:len(lengths)]
+    assert settings["min_evidence_short"] is None
     assert clf.abstention == Abstention.from_dict(settings)
 
 
@@ -126,18 +129,38 @@ def _table(rows_per_topic=12, seed=0):
 
 def test_the_threshold_keeps_the_asked_share_of_training_documents_answered():
     data = _table()
-    whole, short = out_of_fold_evidence(data)
+    whole, cuts = out_of_fold_evidence(data)
     chosen = choose_abstention(data, coverage=0.9)
     assert chosen.coverage == 0.9
     assert (whole >= chosen.min_evidence).mean() >= 0.9
-    assert (short >= chosen.min_evidence_short).mean() >= 0.9
+    assert list(cuts) == [15, 25, 40, 60]  # no document is longer than 30 words:
+    assert [length for length, _ in chosen.short_thresholds] == [15, 25]  # no threshold
+    for length, threshold in chosen.short_thresholds:
+        assert (cuts[length] >= threshold).mean() >= 0.9
     # A short text holds less evidence than the whole one it opens.
-    assert np.median(short) < np.median(whole)
-    assert chosen.evidence_threshold(10) == chosen.min_evidence_short
-    assert chosen.evidence_threshold(chosen.short_words) == chosen.min_evidence
+    assert np.median(cuts[15]) < np.median(whole)
     assert choose_abstention(data, coverage=1.0).min_evidence is None
     with pytest.raises(ValueError, match="coverage"):
         choose_abstention(data, coverage=0)
+
+
+def test_a_short_body_is_held_to_the_threshold_of_its_length():
+    settings = Abstention(min_evidence=0.0, short_words=60,
+                          short_thresholds=[[15, -0.6], [60, -0.3]])
+    assert settings.short_thresholds == ((15, -0.6), (60, -0.3))  # as read from a manifest
+    assert settings.evidence_threshold(5) == settings.evidence_threshold(15) == -0.6
+    halfway = settings.evidence_threshold(30)  # 30 is halfway from 15 to 60 in log(words)
+    assert halfway == pytest.approx(-0.45)
+    assert settings.evidence_threshold(59) > halfway
+    assert settings.evidence_threshold(60) == settings.evidence_threshold(600) == 0.0
+    assert Abstention.from_dict(settings.to_dict()) == settings
+    assert json.loads(json.dumps(settings.to_dict()))["short_thresholds"] == [[15, -0.6],
+                                                                              [60, -0.3]]
+    # A folder of before: one threshold under short_words.
+    old = Abstention(min_evidence=0.0, min_evidence_short=-0.5)
+    assert old.evidence_threshold(10) == old.evidence_threshold(59) == -0.5
+    with pytest.raises(ValueError, match="ascending"):
+        Abstention(short_thresholds=[(60, -0.3), (15, -0.6)])
 
 
 def test_a_multi_label_model_abstains_by_its_largest_topic_probability():
@@ -166,7 +189,7 @@ def test_a_folder_saved_before_abstention_gives_every_page_a_topic():
 def test_too_few_documents_to_choose_a_threshold_give_none_and_say_so(capsys):
     data = _table(rows_per_topic=3)  # each fold's training part: 2 per topic
     chosen = choose_abstention(data, coverage=0.95)
-    assert chosen.min_evidence is None and chosen.min_evidence_short is None
+    assert chosen.min_evidence is None and not chosen.short_thresholds
     assert "no 'out of scheme' threshold" in capsys.readouterr().err
 
 

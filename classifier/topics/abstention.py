@@ -22,14 +22,18 @@ reason when its body
   is independent).
 
 A short text holds less evidence than a whole story (a headline and its
-lead score lower margins than the story they open), so bodies of fewer than
-``short_words`` words are held to their own threshold,
-``min_evidence_short``. Both thresholds are chosen on the training data
-(``training/topics.py``, ``choose_abstention``): the out-of-fold evidence
-of the training documents, whole and cut to their first 15 to
-``short_words`` words, at the quantile that keeps ``coverage`` of them
-answered. The settings are recorded in the models folder's manifest,
-beside the model.
+lead score lower margins than the story they open, and the fewer the words
+the lower), so bodies of fewer than ``short_words`` words are held to a
+threshold that grows with their length: ``short_thresholds``, pairs (words,
+threshold) read between in the logarithm of the length (a 55-word text is
+held to nearly the 60-word threshold, not to one of 15-word texts). All
+thresholds are chosen on the training data (``training/topics.py``,
+``choose_abstention``): the out-of-fold evidence of the training documents,
+whole and cut to their first 15, 25, 40 and ``short_words`` words, at the
+quantile that keeps ``coverage`` of them answered. The settings are
+recorded in the models folder's manifest, beside the model. (Folders
+trained before 2026-12-07 hold one threshold for all short bodies,
+``min_evidence_short``; it still applies to them.)
 """
 
 from __future__ import annotations
@@ -74,8 +78,13 @@ class Abstention:
     name_language: bool = False
     #: ``None``: the model never says "out of scheme".
     min_evidence: float | None = None
-    #: Bodies of fewer words are held to ``min_evidence_short`` (when set).
+    #: Bodies of fewer words are held to ``short_thresholds`` (when set).
     short_words: int = 60
+    #: (words, threshold) pairs, by words ascending: the threshold of a
+    #: body of that many words, interpolated in log(words) between them.
+    short_thresholds: tuple = ()
+    #: One threshold for every body under ``short_words`` (the folders of
+    #: before ``short_thresholds``).
     min_evidence_short: float | None = None
     #: The share of the training documents left answered when the
     #: thresholds were chosen.
@@ -86,9 +95,18 @@ class Abstention:
             raise ValueError(f"min_words must be an integer >= 0, not {self.min_words!r}")
         if not 0 <= self.min_known_share <= 1:
             raise ValueError(f"min_known_share must be in [0, 1], not {self.min_known_share!r}")
+        # (A manifest gives lists; kept as tuples, as the settings are frozen.)
+        pairs = tuple((int(words), float(threshold)) for words, threshold in self.short_thresholds)
+        if any(words < 1 for words, _ in pairs) or \
+                [words for words, _ in pairs] != sorted({words for words, _ in pairs}):
+            raise ValueError("short_thresholds must be (words >= 1, threshold) pairs with words "
+                             f"strictly ascending, not {self.short_thresholds!r}")
+        object.__setattr__(self, "short_thresholds", pairs)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        settings = asdict(self)
+        settings["short_thresholds"] = [list(pair) for pair in self.short_thresholds]
+        return settings
 
     @classmethod
     def from_dict(cls, settings: dict) -> Abstention:
@@ -97,8 +115,12 @@ class Abstention:
 
     def evidence_threshold(self, words: int) -> float | None:
         """The out-of-scheme threshold of a body of ``words`` words."""
-        if words < self.short_words and self.min_evidence_short is not None:
-            return self.min_evidence_short
+        if words < self.short_words:
+            if self.short_thresholds:
+                lengths, thresholds = zip(*self.short_thresholds)
+                return float(np.interp(np.log(max(words, 1)), np.log(lengths), thresholds))
+            if self.min_evidence_short is not None:
+                return self.min_evidence_short
         return self.min_evidence
 
 
