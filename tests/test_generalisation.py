@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 from conftest import synthetic_page, write_page_folder
 
 from training import generalisation, peers
-from training.augment import LEAD_WORDS, MAX_SHORT_LINES, with_short_pages
+from training.augment import LEAD_WORDS, MAX_SHORT_LINES, SENTENCE_WORDS, with_short_pages
 from training.datasets import corpus_of, load_line_data
 from training.lines import corpus_weights, fit_line_model
 from training.short_inputs import evaluate_short_inputs, headline_and_lead
@@ -93,7 +94,8 @@ def test_short_pages_are_cut_from_each_page_with_their_labels(page_folder):
     assert augmented.iloc[:len(lines)].equals(lines)  # the pages themselves, unchanged
     short = augmented.iloc[len(lines):]
     kinds = short["page"].str.rpartition("#")[2]
-    assert set(kinds) == {"lead", "paragraph", "chrome"}
+    assert {"lead", "paragraph", "chrome"} <= set(kinds) <= {"lead", "paragraph", "sentence",
+                                                              "chrome", "chrome-sentence"}
     for key, page in short.groupby("page", sort=False):
         source = lines[lines["page"] == key.rpartition("#")[0]]
         assert 1 <= len(page) <= MAX_SHORT_LINES
@@ -101,15 +103,46 @@ def test_short_pages_are_cut_from_each_page_with_their_labels(page_folder):
         labelled = dict(zip(source["text"], source["label"]))
         assert all(labelled[text] == label for text, label in zip(page["text"], page["label"]))
         kind = key.rpartition("#")[2]
+        last = page["text"].iloc[-1].strip()
         if kind == "chrome":
             assert set(page["label"]) == {"boilerplate"}
+        elif kind in ("sentence", "chrome-sentence"):
+            assert list(page["label"]) == ["body" if kind == "sentence" else "boilerplate"]
+            assert SENTENCE_WORDS <= len(re.findall(r"\w+", last)) < LEAD_WORDS
+            assert last.rstrip("\"'”’)]»")[-1] in ".!?…"
         else:
             assert set(page["label"]) == {"body"}
-            assert len(page["text"].iloc[-1].split()) >= LEAD_WORDS
+            assert (len(last.split()) >= LEAD_WORDS
+                    or (len(page) > 1 and last.rstrip("\"'”’)]»")[-1] in ".!?…"))
     # Each short page's lines are together (the line model's page runs).
     keys = augmented["page"].to_numpy()
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     assert len(starts) == len(set(keys))
+
+
+def test_a_short_sentence_ends_a_lead_and_is_a_short_page_of_its_own():
+    from training.augment import short_page_rows
+
+    page = pd.DataFrame({"page": "p",
+                         "label": ["boilerplate", "body", "body", "body", "body", "boilerplate"],
+                         "text": ["Home | News",
+                                  "Children's tsar appointed.",  # a headline, ending a sentence
+                                  "The first children's commissioner has been appointed.",
+                                  " ".join(["word"] * 20) + ".",
+                                  "Too short.",
+                                  "Sign up for our newsletter today."]})
+    augmented = with_short_pages(page)
+    short = {key.rpartition("#")[2]: rows["text"].tolist()
+             for key, rows in augmented.iloc[len(page):].groupby("page", sort=False)}
+    assert short["lead"] == page["text"][1:3].tolist()  # the headline, then the sentence
+    assert short["sentence"] == [page["text"][2]]
+    assert short["paragraph"] == [page["text"][3]]
+    assert short["chrome-sentence"] == [page["text"][5]]  # lone sentences are not all body
+    # Without sentence marks, a lead still ends at the first long line.
+    rows = short_page_rows(page["label"].to_numpy(), np.array([2, 3, 7, 20, 2, 6]),
+                           np.array([0, 6]))
+    assert [kind for kind, _ in rows] == ["lead", "paragraph", "chrome"]
+    assert rows[0][1].tolist() == [1, 2, 3]
 
 
 def test_each_corpus_is_scored_by_models_that_never_saw_it(two_corpora, line_files):

@@ -207,8 +207,8 @@ def _weighting_option(parser):
     parser.add_argument("--short-pages", type=_yes_or_no, default=DEFAULT_SHORT_PAGES,
                         metavar="yes|no",
                         help="add short pages cut from the training pages (a headline "
-                             "and its lead, one paragraph, a few chrome lines) to training "
-                             "(training/augment.py)")
+                             "and its lead, one paragraph, one sentence, a few chrome lines, "
+                             "one chrome sentence) to training (training/augment.py)")
     parser.add_argument("--weighting", choices=WEIGHTINGS, default=DEFAULT_WEIGHTING,
                         help="how training lines are weighed by corpus: none (every line "
                              "once), corpus (every corpus the same), sqrt (by the square "
