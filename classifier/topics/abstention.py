@@ -32,8 +32,8 @@ thresholds are chosen on the training data (``training/topics.py``,
 whole and cut to their first 15, 25, 40 and ``short_words`` words, at the
 quantile that keeps ``coverage`` of them answered. The settings are
 recorded in the models folder's manifest, beside the model. (Folders
-trained before 2026-12-07 hold one threshold for all short bodies,
-``min_evidence_short``; it still applies to them.)
+trained before ``short_thresholds`` existed hold one threshold for all
+short bodies, ``min_evidence_short``; it still applies to them.)
 """
 
 from __future__ import annotations
