@@ -460,10 +460,16 @@ def load(path=None, *, trusted: bool = False, limits: Limits | None = None,
                                            (LINE_MODEL, HTML_MODEL)))
     topic_model = models.get(TOPIC_MODEL)
     settings = (manifest_entry(folder, TOPIC_MODEL, manifest) or {}).get("abstention")
+    abstention = None
+    if abstain and settings:
+        try:
+            abstention = Abstention.from_dict(settings)
+        except (TypeError, ValueError) as error:  # a hand-edited or damaged manifest
+            raise ModelError(f"{folder}: the manifest's {TOPIC_MODEL} abstention settings: "
+                             f"{error}") from None
     return Classifier(models[LINE_MODEL].load(),
                       None if topic_model is None else topic_model.load(), manifest,
-                      limits=limits, html_model=models.get(HTML_MODEL),
-                      abstention=Abstention.from_dict(settings) if abstain and settings else None)
+                      limits=limits, html_model=models.get(HTML_MODEL), abstention=abstention)
 
 
 def _models_on_first_use(folder: Path, manifest: dict, names) -> dict:

@@ -133,8 +133,9 @@ def test_the_threshold_keeps_the_asked_share_of_training_documents_answered():
     chosen = choose_abstention(data, coverage=0.9)
     assert chosen.coverage == 0.9
     assert (whole >= chosen.min_evidence).mean() >= 0.9
-    assert list(cuts) == [15, 25, 40, 60]  # no document is longer than 30 words:
-    assert [length for length, _ in chosen.short_thresholds] == [15, 25]  # no threshold
+    assert list(cuts) == [15, 25, 40, 60]
+    # The documents hold 30 words: no cut of 40 or 60, so no threshold of theirs.
+    assert [length for length, _ in chosen.short_thresholds] == [15, 25]
     for length, threshold in chosen.short_thresholds:
         assert (cuts[length] >= threshold).mean() >= 0.9
     # A short text holds less evidence than the whole one it opens.
@@ -159,8 +160,21 @@ def test_a_short_body_is_held_to_the_threshold_of_its_length():
     # A folder of before: one threshold under short_words.
     old = Abstention(min_evidence=0.0, min_evidence_short=-0.5)
     assert old.evidence_threshold(10) == old.evidence_threshold(59) == -0.5
-    with pytest.raises(ValueError, match="ascending"):
-        Abstention(short_thresholds=[(60, -0.3), (15, -0.6)])
+    for bad in ([(60, -0.3), (15, -0.6)], [[15]], [["a", -0.6]], 5, [(0, -0.6)]):
+        with pytest.raises(ValueError, match="ascending"):
+            Abstention(short_thresholds=bad)
+
+
+def test_a_manifest_with_broken_abstention_settings_is_refused_clearly(abstaining_models,
+                                                                       tmp_path):
+    broken = tmp_path / "models"
+    shutil.copytree(abstaining_models, broken)
+    manifest = json.loads((broken / "manifest.json").read_text())
+    manifest["models"]["topic_model"]["abstention"]["short_thresholds"] = [[15]]
+    (broken / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(classifier.ModelError, match="abstention settings.*short_thresholds"):
+        classifier.load(broken, trusted=True)
+    assert classifier.load(broken, trusted=True, abstain=False).abstention is None
 
 
 def test_a_multi_label_model_abstains_by_its_largest_topic_probability():

@@ -96,8 +96,12 @@ class Abstention:
         if not 0 <= self.min_known_share <= 1:
             raise ValueError(f"min_known_share must be in [0, 1], not {self.min_known_share!r}")
         # (A manifest gives lists; kept as tuples, as the settings are frozen.)
-        pairs = tuple((int(words), float(threshold)) for words, threshold in self.short_thresholds)
-        if any(words < 1 for words, _ in pairs) or \
+        try:
+            pairs = tuple((int(words), float(threshold))
+                          for words, threshold in self.short_thresholds)
+        except (TypeError, ValueError):
+            pairs = None
+        if pairs is None or any(words < 1 for words, _ in pairs) or \
                 [words for words, _ in pairs] != sorted({words for words, _ in pairs}):
             raise ValueError("short_thresholds must be (words >= 1, threshold) pairs with words "
                              f"strictly ascending, not {self.short_thresholds!r}")
