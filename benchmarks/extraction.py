@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from classifier.api import Classifier  # noqa: E402
-from training.datasets import load_line_data, page_folder_pages  # noqa: E402
+from training.datasets import load_line_data, page_folder_pages, read_gold_text  # noqa: E402
 from training.lines import fit_line_model  # noqa: E402
 from training.metrics import page_text_scores  # noqa: E402
 from training.peers import PEER_NAMES, extract_or_empty, peer_extractors  # noqa: E402
@@ -118,7 +118,7 @@ def main(argv=None) -> int:
             for key in progress_bar(keys, desc=name):
                 results[name][key] = run_timed(extract, pages[key][1].read_bytes())
 
-    gold = {key: pages[key][2].read_bytes().decode("utf-8", "replace") for key in keys}
+    gold = {key: read_gold_text(pages[key][2]) for key in keys}
     report = {"measured": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
               "machine": f"{platform.machine()}, {platform.python_implementation()} "
                          f"{platform.python_version()}, 1 thread",

@@ -220,3 +220,42 @@ def test_page_folder_errors_name_the_file(tmp_path, capsys):
         (folder / f"{number}.html").write_text("<html><script>x()</script></html>")
     with pytest.raises(DataError, match=r"no page has visible text"):
         load_line_data([folder], cache_dir=None, show_progress=False)
+
+
+@pytest.mark.parametrize("separator", ["!@#$%^&*() COMMENTS", "!!@#$%^&*() COMMENTS",
+                                       "!@#$%^&*() COMMNENTS", "!@#$%^&*()"])
+def test_dragnet_comments_after_the_separator_are_not_gold(tmp_path, separator):
+    from training.datasets import read_gold_text
+    from training.generalisation import page_gold
+    from training.lines import gold_texts
+
+    article = ("Council approves the new budget after a long debate\n"
+               "The city council voted on Tuesday to approve a budget that raises "
+               "spending on schools and roads by four percent next year.")
+    comment = "Great article, I completely agree with the council on the budget for schools."
+    html = ("<html><body><article><h1>Council approves the new budget after a long debate</h1>"
+            "<p>The city council voted on Tuesday to approve a budget that raises spending on "
+            f"schools and roads by four percent next year.</p></article>"
+            f"<div class='comments'><p>Jane says:</p><p>{comment}</p></div></body></html>")
+    folder = tmp_path / "dragnet"
+    folder.mkdir()
+    (folder / "1.html").write_text(html, encoding="utf-8")
+    (folder / "1.txt").write_text(f"{article}\n{separator}\nJane says:\n{comment}\n",
+                                  encoding="utf-8")
+
+    assert read_gold_text(folder / "1.txt") == article + "\n"
+    lines = load_line_data([folder], cache_dir=None, show_progress=False)
+    labels = dict(zip(lines["text"], lines["label"]))
+    assert labels[comment] == "boilerplate" and labels["Jane says:"] == "boilerplate"
+    assert labels["Council approves the new budget after a long debate"] == "body"
+    assert gold_texts([folder], lines)["dragnet/1"] == article + "\n"
+    assert page_gold([folder])["dragnet/1"][2] == article + "\n"
+
+
+def test_gold_without_the_separator_is_read_whole(tmp_path):
+    from training.datasets import read_gold_text
+
+    gold = tmp_path / "1.txt"
+    gold.write_bytes(b"Headline\nA line that mentions !@#$%^&*() COMMENTS in its text.\n\xff\n")
+    assert read_gold_text(gold) == ("Headline\nA line that mentions !@#$%^&*() COMMENTS "
+                                    "in its text.\n\ufffd\n")

@@ -39,14 +39,26 @@ from classifier.sites import site_of
 from .align import BODY, BOILERPLATE, label_lines
 
 # Bump when html_to_lines or the alignment rule changes, to invalidate caches.
-CONVERSION_VERSION = "9"  # 5: DOM columns; 6: pages without text left out; 7: itemprop,
+CONVERSION_VERSION = "10"  # 5: DOM columns; 6: pages without text left out; 7: itemprop,
 # role; 8: HTML5 elements libxml2 left in the <head> moved to the body; 9: at most
-# MAX_ATTRIBUTE_WORDS attribute words per block
+# MAX_ATTRIBUTE_WORDS attribute words per block; 10: gold cut at COMMENTS_MARKER
 LINE_COLUMNS = ["set", "doc_id", "site", "line_no", "text", "label"]
 # Page folders also give each line its DOM facts (classifier.lines.dom), which the
 # HTML line model reads; labelled-line files have none.
 PAGE_COLUMNS = LINE_COLUMNS + DOM_COLUMNS
 LINE_FILE_SUFFIXES = {".csv", ".jsonl", ".json", ".parquet"}
+#: Dragnet's gold files hold the article, then a separator line, then the
+#: page's reader comments (409 of its 1,381 files; 34,000 lines). The
+#: corpus's convention is the article without comments, as for L3S-GN1, so
+#: the separator and what follows are not gold: read as gold, they taught
+#: the line models that comment threads are body and scored every extractor
+#: that drops comments as missing text.
+COMMENTS_MARKER = "!@#$%^&*() COMMENTS"
+# The separator's symbols, then one upper-case word or none: four files
+# have a variant ("!!@#$%^&*() COMMENTS", "... COMMNENTS", "... CORRECTED",
+# the symbols alone), each followed by comments.
+_COMMENTS_LINE = re.compile(r"^[ \t!]*" + re.escape(COMMENTS_MARKER.split()[0])
+                            + r"[ \t]*[A-Z]*[ \t]*\r?$", re.MULTILINE)
 
 #: The page corpora of ../shared/data/pages, by the sets each is made of
 #: (CleanEval's development and final sets are one corpus: one task, one
@@ -139,6 +151,15 @@ def page_folder_pages(folder: Path):
         yield folder.name, entry["id"], entry.get("url") or "", html_path, gold_path
 
 
+def read_gold_text(path: Path) -> str:
+    """A page's gold main text: the file as UTF-8 (bad bytes replaced), up to
+    the first line that is Dragnet's comments separator
+    (:data:`COMMENTS_MARKER` or a variant of it) when there is one."""
+    text = Path(path).read_bytes().decode("utf-8", errors="replace")
+    marker = _COMMENTS_LINE.search(text)
+    return text[:marker.start()].rstrip() + "\n" if marker else text
+
+
 def page_folder_lines(folder: Path, show_progress: bool = True) -> pd.DataFrame:
     """Line table of one page folder (HTML converted, lines aligned to gold)."""
     pages = list(page_folder_pages(folder))
@@ -150,7 +171,7 @@ def page_folder_lines(folder: Path, show_progress: bool = True) -> pd.DataFrame:
         html_bytes = html_path.read_bytes()
         blocks = html_to_blocks(html_bytes)
         lines = [block.text for block in blocks]
-        gold = gold_path.read_bytes().decode("utf-8", errors="replace")
+        gold = read_gold_text(gold_path)
         if not lines:
             # A page our conversion finds no text in teaches the line model
             # nothing; one such page (l3s-gn1 holds one whose <html> tag is

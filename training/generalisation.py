@@ -37,7 +37,7 @@ from threadpoolctl import threadpool_limits
 
 from classifier.progress import say
 
-from .datasets import corpus_of, load_line_data, page_folder_pages
+from .datasets import corpus_of, load_line_data, page_folder_pages, read_gold_text
 from .lines import (
     DEFAULT_LINE_FILES_WEIGHT,
     DEFAULT_SHORT_PAGES,
@@ -57,7 +57,7 @@ def page_gold(folders) -> dict:
     for folder in folders:
         for set_name, doc_id, _url, html_path, gold_path in page_folder_pages(Path(folder)):
             pages[f"{set_name}/{doc_id}"] = (corpus_of(set_name), html_path,
-                                             gold_path.read_bytes().decode("utf-8", "replace"))
+                                             read_gold_text(gold_path))
     return pages
 
 

@@ -15,7 +15,7 @@ from classifier.lines.model import BODY, BOILERPLATE, StackedLineClassifier, htm
 from classifier.progress import say
 
 from .augment import with_short_pages
-from .datasets import corpus_of, page_folder_pages
+from .datasets import corpus_of, page_folder_pages, read_gold_text
 from .metrics import line_scores, page_text_scores
 
 
@@ -26,7 +26,7 @@ def gold_texts(paths, lines: pd.DataFrame) -> dict:
     for path in map(Path, paths):
         if path.is_dir():
             for set_name, doc_id, _url, _html, gold_path in page_folder_pages(path):
-                gold[f"{set_name}/{doc_id}"] = gold_path.read_bytes().decode("utf-8", "replace")
+                gold[f"{set_name}/{doc_id}"] = read_gold_text(gold_path)
     missing = ~lines["page"].isin(gold.keys())
     if missing.any():
         body = lines[missing & (lines["label"] == BODY)]
