@@ -223,6 +223,7 @@ def test_page_folder_errors_name_the_file(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("separator", ["!@#$%^&*() COMMENTS", "!!@#$%^&*() COMMENTS",
+                                       "!@ $%^&*() COMMENTS", "#$%^&*() COMMENTS",
                                        "!@#$%^&*() COMMNENTS", "!@#$%^&*()"])
 def test_dragnet_comments_after_the_separator_are_not_gold(tmp_path, separator):
     from training.datasets import read_gold_text

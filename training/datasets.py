@@ -39,26 +39,27 @@ from classifier.sites import site_of
 from .align import BODY, BOILERPLATE, label_lines
 
 # Bump when html_to_lines or the alignment rule changes, to invalidate caches.
-CONVERSION_VERSION = "10"  # 5: DOM columns; 6: pages without text left out; 7: itemprop,
+CONVERSION_VERSION = "11"  # 5: DOM columns; 6: pages without text left out; 7: itemprop,
 # role; 8: HTML5 elements libxml2 left in the <head> moved to the body; 9: at most
-# MAX_ATTRIBUTE_WORDS attribute words per block; 10: gold cut at COMMENTS_MARKER
+# MAX_ATTRIBUTE_WORDS attribute words per block; 10, 11: gold cut at COMMENTS_MARKER
 LINE_COLUMNS = ["set", "doc_id", "site", "line_no", "text", "label"]
 # Page folders also give each line its DOM facts (classifier.lines.dom), which the
 # HTML line model reads; labelled-line files have none.
 PAGE_COLUMNS = LINE_COLUMNS + DOM_COLUMNS
 LINE_FILE_SUFFIXES = {".csv", ".jsonl", ".json", ".parquet"}
 #: Dragnet's gold files hold the article, then a separator line, then the
-#: page's reader comments (409 of its 1,381 files; 34,000 lines). The
+#: page's reader comments (419 of its 1,381 files; 38,500 lines). The
 #: corpus's convention is the article without comments, as for L3S-GN1, so
 #: the separator and what follows are not gold: read as gold, they taught
 #: the line models that comment threads are body and scored every extractor
 #: that drops comments as missing text.
 COMMENTS_MARKER = "!@#$%^&*() COMMENTS"
-# The separator's symbols, then one upper-case word or none: four files
-# have a variant ("!!@#$%^&*() COMMENTS", "... COMMNENTS", "... CORRECTED",
-# the symbols alone), each followed by comments.
-_COMMENTS_LINE = re.compile(r"^[ \t!]*" + re.escape(COMMENTS_MARKER.split()[0])
-                            + r"[ \t]*[A-Z]*[ \t]*\r?$", re.MULTILINE)
+# Typed by hand, the separator has variants in 14 files ("!@ $%^&*()
+# COMMENTS", "#$%^&*() COMMENTS", "!@#$%^&*() COMMNENTS", "... CORRECTED",
+# the symbols alone): a line of those symbols holding "%^&*", then one
+# upper-case word or none.
+_COMMENTS_LINE = re.compile(r"^[ \t]*[!@#$%^&*() ]*%\^&\*[!@#$%^&*() ]*[A-Z]*[ \t]*\r?$",
+                            re.MULTILINE)
 
 #: The page corpora of ../shared/data/pages, by the sets each is made of
 #: (CleanEval's development and final sets are one corpus: one task, one
