@@ -118,7 +118,8 @@ class Classifier:
         taken as site template: its P(body) is lowered by the share of the
         site's other pages that repeat it (for sites with at least
         ``MIN_SITE_PAGES`` pages here). Under site-grouped CV this raised
-        Dragnet page text F1 from 0.872 to 0.889 (``make bench-templates``).
+        Dragnet page text F1 from 0.872 to 0.889 (``make bench-templates``,
+        run while Dragnet's gold still held reader comments).
         With ``sites``, each site's pages are scored in the same pass (in
         input order within it), so a pass can exceed ``PAGES_PER_PASS``
         pages when one site has more.
