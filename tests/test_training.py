@@ -253,6 +253,16 @@ def test_dragnet_comments_after_the_separator_are_not_gold(tmp_path, separator):
     assert page_gold([folder])["dragnet/1"][2] == article + "\n"
 
 
+def test_a_gold_file_with_nothing_before_the_separator_is_refused(tmp_path):
+    from conftest import write_page_folder
+
+    folder = write_page_folder(tmp_path / "pages", 3)
+    (folder / "2.txt").write_text("!@#$%^&*() COMMENTS\nJane says:\nGreat post!\n")
+    with pytest.raises(DataError, match=r"2.txt: the gold text is empty \(or holds nothing "
+                                        r"before a comments separator line\)"):
+        load_line_data([folder], cache_dir=None, show_progress=False)
+
+
 def test_gold_without_the_separator_is_read_whole(tmp_path):
     from training.datasets import read_gold_text
 

@@ -181,8 +181,9 @@ def page_folder_lines(folder: Path, show_progress: bool = True) -> pd.DataFrame:
             without_text.append(html_path)
             continue
         if not gold.strip():
-            raise DataError(f"{gold_path}: the gold text is empty; every line would be "
-                            "labelled boilerplate. Remove the page or fill in its main text")
+            raise DataError(f"{gold_path}: the gold text is empty (or holds nothing before "
+                            "a comments separator line); every line would be labelled "
+                            "boilerplate. Remove the page or fill in its main text")
         site = site_of(url) if url else infer_site(decode_html(html_bytes[:200_000]))
         labels = label_lines(lines, gold)
         # The <title> is chrome even though it repeats the (body) headline.
