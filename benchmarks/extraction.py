@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from classifier.api import Classifier  # noqa: E402
-from training.datasets import load_line_data, page_folder_pages, read_gold_text  # noqa: E402
+from training.datasets import keyed_pages, load_line_data, read_gold_text  # noqa: E402
 from training.lines import fit_line_model  # noqa: E402
 from training.metrics import page_text_scores  # noqa: E402
 from training.peers import PEER_NAMES, extract_or_empty, peer_extractors  # noqa: E402
@@ -78,9 +78,9 @@ def main(argv=None) -> int:
     lines = load_line_data(args.data, None if args.cache == "none" else Path(args.cache))
     pages = {}  # page key -> (set, html path, gold path)
     for folder in args.data:
-        listed = list(page_folder_pages(Path(folder)))
-        for set_name, doc_id, _url, html_path, gold_path in listed[:args.limit or None]:
-            pages[f"{set_name}/{doc_id}"] = (set_name, html_path, gold_path)
+        listed = list(keyed_pages(Path(folder)))
+        for key, set_name, html_path, gold_path in listed[:args.limit or None]:
+            pages[key] = (set_name, html_path, gold_path)
     lines = lines[lines["page"].isin(pages)].reset_index(drop=True)
     say(f"{len(pages)} pages, {lines['site'].nunique()} sites, {len(lines)} lines")
 

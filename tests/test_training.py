@@ -253,6 +253,18 @@ def test_dragnet_comments_after_the_separator_are_not_gold(tmp_path, separator):
     assert page_gold([folder])["dragnet/1"][2] == article + "\n"
 
 
+def test_keyed_pages_keys_are_the_line_table_s_pages(tmp_path):
+    from conftest import write_page_folder
+    from training.datasets import keyed_pages
+
+    folder = write_page_folder(tmp_path / "pages", 3)
+    listed = list(keyed_pages(folder))
+    lines = load_line_data([folder], cache_dir=None, show_progress=False)
+    assert [key for key, *_ in listed] == list(lines["page"].unique())
+    key, set_name, html_path, gold_path = listed[0]
+    assert key == f"{set_name}/{html_path.stem}" and gold_path == html_path.with_suffix(".txt")
+
+
 def test_a_gold_file_with_nothing_before_the_separator_is_refused(tmp_path):
     from conftest import write_page_folder
 

@@ -152,6 +152,13 @@ def page_folder_pages(folder: Path):
         yield folder.name, entry["id"], entry.get("url") or "", html_path, gold_path
 
 
+def keyed_pages(folder: Path):
+    """Yield (page key, set name, html path, gold path) of a page folder,
+    the key ``set/id`` being the ``page`` of its line table's rows."""
+    for set_name, doc_id, _url, html_path, gold_path in page_folder_pages(folder):
+        yield f"{set_name}/{doc_id}", set_name, html_path, gold_path
+
+
 def read_gold_text(path: Path) -> str:
     """A page's gold main text: the file as UTF-8 (bad bytes replaced), up to
     the first line that is Dragnet's comments separator

@@ -37,7 +37,7 @@ from threadpoolctl import threadpool_limits
 
 from classifier.progress import say
 
-from .datasets import corpus_of, load_line_data, page_folder_pages, read_gold_text
+from .datasets import corpus_of, keyed_pages, load_line_data, read_gold_text
 from .lines import (
     DEFAULT_LINE_FILES_WEIGHT,
     DEFAULT_SHORT_PAGES,
@@ -53,12 +53,9 @@ OURS = {"html": "ours (html)", "text": "ours (text)"}
 
 def page_gold(folders) -> dict:
     """Every page of the page folders: key -> (corpus, html path, gold text)."""
-    pages = {}
-    for folder in folders:
-        for set_name, doc_id, _url, html_path, gold_path in page_folder_pages(Path(folder)):
-            pages[f"{set_name}/{doc_id}"] = (corpus_of(set_name), html_path,
-                                             read_gold_text(gold_path))
-    return pages
+    return {key: (corpus_of(set_name), html_path, read_gold_text(gold_path))
+            for folder in folders
+            for key, set_name, html_path, gold_path in keyed_pages(Path(folder))}
 
 
 def language_of(set_name: str) -> str | None:

@@ -15,7 +15,7 @@ from classifier.lines.model import BODY, BOILERPLATE, StackedLineClassifier, htm
 from classifier.progress import say
 
 from .augment import with_short_pages
-from .datasets import corpus_of, page_folder_pages, read_gold_text
+from .datasets import corpus_of, keyed_pages, read_gold_text
 from .metrics import line_scores, page_text_scores
 
 
@@ -25,8 +25,8 @@ def gold_texts(paths, lines: pd.DataFrame) -> dict:
     gold = {}
     for path in map(Path, paths):
         if path.is_dir():
-            for set_name, doc_id, _url, _html, gold_path in page_folder_pages(path):
-                gold[f"{set_name}/{doc_id}"] = read_gold_text(gold_path)
+            for key, _set, _html, gold_path in keyed_pages(path):
+                gold[key] = read_gold_text(gold_path)
     missing = ~lines["page"].isin(gold.keys())
     if missing.any():
         body = lines[missing & (lines["label"] == BODY)]
