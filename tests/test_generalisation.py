@@ -200,6 +200,17 @@ def test_the_generalisation_report_scores_every_corpus_and_language(two_corpora,
     assert report["turku"]["xx"]["left_out"] == report["turku"]["xx"]["all"]
     table = generalisation.markdown_table(report)
     assert "| ours (text) |" in table and "| xx | " in table
+    # Every held-out page line's score is kept, and is what the page F1 read.
+    scores = report["line_scores"]
+    pages = load_line_data(two_corpora, cache_dir=None, show_progress=False)
+    assert len(scores) == len(pages) and set(scores["kind"]) == {"text"}
+    assert sorted(zip(scores["page"], scores["line_no"])) == sorted(zip(pages["page"],
+                                                                         pages["line_no"]))
+    assert scores["score"].between(0, 1).all()
+    for page, lines in scores.groupby("page"):
+        body = "\n".join(lines.sort_values("line_no").query("score >= 0.5")["text"])
+        assert report["page_f1"][page]["ours (text)"] == pytest.approx(
+            generalisation._page_f1(body, gold[page][2]), abs=1e-4)
 
 
 def test_peer_outputs_are_kept_per_file_and_failures_counted(tmp_path, capsys):
@@ -281,3 +292,18 @@ def test_line_files_that_weigh_nothing_are_not_trained_on(page_folder, line_file
     probe = pages[["text", "page"]]
     assert np.array_equal(alone.body_proba(probe), beside.body_proba(probe))
     assert not np.array_equal(alone.body_proba(probe), weighed.body_proba(probe))
+
+
+def test_the_generalisation_command_keeps_page_f1_and_line_scores_in_the_cache(two_corpora,
+                                                                               tmp_path):
+    from training.__main__ import main
+
+    report, cache = tmp_path / "loco.json", tmp_path / "cache"
+    assert main(["evaluate", "generalisation", "--data", *map(str, two_corpora),
+                 "--kinds", "html", "--peers", "none", "--report", str(report),
+                 "--cache", str(cache)]) == 0
+    assert set(json.loads(report.read_text())["corpora"]) == {"corpus-a", "corpus-b"}
+    assert "| ours (html) |" in report.with_suffix(".md").read_text()
+    page_f1 = json.loads((cache / "loco-page-f1.json").read_text())
+    scores = pd.read_parquet(cache / "loco-line-scores.parquet")
+    assert set(scores["page"]) == set(page_f1) and set(scores["kind"]) == {"html"}

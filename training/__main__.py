@@ -339,10 +339,13 @@ def evaluate(args) -> dict:
         print(table)
         # Each page's F1 per extractor, to look at where we fall short: in
         # the cache, not in the report (3,000 pages x 7 extractors).
-        page_f1 = report.pop("page_f1")
+        # So are the held-out lines' scores, one row per line and line model.
+        page_f1, line_scores = report.pop("page_f1"), report.pop("line_scores")
         if args.cache.lower() != "none":
             stem = Path(args.report).stem if args.report else "generalisation"
             write_json(Path(args.cache) / f"{stem}-page-f1.json", page_f1)
+            line_scores.to_parquet(Path(args.cache) / f"{stem}-line-scores.parquet",
+                                   index=False)
         if args.report:
             write_json(args.report, report)
             Path(args.report).with_suffix(".md").write_text(table + "\n", encoding="utf-8")

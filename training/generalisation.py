@@ -148,11 +148,14 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
         for _, kind, train, test in tasks)
 
     turku = {}
+    held_out = []
     for (what, kind, _, test), scores in zip(tasks, results):
         if what[0] == "turku":
             _turku_entry(turku, what[1], test, scores, threshold,
                          same_left_out=line_files_weight == 0)
             continue
+        held_out.append(test[["page", "line_no", "text", "label"]].assign(
+            kind=kind, score=scores.astype(np.float32)))
         is_body = scores >= threshold
         body = test[is_body].groupby("page", sort=False)["text"].agg("\n".join)
         name = OURS[kind]
@@ -171,6 +174,11 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
                        "line_files": [str(p) for p in line_files]},
               "corpora": {}, "macro": {}, "turku": turku,
               "seconds": round(time.time() - started, 1)}
+    # P(body) of every held-out line, to try page-level rules on the
+    # scores without refitting (the CLI keeps it in the cache).
+    report["line_scores"] = (pd.concat(held_out, ignore_index=True) if held_out
+                             else pd.DataFrame(columns=["page", "line_no", "text", "label",
+                                                        "kind", "score"]))
     report["page_f1"] = {key: {name: round(_page_f1(by_page.get(key, ""), gold[key][2]), 4)
                                for name, by_page in bodies.items()} for key in gold}
     for corpus in corpora:
