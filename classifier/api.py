@@ -10,6 +10,7 @@ import numpy as np
 
 from .errors import InputError, ModelError
 from .limits import Limits
+from .lines.body import body_mask
 from .lines.dom import dom_columns
 from .lines.html import TooManyBlocks, html_to_block_rows
 from .lines.model import BODY, BOILERPLATE
@@ -286,12 +287,12 @@ class Classifier:
         ``to_dict()`` would give."""
         scores = np.asarray(scores, dtype=np.float64)
         line_scores = scores.tolist()
-        # (In float64, as a Python float compares: the threshold need not be
-        # a float32.)
-        is_body = (scores >= self.threshold).tolist()
-        labels = list(map(_LABELS.__getitem__, is_body))
         bounds = np.searchsorted(np.asarray(page_keys, dtype=np.int64),
                                  np.arange(n_pages + 1)).tolist()
+        # (In float64, as a Python float compares: the threshold need not be
+        # a float32.)
+        is_body = body_mask(scores, bounds, texts, self.threshold).tolist()
+        labels = list(map(_LABELS.__getitem__, is_body))
         pages = list(zip(bounds[:-1], bounds[1:]))
         bodies = ["\n".join(compress(texts[start:stop], is_body[start:stop]))
                   for start, stop in pages]

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import classifier
 from classifier import InputError
+from classifier.lines.body import SCORE_FLOOR, body_mask
 from classifier.lines.html import html_to_blocks
 from classifier.page_bytes import not_a_page_reason
 from classifier.text import replace_surrogates
@@ -67,7 +68,15 @@ def test_one_label_per_non_blank_line_in_order_with_scores_in_0_1(clf, text):
     assert [(line.index, line.text) for line in page.lines] == expected_lines(text)
     for line in page.lines:
         assert 0.0 <= line.score <= 1.0
-        assert line.label == ("body" if line.score >= clf.threshold else "boilerplate")
+    # Body at the threshold, or at the page's relative cut when the lines at
+    # the threshold hold almost no words; never body below the floor.
+    scores = [line.score for line in page.lines]
+    body = body_mask(scores, [0, len(scores)], [line.text for line in page.lines],
+                     clf.threshold)
+    assert [line.label for line in page.lines] == ["body" if b else "boilerplate"
+                                                   for b in body]
+    assert all(line.score >= min(clf.threshold, SCORE_FLOOR)
+               for line in page.lines if line.label == "body")
     if page.topic is not None:
         assert page.body and abs(sum(page.topic_scores.values()) - 1.0) < 1e-6
 

@@ -35,6 +35,8 @@ import pandas as pd
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
+from classifier.lines.body import body_mask
+from classifier.lines.table import page_bounds
 from classifier.progress import say
 
 from .datasets import corpus_of, keyed_pages, load_line_data, read_gold_text
@@ -156,7 +158,9 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
             continue
         held_out.append(test[["page", "line_no", "text", "label"]].assign(
             kind=kind, score=scores.astype(np.float32)))
-        is_body = scores >= threshold
+        # The body as predict() gives it (a page's lines in order, pages
+        # one after another in the line table).
+        is_body = body_mask(scores, page_bounds(test["page"]), test["text"].tolist(), threshold)
         body = test[is_body].groupby("page", sort=False)["text"].agg("\n".join)
         name = OURS[kind]
         bodies.setdefault(name, {})
@@ -207,7 +211,8 @@ def _turku_entry(turku: dict, what: str, test: pd.DataFrame, scores: np.ndarray,
     """Line scores of the scored line files: per language, trained with all
     training files (``what == "all"``) or with the language left out
     (``same_left_out``: the same model, the line files weighing nothing)."""
-    predicted = np.where(scores >= threshold, "body", "boilerplate")
+    predicted = np.where(body_mask(scores, page_bounds(test["page"]), test["text"].tolist(),
+                                   threshold), "body", "boilerplate")
     for language, rows in test.groupby("language", sort=True).indices.items():
         if what not in ("all", language):
             continue

@@ -10,8 +10,10 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold
 
 from classifier.errors import DataError
+from classifier.lines.body import body_mask
 from classifier.lines.dom import DOM_COLUMNS
 from classifier.lines.model import BODY, BOILERPLATE, StackedLineClassifier, html_line_model
+from classifier.lines.table import page_bounds
 from classifier.progress import say
 
 from .augment import with_short_pages
@@ -185,7 +187,10 @@ def cross_validate_lines(lines: pd.DataFrame, gold: dict, n_splits: int = 5,
 
 def line_report(lines: pd.DataFrame, scores: np.ndarray, gold: dict, threshold: float) -> dict:
     """Line and page-text scores per data set and over all pages."""
-    predicted = np.where(scores >= threshold, BODY, BOILERPLATE)
+    # The labels predict() gives (pages without body words get the
+    # relative threshold of classifier.lines.body).
+    predicted = np.where(body_mask(scores, page_bounds(lines["page"]), lines["text"].tolist(),
+                                   threshold), BODY, BOILERPLATE)
     frame = lines.assign(predicted=predicted)
     per_set = {}
     for name, group in list(frame.groupby("set", sort=True)) + [("all", frame)]:

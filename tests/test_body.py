@@ -1,0 +1,65 @@
+"""Which lines are body: the threshold, and the relative one of pages
+whose lines at the threshold hold almost no words."""
+
+import numpy as np
+import pytest
+
+from classifier.lines.body import MIN_BODY_WORDS, RELATIVE_SCORE, SCORE_FLOOR, body_mask
+
+ROSTER = ["Home", "Scores", "Roster", "75 Scott Alexander 6 ft 2 190 lbs",
+          "52 Pedro Baez 6 ft 0 230 lbs", "21 Walker Buehler 6 ft 2 175 lbs", "Privacy"]
+ROSTER_SCORES = [0.01, 0.0, 0.02, 0.3, 0.25, 0.12, 0.03]
+
+
+def test_a_page_with_a_body_keeps_the_threshold():
+    texts = ["Menu", "The council approved the budget on Tuesday after a long debate.",
+             "A weak line of the article with several words in it.", "Footer"]
+    assert body_mask([0.1, 0.9, 0.4, 0.05], [0, 4], texts).tolist() == [False, True, False,
+                                                                          False]
+
+
+def test_a_page_without_body_words_takes_its_best_lines():
+    mask = body_mask(ROSTER_SCORES, [0, len(ROSTER)], ROSTER)
+    # 0.3 of the best score (0.09), the floor (0.1) above it: the three rows.
+    assert max(SCORE_FLOOR, RELATIVE_SCORE * 0.3) == SCORE_FLOOR
+    assert mask.tolist() == [False, False, False, True, True, True, False]
+
+
+def test_a_page_of_chrome_only_stays_without_body():
+    texts = ["Home", "Log in", "Sign up for our newsletter", "Privacy"]
+    assert not body_mask([0.02, 0.05, 0.08, 0.01], [0, 4], texts).any()
+
+
+def test_lines_at_the_threshold_stay_body_and_few_body_words_count():
+    # One short body line (under MIN_BODY_WORDS words): the page's other
+    # lines near its best score join it; it stays body however low the cut.
+    texts = ["Almost there", "By Jane Doe, 28 May 2010", "Subscribe now", "Menu"]
+    scores = [0.6, 0.45, 0.05, 0.0]
+    assert sum(len(t.split()) for t in texts[:1]) < MIN_BODY_WORDS
+    assert body_mask(scores, [0, 4], texts).tolist() == [True, True, False, False]
+    # Relative cut above the threshold is capped at it.
+    assert body_mask([0.6, 0.5], [0, 2], ["Almost there", "Yes"], threshold=0.5).all()
+
+
+def test_each_page_is_judged_on_its_own_and_empty_pages_are_skipped():
+    article = ["The council approved the budget on Tuesday after a long debate in the hall."]
+    texts = article + ROSTER
+    scores = [0.9] + ROSTER_SCORES
+    # Pages: [article], [] (no lines), [roster].
+    mask = body_mask(scores, [0, 1, 1, len(texts)], texts)
+    assert mask.tolist() == [True, False, False, False, True, True, True, False]
+    assert body_mask([], [0], []).tolist() == []
+
+
+def test_no_minimum_is_the_plain_threshold():
+    mask = body_mask(ROSTER_SCORES, [0, len(ROSTER)], ROSTER, min_body_words=0)
+    assert not mask.any()
+    assert np.array_equal(body_mask(ROSTER_SCORES, [0, 7], ROSTER, threshold=0.2,
+                                    min_body_words=0), np.array(ROSTER_SCORES) >= 0.2)
+
+
+@pytest.mark.parametrize("relative", [0.3, 0.9])
+def test_the_relative_cut_follows_the_page_s_best_score(relative):
+    scores = [0.45, 0.4, 0.2]
+    mask = body_mask(scores, [0, 3], ["a b", "c d", "e f"], relative=relative)
+    assert mask.tolist() == [s >= max(SCORE_FLOOR, relative * 0.45) for s in scores]
