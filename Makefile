@@ -19,7 +19,7 @@ OTHER_SOURCES := .cache/other-sources.jsonl
 NEWS_TOPIC_SETTINGS := --setting common_words=yes
 EXAMPLE := examples/000_9194ea2d3ca4e63b.txt
 
-.PHONY: run test docs install data models eval eval-lines eval-topics eval-generalisation eval-short-inputs fuzz bench bench-extraction bench-throughput bench-templates bench-topics bench-topic-sources clean
+.PHONY: run test docs install data models eval eval-lines eval-topics eval-generalisation eval-short-inputs fuzz bench bench-body-rule bench-extraction bench-throughput bench-templates bench-topics bench-topic-sources clean
 
 # Targets that read the shared data check for it first: one line instead of
 # a peer install and then a traceback. SHARED=/path/to/data points elsewhere.
@@ -81,6 +81,11 @@ eval-lines: data install
 eval-generalisation: data $(VENV)/.bench-installed
 	$(PY) -m training evaluate generalisation --data $(ALL_PAGES) --lines $(TURKU_TRAIN) \
 		$(TURKU_DEV) --report reports/eval-generalisation.json
+
+# The page-level body rule's settings replayed on the held-out line scores
+# that eval-generalisation keeps in .cache (seconds; no fit).
+bench-body-rule: data install
+	$(PY) benchmarks/body_rule.py --data $(ALL_PAGES)
 
 # The shipped line model on each BBC story's headline and first paragraph
 # alone, and the topic read from what it keeps (the topic model's CV folds).

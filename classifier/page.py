@@ -17,7 +17,9 @@ class Line:
     """
 
     text: str
-    label: str  # "body" or "boilerplate"
+    # "body" when score >= the threshold, or at a page's relative cut when its
+    # lines at the threshold hold almost no words (classifier.lines.body).
+    label: str
     score: float  # P(body)
     index: int
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 from conftest import ROOT, write_page_folder
 
 
@@ -104,3 +105,25 @@ def test_topic_benchmark_reports_every_set_with_plots(tmp_path):
     pngs = sorted(p.name for p in out.parent.glob("*.png"))
     assert pngs == ["topics-20newsgroups-stripped.png", "topics-20newsgroups.png",
                     "topics-bbc.png"]
+
+
+def test_body_rule_benchmark_replays_the_rule_on_held_out_scores(tmp_path):
+    import pandas as pd
+
+    from training.datasets import load_line_data
+
+    folder = write_page_folder(tmp_path / "synthetic", 4)
+    lines = load_line_data([folder], cache_dir=None, show_progress=False)
+    # Page 0's article scores under the threshold (but above its chrome).
+    is_body = (lines["label"] == "body").to_numpy()
+    low = (lines["page"] == "synthetic/0").to_numpy()
+    score = np.where(is_body, np.where(low, 0.3, 0.9), 0.0)
+    scores = lines[["page", "line_no", "text", "label"]].assign(kind="text", score=score)
+    scores.to_parquet(tmp_path / "scores.parquet", index=False)
+    out = tmp_path / "rule"
+    _run_script("body_rule.py", "--scores", tmp_path / "scores.parquet", "--data", folder,
+                "--out", out, cwd=tmp_path)
+    entries = json.loads(Path(f"{out}.json").read_text())["kinds"]["text"]
+    plain, shipped = entries[0], next(e for e in entries if e["setting"] == [10, 0.3, 0.1])
+    assert plain["setting"] is None and plain["macro"] < shipped["macro"] == 1.0
+    assert "| text | 10 words, 0.3 of best, floor 0.1 (shipped) |" in Path(f"{out}.md").read_text()

@@ -1,0 +1,110 @@
+"""The page-level body rule's settings, on leave-one-corpus-out line scores.
+
+    python benchmarks/body_rule.py [--scores FILE] [--data FOLDER...]
+    make bench-body-rule        (after make eval-generalisation)
+
+``make eval-generalisation`` keeps every held-out line's P(body) in
+``.cache/eval-generalisation-line-scores.parquet``: each corpus scored by
+models that never saw it. This replays :func:`classifier.lines.body.body_mask`
+on those scores for a grid of its settings (minimum body words, share of
+the page's best score, floor) and gives each line model's page text F1
+per corpus and as the macro mean, beside the plain threshold. No model is
+fitted: the scores do not depend on the rule.
+
+Writes ``reports/bench-body-rule.{json,md}`` and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import SHARED_DATA, write_report  # noqa: E402
+from classifier.lines import body  # noqa: E402
+from classifier.lines.table import page_bounds  # noqa: E402
+from training.generalisation import page_gold  # noqa: E402
+from training.metrics import page_text_scores  # noqa: E402
+
+MIN_WORDS = (1, 10, 30, 60)
+RELATIVE = (0.3, 0.5, 0.7)
+FLOORS = (0.05, 0.1, 0.2)
+
+
+def corpus_f1(lines: pd.DataFrame, is_body: np.ndarray, gold: dict) -> dict:
+    """Page text F1 per corpus of the bodies ``is_body`` picks."""
+    bodies = lines[is_body].groupby("page", sort=False)["text"].agg("\n".join)
+    by_corpus = {}
+    for key, (corpus, _, text) in gold.items():
+        by_corpus.setdefault(corpus, ([], []))
+        by_corpus[corpus][0].append(bodies.get(key, ""))
+        by_corpus[corpus][1].append(text)
+    return {corpus: round(page_text_scores(*pair)["f1"], 4)
+            for corpus, pair in sorted(by_corpus.items())}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scores", type=Path,
+                        default=ROOT / ".cache" / "eval-generalisation-line-scores.parquet",
+                        help="held-out line scores of evaluate generalisation")
+    parser.add_argument("--data", nargs="+", metavar="FOLDER",
+                        default=[str(SHARED_DATA / "pages" / name)
+                                 for name in ("dragnet", "cleaneval-final", "cleaneval-dev",
+                                              "l3s-gn1", "readability", "googletrends")],
+                        help="the page folders of that run (for the gold)")
+    parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench-body-rule")
+    args = parser.parse_args(argv)
+    if not args.scores.exists():
+        parser.error(f"{args.scores} not found: run make eval-generalisation first")
+
+    gold = page_gold(args.data)
+    scores = pd.read_parquet(args.scores)
+    defaults = (body.MIN_BODY_WORDS, body.RELATIVE_SCORE, body.SCORE_FLOOR)
+    settings = [None] + list(itertools.product(MIN_WORDS, RELATIVE, FLOORS))
+    report = {"measured": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+              "scores": str(args.scores),
+              "shipped": list(defaults), "kinds": {}}
+    rows = []
+    for kind, lines in scores.groupby("kind", sort=True):
+        lines = lines.reset_index(drop=True)
+        bounds = page_bounds(lines["page"])
+        texts = lines["text"].tolist()
+        entries = []
+        for setting in settings:
+            if setting is None:
+                mask = body.body_mask(lines["score"], bounds, texts, min_body_words=0)
+            else:
+                words, relative, floor = setting
+                mask = body.body_mask(lines["score"], bounds, texts, min_body_words=words,
+                                      relative=relative, floor=floor)
+            per_corpus = corpus_f1(lines, mask, gold)
+            entries.append({"setting": setting, "corpora": per_corpus,
+                            "macro": round(float(np.mean(list(per_corpus.values()))), 4)})
+        report["kinds"][kind] = entries
+        plain = entries[0]["macro"]
+        for entry in entries:
+            setting = entry["setting"]
+            name = ("threshold only" if setting is None
+                    else f"{setting[0]} words, {setting[1]:g} of best, floor {setting[2]:g}"
+                    + (" (shipped)" if tuple(setting) == defaults else ""))
+            rows.append(f"| {kind} | {name} | "
+                        + " | ".join(f"{f1:.4f}" for f1 in entry["corpora"].values())
+                        + f" | {entry['macro']:.4f} | {entry['macro'] - plain:+.4f} |")
+    corpora = list(next(iter(report["kinds"].values()))[0]["corpora"])
+    table = "\n".join([f"| line model | rule | {' | '.join(corpora)} | macro | vs threshold |",
+                       "|---|---|" + "---:|" * (len(corpora) + 2), *rows])
+    write_report(args.out, report, table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
