@@ -108,8 +108,6 @@ def test_topic_benchmark_reports_every_set_with_plots(tmp_path):
 
 
 def test_body_rule_benchmark_replays_the_rule_on_held_out_scores(tmp_path):
-    import pandas as pd
-
     from training.datasets import load_line_data
 
     folder = write_page_folder(tmp_path / "synthetic", 4)
