@@ -44,10 +44,15 @@ def body_mask(scores, bounds, texts, threshold: float = 0.5,
     if not len(scores) or not min_body_words:
         return is_body
     bounds = np.asarray(bounds, dtype=np.int64)
-    words = line_word_counts(list(texts))
+    # Words of the body lines only: on predict()'s path, most lines of a
+    # page are chrome, and only the body's word count decides.
+    texts = list(texts)
+    words = np.zeros(len(scores), dtype=np.int64)
+    body_rows = np.flatnonzero(is_body)
+    words[body_rows] = line_word_counts([texts[row] for row in body_rows])
     starts, stops = bounds[:-1], bounds[1:]
     filled = stops > starts
-    body_words = np.add.reduceat(np.where(is_body, words, 0), starts[filled])
+    body_words = np.add.reduceat(words, starts[filled])
     for start, stop in zip(starts[filled][body_words < min_body_words],
                            stops[filled][body_words < min_body_words]):
         page = scores[start:stop]
