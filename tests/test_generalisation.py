@@ -4,6 +4,7 @@ peers' cached outputs and the short-input measure, on synthetic data."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 
@@ -235,6 +236,9 @@ def test_peer_outputs_are_kept_per_file_and_failures_counted(tmp_path, capsys):
     again = peers.peer_outputs("trafilatura", extract, pages, tmp_path / "cache",
                                show_progress=False)
     assert again == first and len(calls) == 3  # nothing run twice
+    os.utime(pages["s/1"], (0, 0))  # the same bytes, copied afresh
+    assert peers.peer_outputs("trafilatura", extract, pages, tmp_path / "cache",
+                              show_progress=False) == first and len(calls) == 3
     pages["s/0"].write_bytes(b"<p>changed page</p>")
     changed = peers.peer_outputs("trafilatura", extract, pages, tmp_path / "cache",
                                  show_progress=False)

@@ -1,6 +1,7 @@
 """Retraining from the command line on small synthetic data."""
 
 import json
+import os
 
 import pandas as pd
 import pytest
@@ -10,7 +11,7 @@ from classifier.errors import DataError
 from training.__main__ import main
 from training.datasets import labelled_line_file, load_line_data
 
-from conftest import synthetic_page
+from conftest import synthetic_page, write_page_folder
 
 
 def test_trained_folder_has_manifest_with_hashes_metrics_and_versions(trained_models):
@@ -282,3 +283,20 @@ def test_gold_without_the_separator_is_read_whole(tmp_path):
     gold.write_bytes(b"Headline\nA line that mentions !@#$%^&*() COMMENTS in its text.\n\xff\n")
     assert read_gold_text(gold) == ("Headline\nA line that mentions !@#$%^&*() COMMENTS "
                                     "in its text.\n\ufffd\n")
+
+
+def test_line_tables_are_cached_by_the_folder_s_bytes(tmp_path, monkeypatch):
+    from training import datasets
+
+    folder = write_page_folder(tmp_path / "pages", 3)
+    first = datasets.cached_page_folder_lines(folder, tmp_path / "cache", show_progress=False)
+    converted = []
+    monkeypatch.setattr(datasets, "page_folder_lines",
+                        lambda *args: converted.append(args) or first.iloc[:0])
+    for path in folder.iterdir():  # the same bytes, copied afresh
+        os.utime(path, (0, 0))
+    again = datasets.cached_page_folder_lines(folder, tmp_path / "cache", show_progress=False)
+    assert again.equals(first) and not converted
+    (folder / "0.txt").write_text("A changed gold text.", encoding="utf-8")
+    datasets.cached_page_folder_lines(folder, tmp_path / "cache", show_progress=False)
+    assert len(converted) == 1

@@ -212,10 +212,13 @@ def page_folder_lines(folder: Path, show_progress: bool = True) -> pd.DataFrame:
 
 
 def _folder_fingerprint(folder: Path) -> str:
+    # Names and bytes, not mtimes: a data folder copied or provisioned
+    # afresh keeps its cached table (reading the bytes takes about a second
+    # per 100 MB; converting them again, minutes).
     digest = hashlib.sha256(CONVERSION_VERSION.encode())
     for path in sorted(Path(folder).iterdir()):
-        stat = path.stat()
-        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        digest.update(f"{path.name}:{path.stat().st_size}:".encode())
+        digest.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
     return digest.hexdigest()[:16]
 
 
