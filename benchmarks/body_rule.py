@@ -6,10 +6,11 @@
 ``make eval-generalisation`` keeps every held-out line's P(body) in
 ``.cache/eval-generalisation-line-scores.parquet``: each corpus scored by
 models that never saw it. This replays :func:`classifier.lines.body.body_mask`
-on those scores for a grid of its settings (minimum body words, share of
-the page's best score, floor) and gives each line model's page text F1
-per corpus and as the macro mean, beside the plain threshold. No model is
-fitted: the scores do not depend on the rule.
+on those scores for a grid of its relative cut's settings (minimum body
+words, share of the page's best score, floor), then with one-line gaps
+filled alone and with both steps as shipped, and gives each line model's
+page text F1 per corpus and as the macro mean, beside the plain
+threshold. No model is fitted: the scores do not depend on the rule.
 
 Writes ``reports/bench-body-rule.{json,md}`` and prints the table.
 """
@@ -28,7 +29,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import SHARED_DATA, write_report  # noqa: E402
+from benchmarks.common import ALL_PAGE_SETS, add_page_data_argument, write_report  # noqa: E402
 from classifier.lines import body  # noqa: E402
 from classifier.lines.table import page_bounds  # noqa: E402
 from training.generalisation import page_gold  # noqa: E402
@@ -51,16 +52,25 @@ def corpus_f1(lines: pd.DataFrame, is_body: np.ndarray, gold: dict) -> dict:
             for corpus, pair in sorted(by_corpus.items())}
 
 
+def describe(setting: dict, shipped: dict) -> str:
+    """A setting's name in the table."""
+    steps = []
+    if setting["min_body_words"]:
+        steps.append(f"{setting['min_body_words']} words, {setting['relative']:g} of best, "
+                     f"floor {setting['floor']:g}")
+    if setting["fill_gaps"]:
+        steps.append("one-line gaps")
+    name = " + ".join(steps) or "threshold only"
+    return name + (" (shipped)" if setting == shipped else "")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scores", type=Path,
                         default=ROOT / ".cache" / "eval-generalisation-line-scores.parquet",
                         help="held-out line scores of evaluate generalisation")
-    parser.add_argument("--data", nargs="+", metavar="FOLDER",
-                        default=[str(SHARED_DATA / "pages" / name)
-                                 for name in ("dragnet", "cleaneval-final", "cleaneval-dev",
-                                              "l3s-gn1", "readability", "googletrends")],
-                        help="the page folders of that run (for the gold)")
+    add_page_data_argument(parser, ALL_PAGE_SETS, help="the page folders of that run "
+                                                       "(for the gold)")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench-body-rule")
     args = parser.parse_args(argv)
     if not args.scores.exists():
@@ -68,11 +78,15 @@ def main(argv=None) -> int:
 
     gold = page_gold(args.data)
     scores = pd.read_parquet(args.scores)
-    defaults = (body.MIN_BODY_WORDS, body.RELATIVE_SCORE, body.SCORE_FLOOR)
-    settings = [None] + list(itertools.product(MIN_WORDS, RELATIVE, FLOORS))
+    shipped = {"min_body_words": body.MIN_BODY_WORDS, "relative": body.RELATIVE_SCORE,
+               "floor": body.SCORE_FLOOR, "fill_gaps": True}
+    settings = [{"min_body_words": 0, "fill_gaps": False}]
+    settings += [{"min_body_words": words, "relative": relative, "floor": floor,
+                  "fill_gaps": False}
+                 for words, relative, floor in itertools.product(MIN_WORDS, RELATIVE, FLOORS)]
+    settings += [{"min_body_words": 0, "fill_gaps": True}, shipped]
     report = {"measured": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-              "scores": str(args.scores),
-              "shipped": list(defaults), "kinds": {}}
+              "scores": str(args.scores), "shipped": shipped, "kinds": {}}
     rows = []
     for kind, lines in scores.groupby("kind", sort=True):
         lines = lines.reset_index(drop=True)
@@ -80,23 +94,14 @@ def main(argv=None) -> int:
         texts = lines["text"].tolist()
         entries = []
         for setting in settings:
-            if setting is None:
-                mask = body.body_mask(lines["score"], bounds, texts, min_body_words=0)
-            else:
-                words, relative, floor = setting
-                mask = body.body_mask(lines["score"], bounds, texts, min_body_words=words,
-                                      relative=relative, floor=floor)
+            mask = body.body_mask(lines["score"], bounds, texts, **setting)
             per_corpus = corpus_f1(lines, mask, gold)
             entries.append({"setting": setting, "corpora": per_corpus,
                             "macro": round(float(np.mean(list(per_corpus.values()))), 4)})
         report["kinds"][kind] = entries
         plain = entries[0]["macro"]
         for entry in entries:
-            setting = entry["setting"]
-            name = ("threshold only" if setting is None
-                    else f"{setting[0]} words, {setting[1]:g} of best, floor {setting[2]:g}"
-                    + (" (shipped)" if tuple(setting) == defaults else ""))
-            rows.append(f"| {kind} | {name} | "
+            rows.append(f"| {kind} | {describe(entry['setting'], shipped)} | "
                         + " | ".join(f"{f1:.4f}" for f1 in entry["corpora"].values())
                         + f" | {entry['macro']:.4f} | {entry['macro'] - plain:+.4f} |")
     corpora = list(next(iter(report["kinds"].values()))[0]["corpora"])

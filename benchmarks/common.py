@@ -11,12 +11,14 @@ from classifier.progress import say
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_PAGE_SETS = ["dragnet", "cleaneval-final", "cleaneval-dev"]
+#: Every page corpus (the Makefile's ALL_PAGES), for leave-one-corpus-out.
+ALL_PAGE_SETS = DEFAULT_PAGE_SETS + ["l3s-gn1", "readability", "googletrends"]
 
 
-def add_page_data_argument(parser) -> None:
-    """``--data FOLDER...``: page folders, by default the shared page sets."""
-    parser.add_argument("--data", nargs="+", metavar="FOLDER",
-                        default=[str(SHARED_DATA / "pages" / name) for name in DEFAULT_PAGE_SETS])
+def add_page_data_argument(parser, sets=DEFAULT_PAGE_SETS, help: str | None = None) -> None:
+    """``--data FOLDER...``: page folders, by default the shared ``sets``."""
+    parser.add_argument("--data", nargs="+", metavar="FOLDER", help=help,
+                        default=[str(SHARED_DATA / "pages" / name) for name in sets])
 
 
 def write_report(out: Path, report: dict, table: str, json_text: str | None = None) -> None:

@@ -121,7 +121,11 @@ def test_body_rule_benchmark_replays_the_rule_on_held_out_scores(tmp_path):
     out = tmp_path / "rule"
     _run_script("body_rule.py", "--scores", tmp_path / "scores.parquet", "--data", folder,
                 "--out", out, cwd=tmp_path)
-    entries = json.loads(Path(f"{out}.json").read_text())["kinds"]["text"]
-    plain, shipped = entries[0], next(e for e in entries if e["setting"] == [10, 0.3, 0.1])
-    assert plain["setting"] is None and plain["macro"] < shipped["macro"] == 1.0
-    assert "| text | 10 words, 0.3 of best, floor 0.1 (shipped) |" in Path(f"{out}.md").read_text()
+    report = json.loads(Path(f"{out}.json").read_text())
+    entries = report["kinds"]["text"]
+    plain, shipped = entries[0], next(e for e in entries if e["setting"] == report["shipped"])
+    assert plain["setting"] == {"min_body_words": 0, "fill_gaps": False}
+    assert plain["macro"] < shipped["macro"] == 1.0
+    assert len(entries) == 1 + 36 + 1 + 1  # both off, the relative cut's grid, gaps alone, both
+    assert ("| text | 10 words, 0.3 of best, floor 0.1 + one-line gaps (shipped) |"
+            in Path(f"{out}.md").read_text())

@@ -51,11 +51,42 @@ def test_each_page_is_judged_on_its_own_and_empty_pages_are_skipped():
     assert body_mask([], [0], []).tolist() == []
 
 
-def test_no_minimum_is_the_plain_threshold():
+def test_no_minimum_and_no_gap_filling_is_the_plain_threshold():
     mask = body_mask(ROSTER_SCORES, [0, len(ROSTER)], ROSTER, min_body_words=0)
     assert not mask.any()
-    assert np.array_equal(body_mask(ROSTER_SCORES, [0, 7], ROSTER, threshold=0.2,
-                                    min_body_words=0), np.array(ROSTER_SCORES) >= 0.2)
+    scores = [0.9, 0.3, 0.8, 0.1, 0.05]
+    plain = body_mask(scores, [0, 5], ["a"] * 5, threshold=0.2, min_body_words=0,
+                      fill_gaps=False)
+    assert np.array_equal(plain, np.array(scores) >= 0.2)
+
+
+ARTICLE = ["Bridge to close", "The council voted on Tuesday to close the old bridge for good.",
+           "Why it matters", "Repairs would have cost more than a new bridge, officers said.",
+           "Advertisement", "The new bridge opens in the spring of next year, they added.",
+           "Share this story"]
+
+
+def test_a_doubted_line_inside_the_article_joins_it_unless_under_the_floor():
+    scores = [0.7, 0.95, 0.3, 0.9, 0.05, 0.9, 0.2]
+    mask = body_mask(scores, [0, len(ARTICLE)], ARTICLE)
+    # The subheading (0.3) sits between two body lines; the advertisement
+    # does too, but scores under the floor; "Share this story" ends the page.
+    assert mask.tolist() == [True, True, True, True, False, True, False]
+    assert SCORE_FLOOR == 0.1
+    assert body_mask(scores, [0, len(ARTICLE)], ARTICLE, fill_gaps=False).tolist() == [
+        True, True, False, True, False, True, False]
+
+
+def test_only_one_line_gaps_of_one_page_are_filled():
+    # Two doubted lines in a row stay out; so does a line whose body
+    # neighbours are on two pages.
+    scores = [0.9, 0.3, 0.3, 0.9, 0.9, 0.3]
+    assert body_mask(scores, [0, 6], ARTICLE[:6]).tolist() == [True, False, False, True,
+                                                                True, False]
+    # (The second page's own article line holds enough words for the
+    # threshold to stand there.)
+    pages = body_mask([0.9, 0.9, 0.3, 0.9], [0, 2, 4], ARTICLE[:4])
+    assert pages.tolist() == [True, True, False, True]
 
 
 @pytest.mark.parametrize("relative", [0.3, 0.9])
