@@ -27,6 +27,7 @@ from .datasets import load_line_data
 from .generalisation import evaluate_generalisation, markdown_table
 from .lines import (
     DEFAULT_LINE_FILES_WEIGHT,
+    DEFAULT_RELABEL_COMMENTS,
     DEFAULT_SHORT_PAGES,
     DEFAULT_WEIGHTING,
     WEIGHTINGS,
@@ -218,6 +219,17 @@ def _weighting_option(parser):
                         help="weight of the labelled-line files' lines (the Turku lines, "
                              "your CSVs) beside a page corpus's: 1 as one more corpus, 0 "
                              "leaves them out")
+    parser.add_argument("--relabel-comments", type=_yes_or_no, default=DEFAULT_RELABEL_COMMENTS,
+                        metavar="yes|no",
+                        help="train on the body lines of comment containers as boilerplate "
+                             "(CleanEval's gold keeps reader comments; training/conventions.py)")
+
+
+def _line_fit_options(args) -> dict:
+    """The keywords of training.lines.fit_line_model that the command line sets."""
+    return {"weighting": args.weighting, "short_pages": args.short_pages,
+            "line_files_weight": args.line_files_weight,
+            "relabel_comments": args.relabel_comments}
 
 
 def _cache_option(parser):
@@ -245,19 +257,14 @@ def train_lines(args, kind: str = "text") -> dict:
     if args.cv:
         gold = gold_texts(args.data, lines)
         metrics, _ = cross_validate_lines(lines, gold, n_splits=args.cv, kind=kind,
-                                          weighting=args.weighting,
-                                          short_pages=args.short_pages,
-                                          line_files_weight=args.line_files_weight)
+                                          **_line_fit_options(args))
         _show_cv_table(print_line_report, metrics)
     started = time.time()
-    model = fit_line_model(lines, kind=kind, weighting=args.weighting,
-                           short_pages=args.short_pages,
-                           line_files_weight=args.line_files_weight)
+    model = fit_line_model(lines, kind=kind, **_line_fit_options(args))
     fit_seconds = round(time.time() - started, 1)
     say(f"fitted in {fit_seconds:.0f}s")
     summary = {**_line_data_summary(args.data, lines), "fit_seconds": fit_seconds,
-               "weighting": args.weighting, "short_pages": args.short_pages,
-               "line_files_weight": args.line_files_weight}
+               **_line_fit_options(args)}
     entry = save_model(args.out, HTML_MODEL if kind == "html" else LINE_MODEL, model,
                        summary, metrics, model.get_params(deep=False))
     return entry
@@ -332,9 +339,7 @@ def evaluate(args) -> dict:
         report = evaluate_generalisation(args.data, args.lines, kinds=args.kinds,
                                          peers=_peer_names(args.peers),
                                          cache_dir=_cache_dir(args.cache), jobs=args.jobs,
-                                         weighting=args.weighting,
-                                         short_pages=args.short_pages,
-                                         line_files_weight=args.line_files_weight)
+                                         **_line_fit_options(args))
         table = markdown_table(report)
         print(table)
         # Each page's F1 per extractor, to look at where we fall short: in
@@ -359,9 +364,7 @@ def evaluate(args) -> dict:
         model_input(lines, kind)
         gold = gold_texts(args.data, lines)
         report, _ = cross_validate_lines(lines, gold, n_splits=args.cv, kind=kind,
-                                         weighting=args.weighting,
-                                         short_pages=args.short_pages,
-                                         line_files_weight=args.line_files_weight)
+                                         **_line_fit_options(args))
         report["label_ceiling"] = label_ceiling(lines, gold)
         report["data"] = _line_data_summary(args.data, lines)
         print_line_report(report)

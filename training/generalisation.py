@@ -42,6 +42,7 @@ from classifier.progress import say
 from .datasets import corpus_of, keyed_pages, load_line_data, read_gold_text
 from .lines import (
     DEFAULT_LINE_FILES_WEIGHT,
+    DEFAULT_RELABEL_COMMENTS,
     DEFAULT_SHORT_PAGES,
     DEFAULT_WEIGHTING,
     fit_line_model,
@@ -109,10 +110,12 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
                             weighting: str = DEFAULT_WEIGHTING,
                             short_pages: bool = DEFAULT_SHORT_PAGES,
                             line_files_weight: float = DEFAULT_LINE_FILES_WEIGHT,
+                            relabel_comments: bool = DEFAULT_RELABEL_COMMENTS,
                             threshold: float = 0.5, progress=say, **parameters) -> dict:
     """The leave-one-corpus-out report (see the module's docstring).
-    ``weighting``, ``short_pages``, ``line_files_weight`` and ``parameters``
-    (the line model's) as for ``training.lines.fit_line_model``."""
+    ``weighting``, ``short_pages``, ``line_files_weight``,
+    ``relabel_comments`` and ``parameters`` (the line model's) as for
+    ``training.lines.fit_line_model``."""
     started = time.time()
     pages = load_line_data(page_folders, cache_dir)
     gold = page_gold(page_folders)
@@ -143,7 +146,8 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
              + ", ".join(f"{kind} without {what[1]}" if what[0] != "turku"
                          else f"text for turku {what[1]}" for what, kind, _, _ in tasks))
     options = {"weighting": weighting, "short_pages": short_pages,
-               "line_files_weight": line_files_weight, **parameters}
+               "line_files_weight": line_files_weight, "relabel_comments": relabel_comments,
+               **parameters}
     # (verbose: joblib says on stderr as each fit ends.)
     results = Parallel(n_jobs=jobs, verbose=10)(
         delayed(_fit_and_score)(train, test, kind, options, jobs > 1)
@@ -172,7 +176,8 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
               "machine": f"{platform.machine()}, {platform.python_implementation()} "
                          f"{platform.python_version()}",
               "weighting": weighting, "short_pages": short_pages,
-              "line_files_weight": line_files_weight, "threshold": threshold,
+              "line_files_weight": line_files_weight, "relabel_comments": relabel_comments,
+              "threshold": threshold,
               "parameters": {name: repr(value) for name, value in parameters.items()},
               "data": {"page_folders": [str(p) for p in page_folders],
                        "line_files": [str(p) for p in line_files]},
@@ -236,7 +241,8 @@ def markdown_table(report: dict) -> str:
              f"our models trained on the other corpora"
              + (" and the labelled-line files" if report["data"]["line_files"] else "")
              + f" (weighting: {report['weighting']}, short pages: "
-             f"{'yes' if report.get('short_pages') else 'no'}"
+             f"{'yes' if report.get('short_pages') else 'no'}, comments relabelled "
+             f"boilerplate: {'yes' if report.get('relabel_comments') else 'no'}"
              + (f", labelled-line files weighing {report['line_files_weight']:g} of a corpus"
                 if report["data"]["line_files"] and "line_files_weight" in report else "")
              + "); peers with default settings.",

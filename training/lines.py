@@ -17,6 +17,7 @@ from classifier.lines.table import page_bounds
 from classifier.progress import say
 
 from .augment import with_short_pages
+from .conventions import comments_as_boilerplate
 from .datasets import corpus_of, keyed_pages, read_gold_text
 from .metrics import line_scores, page_text_scores
 
@@ -78,6 +79,9 @@ DEFAULT_SHORT_PAGES = True
 #: train lines as the line files): 1 -> 0.854, 0.3 -> 0.859, 0 -> 0.862,
 #: better on every corpus but Dragnet and L3S-GN1 at 0.3.
 DEFAULT_LINE_FILES_WEIGHT = 0.0
+#: Whether training relabels the body lines of comment containers as
+#: boilerplate (training/conventions.py: CleanEval's gold keeps comments).
+DEFAULT_RELABEL_COMMENTS = True
 
 
 def corpus_weights(lines: pd.DataFrame, weighting: str = DEFAULT_WEIGHTING,
@@ -126,11 +130,16 @@ def _from_line_files(lines: pd.DataFrame) -> np.ndarray:
 def fit_line_model(lines: pd.DataFrame, progress=say, kind: str = "text",
                    weighting: str = DEFAULT_WEIGHTING, short_pages: bool = DEFAULT_SHORT_PAGES,
                    line_files_weight: float = DEFAULT_LINE_FILES_WEIGHT,
+                   relabel_comments: bool = DEFAULT_RELABEL_COMMENTS,
                    **parameters) -> StackedLineClassifier:
     """A line model of ``kind`` fitted on ``lines`` (a line table with
     labels), weighed by corpus as ``weighting`` says and the labelled-line
-    files' lines by ``line_files_weight``, with short pages cut from the
-    training pages added when ``short_pages`` (training/augment.py)."""
+    files' lines by ``line_files_weight``, with reader comments as
+    boilerplate when ``relabel_comments`` (training/conventions.py) and
+    short pages cut from the training pages added when ``short_pages``
+    (training/augment.py)."""
+    if relabel_comments:
+        lines = comments_as_boilerplate(lines)
     if short_pages:
         lines = with_short_pages(lines)
     weights = corpus_weights(lines, weighting, line_files_weight)
@@ -150,6 +159,7 @@ def cross_validate_lines(lines: pd.DataFrame, gold: dict, n_splits: int = 5,
                          progress=say, kind: str = "text", weighting: str = DEFAULT_WEIGHTING,
                          short_pages: bool = DEFAULT_SHORT_PAGES,
                          line_files_weight: float = DEFAULT_LINE_FILES_WEIGHT,
+                         relabel_comments: bool = DEFAULT_RELABEL_COMMENTS,
                          **parameters) -> tuple[dict, np.ndarray]:
     """Site-grouped cross-validation; returns (report, out-of-fold P(body)).
 
@@ -169,7 +179,8 @@ def cross_validate_lines(lines: pd.DataFrame, gold: dict, n_splits: int = 5,
         train_lines = lines.iloc[train]
         model = fit_line_model(train_lines, progress=lambda message: None, kind=kind,
                                weighting=weighting, short_pages=short_pages,
-                               line_files_weight=line_files_weight, **parameters)
+                               line_files_weight=line_files_weight,
+                               relabel_comments=relabel_comments, **parameters)
         scores[test] = model.body_proba(model_input(lines.iloc[test], kind))
         progress(f"fold {fold}/{n_splits} done, {time.time() - started:.0f}s elapsed")
     threshold = new_line_model(kind, **parameters).threshold
@@ -180,6 +191,7 @@ def cross_validate_lines(lines: pd.DataFrame, gold: dict, n_splits: int = 5,
     report["weighting"] = weighting
     report["short_pages"] = short_pages
     report["line_files_weight"] = line_files_weight
+    report["relabel_comments"] = relabel_comments
     report["cv"] = {"folds": n_splits, "grouped_by": "site (page when unknown)",
                     "seconds": round(time.time() - started, 1)}
     return report, scores
