@@ -29,8 +29,12 @@ import pandas as pd
 from classifier.lines.model import BODY, BOILERPLATE
 
 #: A class or id word that names a comment container. Not "commentary",
-#: which news sites use for opinion articles.
+#: which news sites use for opinion articles. Narrower on purpose than the
+#: line model's "comment" feature group (classifier/lines/dom.py, which
+#: also takes reply/respond/discuss anywhere in a word): this one rewrites
+#: gold labels, so it takes only words that name the thread itself.
 COMMENT_WORD = re.compile(r"(?:^| )(?:comment(?!ar)|disqus)[a-z]*(?= |$)")
+
 
 def in_comment_container(attributes: pd.Series) -> np.ndarray:
     """Whether each line's class/id words (the ``attributes`` column of a
