@@ -8,7 +8,8 @@
 models that never saw it. This replays :func:`classifier.lines.body.body_mask`
 on those scores for a grid of its relative cut's settings (minimum body
 words, share of the page's best score, floor), then with one-line gaps
-filled alone and with both steps as shipped, and gives each line model's
+filled alone, with runs of list items voted alone (several run lengths),
+and with all three steps as shipped, and gives each line model's
 page text F1 per corpus and as the macro mean, beside the plain
 threshold. No model is fitted: the scores do not depend on the rule.
 
@@ -38,6 +39,7 @@ from training.metrics import page_text_scores  # noqa: E402
 MIN_WORDS = (1, 10, 30, 60)
 RELATIVE = (0.3, 0.5, 0.7)
 FLOORS = (0.05, 0.1, 0.2)
+LIST_RUNS = (2, 3, 4, 6)
 
 
 def corpus_f1(lines: pd.DataFrame, is_body: np.ndarray, gold: dict) -> dict:
@@ -60,6 +62,8 @@ def describe(setting: dict, shipped: dict) -> str:
                      f"floor {setting['floor']:g}")
     if setting["fill_gaps"]:
         steps.append("one-line gaps")
+    if setting["list_runs"]:
+        steps.append(f"lists of {setting['list_runs']}+ voted")
     name = " + ".join(steps) or "threshold only"
     return name + (" (shipped)" if setting == shipped else "")
 
@@ -79,12 +83,14 @@ def main(argv=None) -> int:
     gold = page_gold(args.data)
     scores = pd.read_parquet(args.scores)
     shipped = {"min_body_words": body.MIN_BODY_WORDS, "relative": body.RELATIVE_SCORE,
-               "floor": body.SCORE_FLOOR, "fill_gaps": True}
-    settings = [{"min_body_words": 0, "fill_gaps": False}]
-    settings += [{"min_body_words": words, "relative": relative, "floor": floor,
-                  "fill_gaps": False}
+               "floor": body.SCORE_FLOOR, "fill_gaps": True, "list_runs": body.MIN_LIST_RUN}
+    alone = {"min_body_words": 0, "fill_gaps": False, "list_runs": 0}
+    settings = [alone]
+    settings += [{**alone, "min_body_words": words, "relative": relative, "floor": floor}
                  for words, relative, floor in itertools.product(MIN_WORDS, RELATIVE, FLOORS)]
-    settings += [{"min_body_words": 0, "fill_gaps": True}, shipped]
+    settings += [{**alone, "fill_gaps": True}]
+    settings += [{**alone, "list_runs": run} for run in LIST_RUNS]
+    settings += [{**shipped, "list_runs": 0}, shipped]
     report = {"measured": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
               "scores": str(args.scores), "shipped": shipped, "kinds": {}}
     rows = []

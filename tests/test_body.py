@@ -4,7 +4,8 @@ whose lines at the threshold hold almost no words."""
 import numpy as np
 import pytest
 
-from classifier.lines.body import MIN_BODY_WORDS, RELATIVE_SCORE, SCORE_FLOOR, body_mask
+from classifier.lines.body import (MIN_BODY_WORDS, MIN_LIST_RUN, RELATIVE_SCORE, SCORE_FLOOR,
+                                   body_mask)
 
 ROSTER = ["Home", "Scores", "Roster", "75 Scott Alexander 6 ft 2 190 lbs",
           "52 Pedro Baez 6 ft 0 230 lbs", "21 Walker Buehler 6 ft 2 175 lbs", "Privacy"]
@@ -94,3 +95,46 @@ def test_the_relative_cut_follows_the_page_s_best_score(relative):
     scores = [0.45, 0.4, 0.2]
     mask = body_mask(scores, [0, 3], ["a b", "c d", "e f"], relative=relative)
     assert mask.tolist() == [s >= max(SCORE_FLOOR, relative * 0.45) for s in scores]
+
+
+
+TAGGED = ["The council voted on Tuesday to close the old bridge for good, officers said.",
+          "Repairs would have cost more than a new bridge, the report found.",
+          "- Bridges", "- Council", "- Budget", "- Transport",
+          "Related", "- Council to vote on bridge", "- New bridge plans shown",
+          "- Residents ask for ferry", "- Ferry fares to rise"]
+
+
+def test_a_run_of_list_items_takes_one_verdict_by_its_mean_score():
+    # The tag list's mean (0.30) is under the threshold: "- Council" (0.55)
+    # goes with it. The related list is boilerplate as it was.
+    scores = [0.95, 0.9, 0.3, 0.55, 0.2, 0.15, 0.05, 0.3, 0.2, 0.1, 0.1]
+    mask = body_mask(scores, [0, len(TAGGED)], TAGGED)
+    assert MIN_LIST_RUN == 4
+    assert mask.tolist() == [True, True] + [False] * 9
+    assert body_mask(scores, [0, len(TAGGED)], TAGGED, list_runs=0)[3]
+
+
+def test_a_list_inside_the_article_stays_whole_in_it():
+    ingredients = ["Pancakes", "Mix the flour with the eggs and milk until smooth and thick.",
+                   "- 200 g flour", "- 2 eggs", "- 300 ml milk", "- a pinch of salt",
+                   "\u2022 a knob of butter", "Fry each pancake for a minute on both sides."]
+    # "- 300 ml milk" scores low, but the list's mean (0.56) reaches the
+    # threshold; a bullet ("\u2022 ") marks an item as "- " does.
+    scores = [0.8, 0.9, 0.6, 0.7, 0.3, 0.55, 0.65, 0.9]
+    assert body_mask(scores, [0, 8], ingredients).all()
+    assert not body_mask(scores, [0, 8], ingredients, list_runs=0, fill_gaps=False)[4]
+
+
+def test_short_runs_and_runs_across_pages_are_not_voted():
+    texts = ["- Home", "- News", "- Sport", "- Weather", "- Travel", "- Food"]
+    scores = [0.2, 0.9, 0.9, 0.9, 0.2, 0.2]
+    plain = dict(fill_gaps=False, min_body_words=0)
+    # Two pages of three items: no run is long enough.
+    two_pages = body_mask(scores, [0, 3, 6], texts, **plain)
+    assert two_pages.tolist() == [s >= 0.5 for s in scores]
+    # One page: a run of six whose mean (0.55) reaches the threshold.
+    assert body_mask(scores, [0, 6], texts, **plain).all()
+    # A line that is not an item ends a run.
+    broken = texts[:3] + ["Weather"] + texts[4:]
+    assert body_mask(scores, [0, 6], broken, **plain).tolist() == [s >= 0.5 for s in scores]
