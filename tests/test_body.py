@@ -1,5 +1,6 @@
-"""Which lines are body: the threshold, and the relative one of pages
-whose lines at the threshold hold almost no words."""
+"""Which lines are body: the threshold, the vote of list runs, the
+relative threshold of pages whose lines at the threshold hold almost no
+words, and one-line gaps."""
 
 import numpy as np
 import pytest
@@ -97,7 +98,6 @@ def test_the_relative_cut_follows_the_page_s_best_score(relative):
     assert mask.tolist() == [s >= max(SCORE_FLOOR, relative * 0.45) for s in scores]
 
 
-
 TAGGED = ["The council voted on Tuesday to close the old bridge for good, officers said.",
           "Repairs would have cost more than a new bridge, the report found.",
           "- Bridges", "- Council", "- Budget", "- Transport",
@@ -133,6 +133,8 @@ def test_short_runs_and_runs_across_pages_are_not_voted():
     # Two pages of three items: no run is long enough.
     two_pages = body_mask(scores, [0, 3, 6], texts, **plain)
     assert two_pages.tolist() == [s >= 0.5 for s in scores]
+    # (Nor with an empty page between them.)
+    assert body_mask(scores, [0, 3, 3, 6], texts, **plain).tolist() == two_pages.tolist()
     # One page: a run of six whose mean (0.55) reaches the threshold.
     assert body_mask(scores, [0, 6], texts, **plain).all()
     # A line that is not an item ends a run.

@@ -9,15 +9,16 @@ over the threshold, goes whole to boilerplate; an ingredient list whose
 one short item scores low stays whole in the article.
 
 Next, a page whose lines at the threshold hold almost no words. There
-the model found the page's content unlike the articles it learnt from (a roster or a statistics table, a page of short items, a
-one-sentence page), yet it still ranks that content above the page's
-chrome. The lines scoring at least ``relative`` times the page's best
-score (and at least ``floor``) are then its body, so that such a page
-comes back with its best lines instead of empty.
+the model found the page's content unlike the articles it learnt from
+(a roster or a statistics table, a page of short items, a one-sentence
+page), yet it still ranks that content above the page's chrome. The
+lines scoring at least ``relative`` times the page's best score (and at
+least ``floor``) are then its body, so that such a page comes back with
+its best lines instead of empty.
 
-Last, on every page: a line the model doubted between two
-body lines (a subheading, a caption, a short line of a list inside the
-article) is body too, unless it scores under ``floor``: an article is one
+Last, on every page: a line the model doubted between two body lines (a
+subheading, a caption, a short line of a list inside the article) is
+body too, unless it scores under ``floor``: an article is one
 run of lines, and a single line inside it is more often article than
 chrome.
 
@@ -121,14 +122,14 @@ def _vote_list_runs(is_body, scores, bounds, texts, threshold, min_run) -> None:
     in place."""
     is_item = np.fromiter((text.startswith(LIST_MARKERS) for text in texts), dtype=bool,
                           count=len(texts))
-    # A run ends where an item is followed by a non-item or by a new page.
+    # A run starts at an item that follows a non-item or opens a page;
+    # numbering the runs 1, 2, ... (0: not an item) gives each run's length
+    # and mean score in one pass, however long the page.
     page_start = np.zeros(len(scores), dtype=bool)
     page_start[bounds[:-1][bounds[:-1] < len(scores)]] = True
-    starts = np.flatnonzero(is_item & (page_start | ~np.r_[False, is_item[:-1]]))
-    for start in starts:
-        stop = start + 1
-        while stop < len(scores) and is_item[stop] and not page_start[stop]:
-            stop += 1
-        if stop - start < min_run:
-            continue
-        is_body[start:stop] = scores[start:stop].mean() >= threshold
+    run_start = is_item & (page_start | ~np.r_[False, is_item[:-1]])
+    run = np.where(is_item, np.cumsum(run_start), 0)
+    lengths = np.bincount(run)
+    means = np.bincount(run, weights=scores) / np.maximum(lengths, 1)
+    voted = is_item & (lengths[run] >= min_run)
+    is_body[voted] = means[run[voted]] >= threshold
