@@ -9,7 +9,9 @@ models that never saw it. This replays :func:`classifier.lines.body.body_mask`
 on those scores for a grid of its relative cut's settings (minimum body
 words, share of the page's best score, floor), then with one-line gaps
 filled alone, with runs of list items voted alone (several run lengths),
-and with all three steps as shipped, and gives each line model's
+with the body ended at a comment section's heading alone (several shares
+of the body's words above it), and with the steps added one by one up to
+the rule as shipped, and gives each line model's
 page text F1 per corpus and as the macro mean, beside the plain
 threshold. No model is fitted: the scores do not depend on the rule.
 
@@ -40,6 +42,7 @@ MIN_WORDS = (1, 10, 30, 60)
 RELATIVE = (0.3, 0.5, 0.7)
 FLOORS = (0.05, 0.1, 0.2)
 LIST_RUNS = (2, 3, 4, 6)
+COMMENT_SHARES = (0.1, 0.2, 0.3, 0.5)
 
 
 def corpus_f1(lines: pd.DataFrame, is_body: np.ndarray, gold: dict) -> dict:
@@ -64,6 +67,8 @@ def describe(setting: dict, shipped: dict) -> str:
         steps.append("one-line gaps")
     if setting["list_runs"]:
         steps.append(f"lists of {setting['list_runs']}+ voted")
+    if setting["comments_after"] is not None:
+        steps.append(f"comments end it after {setting['comments_after']:g}")
     name = " + ".join(steps) or "threshold only"
     return name + (" (shipped)" if setting == shipped else "")
 
@@ -83,14 +88,17 @@ def main(argv=None) -> int:
     gold = page_gold(args.data)
     scores = pd.read_parquet(args.scores)
     shipped = {"min_body_words": body.MIN_BODY_WORDS, "relative": body.RELATIVE_SCORE,
-               "floor": body.SCORE_FLOOR, "fill_gaps": True, "list_runs": body.MIN_LIST_RUN}
-    alone = {"min_body_words": 0, "fill_gaps": False, "list_runs": 0}
+               "floor": body.SCORE_FLOOR, "fill_gaps": True, "list_runs": body.MIN_LIST_RUN,
+               "comments_after": body.COMMENTS_AFTER_SHARE}
+    alone = {"min_body_words": 0, "fill_gaps": False, "list_runs": 0, "comments_after": None}
     settings = [alone]
     settings += [{**alone, "min_body_words": words, "relative": relative, "floor": floor}
                  for words, relative, floor in itertools.product(MIN_WORDS, RELATIVE, FLOORS)]
     settings += [{**alone, "fill_gaps": True}]
     settings += [{**alone, "list_runs": run} for run in LIST_RUNS]
-    settings += [{**shipped, "list_runs": 0}, shipped]
+    settings += [{**alone, "comments_after": share} for share in COMMENT_SHARES]
+    settings += [{**shipped, "list_runs": 0, "comments_after": None},
+                 {**shipped, "comments_after": None}, shipped]
     report = {"measured": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
               "scores": str(args.scores), "shipped": shipped, "kinds": {}}
     rows = []

@@ -124,10 +124,11 @@ def test_body_rule_benchmark_replays_the_rule_on_held_out_scores(tmp_path):
     report = json.loads(Path(f"{out}.json").read_text())
     entries = report["kinds"]["text"]
     plain, shipped = entries[0], next(e for e in entries if e["setting"] == report["shipped"])
-    assert plain["setting"] == {"min_body_words": 0, "fill_gaps": False, "list_runs": 0}
+    assert plain["setting"] == {"min_body_words": 0, "fill_gaps": False, "list_runs": 0,
+                                "comments_after": None}
     assert plain["macro"] < shipped["macro"] == 1.0
     # All off, the relative cut's grid, gaps alone, four list runs alone,
-    # all but the list runs, all three.
-    assert len(entries) == 1 + 36 + 1 + 4 + 1 + 1
+    # four comment shares alone, then the steps added one by one.
+    assert len(entries) == 1 + 36 + 1 + 4 + 4 + 3
     assert ("| text | 10 words, 0.3 of best, floor 0.1 + one-line gaps + lists of 4+ voted "
-            "(shipped) |" in Path(f"{out}.md").read_text())
+            "+ comments end it after 0.2 (shipped) |" in Path(f"{out}.md").read_text())

@@ -1,12 +1,13 @@
 """Which lines are body: the threshold, the vote of list runs, the
 relative threshold of pages whose lines at the threshold hold almost no
-words, and one-line gaps."""
+words, one-line gaps, and the end of the body at a comment section."""
 
 import numpy as np
 import pytest
 
-from classifier.lines.body import (MIN_BODY_WORDS, MIN_LIST_RUN, RELATIVE_SCORE, SCORE_FLOOR,
-                                   body_mask)
+from classifier.lines.body import (COMMENTS_AFTER_SHARE, MIN_BODY_WORDS, MIN_LIST_RUN,
+                                   RELATIVE_SCORE, SCORE_FLOOR, body_mask)
+from classifier.lines.sections import comment_section_headings
 
 ROSTER = ["Home", "Scores", "Roster", "75 Scott Alexander 6 ft 2 190 lbs",
           "52 Pedro Baez 6 ft 0 230 lbs", "21 Walker Buehler 6 ft 2 175 lbs", "Privacy"]
@@ -140,3 +141,47 @@ def test_short_runs_and_runs_across_pages_are_not_voted():
     # A line that is not an item ends a run.
     broken = texts[:3] + ["Weather"] + texts[4:]
     assert body_mask(scores, [0, 6], broken, **plain).tolist() == [s >= 0.5 for s in scores]
+
+
+THREAD = ["Bridge to close",
+          "The council voted on Tuesday to close the old bridge for good, officers said.",
+          "Repairs would have cost more than a new bridge, the report found on Monday.",
+          "12 Comments",
+          "I drove over that bridge every day for thirty years and never saw a crack in it.",
+          "Jane says:",
+          "About time the council listened to the people who live by the river, I think."]
+THREAD_SCORES = [0.8, 0.95, 0.9, 0.2, 0.75, 0.1, 0.7]
+
+
+def test_a_comment_section_heading_after_the_article_ends_the_body():
+    # The comments read like prose and score over the threshold; the
+    # heading comes after all the article's words.
+    mask = body_mask(THREAD_SCORES, [0, len(THREAD)], THREAD)
+    assert COMMENTS_AFTER_SHARE == 0.2
+    assert mask.tolist() == [True, True, True, False, False, False, False]
+    # Without the step the thread is body, its heading and "Jane says:"
+    # too (one-line gaps between body lines).
+    kept = body_mask(THREAD_SCORES, [0, len(THREAD)], THREAD, comments_after=None)
+    assert kept.all()
+
+
+def test_a_comment_count_above_the_article_does_not_end_it():
+    # "3 Comments" under the headline: no body words above it yet, but the
+    # headline's (3 of the page's 46 body words: under 0.2 of them).
+    page = ["Bridge to close", "3 Comments"] + THREAD[1:3] + [
+        "The new bridge opens in the spring of next year, officers added in a statement."]
+    scores = [0.8, 0.05, 0.95, 0.9, 0.9]
+    assert body_mask(scores, [0, 5], page).tolist() == [True, False, True, True, True]
+    # Each page ends at its own heading only.
+    two = body_mask(scores + THREAD_SCORES, [0, 5, 5 + len(THREAD)], page + THREAD)
+    assert two.tolist() == [True, False, True, True, True,
+                            True, True, True, False, False, False, False]
+
+
+@pytest.mark.parametrize("heading", ["12 Comments", "34 Responses to \u201cBridge to close\u201d",
+                                     "Leave a Reply", "Comments (3)", "Show 119 comments",
+                                     "  Kommentare  ", "Post a comment"])
+def test_comment_section_headings(heading):
+    texts = [heading, "12 comments on the plan were sent to the council", "Comment",
+             "Discussion", "Response to criticisms", "Comments are closed."]
+    assert comment_section_headings(texts).tolist() == [True] + [False] * 5

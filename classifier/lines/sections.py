@@ -37,6 +37,40 @@ _LINKS_HEADING = re.compile(
     r"|tags?|filed under|categories|share this|follow us|in)\b", re.IGNORECASE)
 
 
+# A comment section's heading as a whole line, for the body rule's cut
+# (classifier.lines.body): "12 Comments", "34 Responses to “Title”",
+# "Leave a Reply", "Comments (3)", "Show 119 Comments". Stricter than
+# _COMMENT_HEADING, which is one feature among many and may match a prefix
+# ("Response to criticisms", "Comment becomes unnecessary"): here a match
+# ends the body. Bare "Comment" and "Discussion" are left out: an opinion
+# column's label and a paper's section. The other languages' forms are
+# WordPress's default headings (not in our corpora: untested there).
+_COMMENT_SECTION_HEADING = re.compile(
+    r"\d+\s+(?:comments?|responses?|replies|thoughts|reactions?)"
+    r"(?:\s+(?:to|on)\s+[\"\u201c\u2018\u201e\u00ab'].*)?:?$"
+    r"|(?:leave|post|add|write)\s+(?:a|your)\s+(?:reply|comment|response)\b.{0,40}$"
+    r"|(?:comments|reader comments)(?:\s*\(\d+\))?:?$|comments?\s*\(\d+\):?$"
+    r"|(?:show|view|read|load)\s+(?:all\s+)?(?:\d+\s+)?comments?$"
+    r"|(?:\d+\s+)?(?:kommentare|commentaires|comentarios|commenti|kommentit|reacties)"
+    r"(?:\s*\(\d+\))?:?$"
+    r"|(?:schreibe einen kommentar|deja un comentario|laisser un commentaire"
+    r"|lascia un commento|kommentoi)\b", re.IGNORECASE)
+#: Longer lines are prose, not a comment section's heading.
+_MAX_HEADING_CHARS = 120
+
+
+def comment_section_headings(texts: list[str]) -> np.ndarray:
+    """Whether each text is a comment section's heading, as a whole line
+    (``_COMMENT_SECTION_HEADING``; case-insensitive, leading and trailing
+    whitespace ignored)."""
+    found = [i for i, text in enumerate(texts)
+             if len(text) <= _MAX_HEADING_CHARS
+             and _COMMENT_SECTION_HEADING.match(text.strip()) is not None]
+    marks = np.zeros(len(texts), dtype=bool)
+    marks[found] = True
+    return marks
+
+
 # The furniture of a comment thread: "Jane says:", "Reply", "July 3, 2012 at
 # 4:15 pm", "12 likes". One such line is weak evidence; a page region dense
 # with them is a comment thread, whose prose is not the article.
