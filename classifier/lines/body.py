@@ -90,9 +90,9 @@ def body_mask(scores, bounds, texts, threshold: float = 0.5,
     """
     scores = np.asarray(scores, dtype=np.float64)
     bounds = np.asarray(bounds, dtype=np.int64)
+    texts = texts if isinstance(texts, list) else list(texts)  # (a Series, a tuple)
     is_body = scores >= threshold
     if len(scores) and list_runs:
-        texts = list(texts)
         _vote_list_runs(is_body, scores, bounds, texts, threshold, list_runs)
     if len(scores) and min_body_words:
         _relative_cut(is_body, scores, bounds, texts, threshold, min_body_words, relative,
@@ -100,7 +100,7 @@ def body_mask(scores, bounds, texts, threshold: float = 0.5,
     if len(scores) and fill_gaps:
         _fill_one_line_gaps(is_body, scores, bounds, floor)
     if len(scores) and comments_after is not None:
-        _end_at_comments(is_body, bounds, list(texts), comments_after)
+        _end_at_comments(is_body, bounds, texts, comments_after)
     return is_body
 
 
@@ -110,7 +110,6 @@ def _relative_cut(is_body, scores, bounds, texts, threshold, min_body_words, rel
     scoring ``relative`` of their best (and ``floor``) as body, in place."""
     # Words of the body lines only: on predict()'s path, most lines of a
     # page are chrome, and only the body's word count decides.
-    texts = list(texts)
     words = np.zeros(len(scores), dtype=np.int64)
     body_rows = np.flatnonzero(is_body)
     words[body_rows] = line_word_counts([texts[row] for row in body_rows])
