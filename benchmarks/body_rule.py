@@ -67,6 +67,8 @@ def describe(setting: dict, shipped: dict) -> str:
         steps.append("one-line gaps")
     if setting["list_runs"]:
         steps.append(f"lists of {setting['list_runs']}+ voted")
+    if setting["headline_lines"]:
+        steps.append("short-page headline")
     if setting["comments_after"] is not None:
         steps.append(f"comments end it after {setting['comments_after']:g}")
     name = " + ".join(steps) or "threshold only"
@@ -89,15 +91,17 @@ def main(argv=None) -> int:
     scores = pd.read_parquet(args.scores)
     shipped = {"min_body_words": body.MIN_BODY_WORDS, "relative": body.RELATIVE_SCORE,
                "floor": body.SCORE_FLOOR, "fill_gaps": True, "list_runs": body.MIN_LIST_RUN,
-               "comments_after": body.COMMENTS_AFTER_SHARE}
-    alone = {"min_body_words": 0, "fill_gaps": False, "list_runs": 0, "comments_after": None}
+               "headline_lines": body.SHORT_PAGE_LINES, "comments_after": body.COMMENTS_AFTER_SHARE}
+    alone = {"min_body_words": 0, "fill_gaps": False, "list_runs": 0, "headline_lines": 0,
+             "comments_after": None}
     settings = [alone]
     settings += [{**alone, "min_body_words": words, "relative": relative, "floor": floor}
                  for words, relative, floor in itertools.product(MIN_WORDS, RELATIVE, FLOORS)]
     settings += [{**alone, "fill_gaps": True}]
     settings += [{**alone, "list_runs": run} for run in LIST_RUNS]
     settings += [{**alone, "comments_after": share} for share in COMMENT_SHARES]
-    settings += [{**shipped, "list_runs": 0, "comments_after": None},
+    settings += [{**shipped, "list_runs": 0, "headline_lines": 0, "comments_after": None},
+                 {**shipped, "headline_lines": 0, "comments_after": None},
                  {**shipped, "comments_after": None}, shipped]
     report = {"measured": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
               "scores": str(args.scores), "shipped": shipped, "kinds": {}}

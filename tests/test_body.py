@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from classifier.lines.body import (COMMENTS_AFTER_SHARE, MIN_BODY_WORDS, MIN_LIST_RUN,
-                                   RELATIVE_SCORE, SCORE_FLOOR, body_mask)
+                                   RELATIVE_SCORE, SCORE_FLOOR, SHORT_PAGE_LINES, body_mask)
 from classifier.lines.sections import comment_section_headings
 
 ROSTER = ["Home", "Scores", "Roster", "75 Scott Alexander 6 ft 2 190 lbs",
@@ -87,8 +87,9 @@ def test_only_one_line_gaps_of_one_page_are_filled():
     assert body_mask(scores, [0, 6], ARTICLE[:6]).tolist() == [True, False, False, True,
                                                                 True, False]
     # (The second page's own article line holds enough words for the
-    # threshold to stand there.)
-    pages = body_mask([0.9, 0.9, 0.3, 0.9], [0, 2, 4], ARTICLE[:4])
+    # threshold to stand there; without the short-page headline step, its
+    # doubted first line stays out.)
+    pages = body_mask([0.9, 0.9, 0.3, 0.9], [0, 2, 4], ARTICLE[:4], headline_lines=0)
     assert pages.tolist() == [True, True, False, True]
 
 
@@ -130,7 +131,7 @@ def test_a_list_inside_the_article_stays_whole_in_it():
 def test_short_runs_and_runs_across_pages_are_not_voted():
     texts = ["- Home", "- News", "- Sport", "- Weather", "- Travel", "- Food"]
     scores = [0.2, 0.9, 0.9, 0.9, 0.2, 0.2]
-    plain = dict(fill_gaps=False, min_body_words=0)
+    plain = dict(fill_gaps=False, min_body_words=0, headline_lines=0)
     # Two pages of three items: no run is long enough.
     two_pages = body_mask(scores, [0, 3, 6], texts, **plain)
     assert two_pages.tolist() == [s >= 0.5 for s in scores]
@@ -185,3 +186,15 @@ def test_comment_section_headings(heading):
     texts = [heading, "12 comments on the plan were sent to the council", "Comment",
              "Discussion", "Response to criticisms", "Comments are closed."]
     assert comment_section_headings(texts).tolist() == [True] + [False] * 5
+
+
+def test_the_first_line_above_the_body_of_a_short_page_is_its_headline():
+    page = ["Minister backs budget plan",
+            "The council approved plans for a new tram line on Tuesday after a long debate."]
+    assert SHORT_PAGE_LINES == 3
+    assert body_mask([0.45, 0.95], [0, 2], page).all()
+    assert body_mask([0.05, 0.95], [0, 2], page).tolist() == [False, True]  # under the floor
+    # On a longer page the first line is often the site's <title>: left alone.
+    longer = page + ["Share this story", "Privacy policy"]
+    assert body_mask([0.45, 0.95, 0.05, 0.02], [0, 4], longer).tolist() == [False, True,
+                                                                              False, False]
