@@ -16,18 +16,17 @@ lines scoring at least ``relative`` times the page's best score (and at
 least ``floor``) are then its body, so that such a page comes back with
 its best lines instead of empty.
 
-Last, on every page: a line the model doubted between two body lines (a
+Then, on every page: a line the model doubted between two body lines (a
 subheading, a caption, a short line of a list inside the article) is
-body too, unless it scores under ``floor``: an article is one
-run of lines, and a single line inside it is more often article than
-chrome.
+body too, unless it scores under ``floor``: an article is one run of
+lines, and a single line inside it is more often article than chrome.
 
 On a page of two or three lines (a headline and its lead, pasted
 alone), a first line scoring at least ``floor`` right above a body line
 is its headline, hence body: the models learnt headlines on pages whose
 first lines are a site's chrome, and score a short headline near the
-threshold. (On every page, the same step cost the held-out macro mean
-0.0004: a page's first line is mostly its <title>.)
+threshold. (On every page, the same step lowered the held-out macro
+mean of the text model: a page's first line is mostly its <title>.)
 
 And the body ends where the page's comment section begins: a comment
 section's heading ("12 Comments", "Leave a Reply", "34 Responses to
