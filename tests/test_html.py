@@ -247,6 +247,25 @@ def test_html5_elements_before_an_implied_body_are_read(page, expected):
     assert_walks_agree(page)
 
 
+@pytest.mark.parametrize("page, expected", [
+    # Markup after </body> (libxml2 keeps it beside the body).
+    ("<html><head><title>T</title></head><body><p>in</p></body><p>after</p>tail<div>more</div>"
+     "</html>", ["T", "in", "after", "tail", "more"]),
+    # A pasted page: a fragment, then a second <html><head><body> (CleanEval's pages).
+    ("<table><tr><td>cell one</td></tr></table></body><table><tr><td>cell two</td></tr></table>"
+     "<html><head><title>T</title></head><body><p>inner</p></body></html>",
+     ["T", "cell one", "cell two", "inner"]),
+    # Text right after </body> runs on from the body's last text, as a browser shows it.
+    ("<html><head><title>T</title></head><body>one<p>two</p>three</body>four<p>five</p></html>",
+     ["T", "one", "two", "threefour", "five"]),
+])
+def test_content_beside_the_body_is_read_in_document_order(page, expected):
+    blocks = html_module.html_to_blocks(page)
+    assert [block.text for block in blocks] == expected
+    assert all(block.ancestors[:1] in ((), ("body",)) for block in blocks[1:])
+    assert_walks_agree(page)
+
+
 def test_itemprop_and_role_words_describe_a_block_like_class_and_id_words():
     blocks = html_module.html_to_blocks(
         "<div role='main' class='page'><article itemprop='articleBody' id='story-1'>"

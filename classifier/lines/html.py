@@ -161,6 +161,7 @@ def _parse(text: str):
         # would silently lose the rest of the page. Rebuild it flat instead.
         return _flat_document(_CONTROL_CHARACTERS.sub(" ", text))
     _move_stray_head_content(root)
+    _move_content_beside_body(root)
     return root
 
 
@@ -190,6 +191,56 @@ def _move_stray_head_content(root) -> None:
         body = lxml.etree.SubElement(root, "body")
     for element in reversed([stray, *stray.itersiblings()]):
         body.insert(0, element)
+
+
+def _is_tag(element, name: str) -> bool:
+    return isinstance(element.tag, str) and element.tag.lower() == name
+
+
+def _move_content_beside_body(root) -> None:
+    """Move what libxml2 left beside the <body> into it, in document order.
+
+    Crawled pages are often cut and pasted together: markup after
+    ``</body>`` or ``</html>``, a second ``<html><head>…<body>`` in the
+    middle of a page (CleanEval's pages, re-published templates). libxml2
+    keeps such content as siblings of the first <body>, under the root,
+    and walking the body alone lost it: 85 of the 3,022 shared pages, one
+    of them all but its title. A browser shows it as part of the body, so
+    it goes there: what came before the body to its start, what came
+    after to its end. A later <body> gives up its content; <head>
+    elements stay where they are, out of the walk."""
+    body = root.find("body")
+    if body is None:
+        return  # (the walk starts at the root: nothing is beside it)
+    beside = [child for child in root
+              if child is not body and not (_is_tag(child, "head") and not child.tail)]
+    if not beside and not (body.tail and body.tail.strip()) and not root.text:
+        return
+    pieces = [root.text]  # text and elements, in document order
+    for child in list(root):
+        if child is body:
+            pieces += [body.text, *body, body.tail]
+        elif _is_tag(child, "head"):
+            pieces.append(child.tail)
+            child.tail = None
+        elif _is_tag(child, "body"):
+            pieces += [child.text, *child, child.tail]
+            root.remove(child)
+        else:
+            pieces.append(child)  # (with its tail)
+    root.text = body.text = body.tail = None
+    last = None
+    for piece in pieces:
+        if piece is None:
+            continue
+        if isinstance(piece, str):
+            if last is None:
+                body.text = (body.text or "") + piece
+            else:
+                last.tail = (last.tail or "") + piece
+        else:
+            body.append(piece)
+            last = piece
 
 
 # Control characters other than tab, line feed and carriage return: as a
