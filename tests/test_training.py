@@ -285,6 +285,31 @@ def test_gold_without_the_separator_is_read_whole(tmp_path):
                                     "in its text.\n\ufffd\n")
 
 
+def _read_as_windows_1252(text: str) -> str:
+    """``text``'s UTF-8 bytes read as Windows-1252, as browsers and editors
+    do (its five unassigned bytes as Latin-1)."""
+    return "".join(bytes([byte]).decode("cp1252", errors="ignore") or chr(byte)
+                   for byte in text.encode("utf-8"))
+
+
+def test_gold_saved_through_wrong_decodings_is_repaired(tmp_path):
+    from training.datasets import read_gold_text
+
+    gold = "We\u2019re paying \u00a3125 for the caf\u00e9\u2019s \u201cbest\u201d table.\n"
+    once = tmp_path / "once.txt"  # UTF-8 read as Windows-1252, saved as UTF-8
+    once.write_text(_read_as_windows_1252(gold), encoding="utf-8")
+    twice = tmp_path / "twice.txt"
+    twice.write_text(_read_as_windows_1252(_read_as_windows_1252(gold)), encoding="utf-8")
+    utf16 = tmp_path / "utf16.txt"  # UTF-16 read as Latin-1, saved as UTF-8
+    utf16.write_text(gold.encode("utf-16").decode("latin-1"), encoding="utf-8")
+    assert "\u00c3" in twice.read_text(encoding="utf-8")  # (the damage is there to mend)
+    for path in (once, twice, utf16):
+        assert read_gold_text(path) == gold, path.name
+    clean = tmp_path / "clean.txt"  # right text that looks a little like mojibake stays
+    clean.write_text("Ren\u00e9e \u00c2ngstr\u00f6m, \u00a9 2018, \u00bd price\n", encoding="utf-8")
+    assert read_gold_text(clean) == clean.read_text(encoding="utf-8")
+
+
 def test_line_tables_are_cached_by_the_folder_s_bytes(tmp_path, monkeypatch):
     from training import datasets
 
