@@ -302,8 +302,13 @@ def test_gold_saved_through_wrong_decodings_is_repaired(tmp_path):
     twice.write_text(_read_as_windows_1252(_read_as_windows_1252(gold)), encoding="utf-8")
     utf16 = tmp_path / "utf16.txt"  # UTF-16 read as Latin-1, saved as UTF-8
     utf16.write_text(gold.encode("utf-16").decode("latin-1"), encoding="utf-8")
+    # ... and some of its NULs lost on the way (a strict decode turns the
+    # rest of the file into CJK characters).
+    short = tmp_path / "utf16-short.txt"
+    damaged = gold.encode("utf-16").replace(b"p\x00a\x00y", b"pa\x00y").replace(b" \x00f", b" f")
+    short.write_text(damaged.decode("latin-1"), encoding="utf-8")
     assert "\u00c3" in twice.read_text(encoding="utf-8")  # (the damage is there to mend)
-    for path in (once, twice, utf16):
+    for path in (once, twice, utf16, short):
         assert read_gold_text(path) == gold, path.name
     clean = tmp_path / "clean.txt"  # right text that looks a little like mojibake stays
     clean.write_text("Ren\u00e9e \u00c2ngstr\u00f6m, \u00a9 2018, \u00bd price\n", encoding="utf-8")

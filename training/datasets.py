@@ -185,10 +185,33 @@ def repair_gold_encoding(text: str) -> str:
     re-decoded here."""
     if "\x00" in text:
         try:
-            text = text.encode("latin-1").decode("utf-16", errors="replace")
+            text = _decode_utf16_le(text.encode("latin-1"))
         except UnicodeEncodeError:
             pass  # not that damage: a NUL among other characters
     return ftfy.fix_encoding(text)
+
+
+def _decode_utf16_le(data: bytes) -> str:
+    """UTF-16 (little-endian) bytes that lost some of their NUL bytes on the
+    way (four of those Dragnet files: a strict decode shifts by one byte
+    there and reads the rest as CJK characters). A byte followed by a NUL is
+    that character; a byte pair followed by a NUL pair's second half is one
+    UTF-16 unit (curly quotes, dashes); a byte whose NUL was lost is itself."""
+    if data[:2] == b"\xff\xfe":
+        data = data[2:]
+    characters, i, size = [], 0, len(data)
+    while i < size:
+        if i + 1 < size and data[i + 1] == 0:  # an ASCII or Latin-1 character
+            characters.append(chr(data[i]))
+            i += 2
+        elif i + 2 < size and data[i + 2] == 0 and not (i + 3 < size and data[i + 3] == 0):
+            # The NUL one byte on is out of step: this byte lost its own.
+            characters.append(chr(data[i]))
+            i += 1
+        else:  # one UTF-16 unit (a curly quote, a dash), or a last odd byte
+            characters.append(chr(data[i] | data[i + 1] << 8) if i + 1 < size else "")
+            i += 2
+    return "".join(characters)
 
 
 def page_folder_lines(folder: Path, show_progress: bool = True) -> pd.DataFrame:
