@@ -38,7 +38,7 @@ from classifier.lines.table import page_bounds  # noqa: E402
 from training.generalisation import page_gold  # noqa: E402
 from training.metrics import page_text_scores  # noqa: E402
 
-MIN_WORDS = (1, 10, 30, 60)
+MIN_WORDS = (1, 10, 30, 60, 120)
 RELATIVE = (0.3, 0.5, 0.7)
 FLOORS = (0.05, 0.1, 0.2)
 LIST_RUNS = (2, 3, 4, 6)
