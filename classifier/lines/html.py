@@ -197,6 +197,10 @@ def _is_tag(element, name: str) -> bool:
     return isinstance(element.tag, str) and element.tag.lower() == name
 
 
+def _has_text(text: str | None) -> bool:
+    return bool(text and not text.isspace())
+
+
 def _move_content_beside_body(root) -> None:
     """Move what libxml2 left beside the <body> into it, in document order.
 
@@ -212,9 +216,10 @@ def _move_content_beside_body(root) -> None:
     body = root.find("body")
     if body is None:
         return  # (the walk starts at the root: nothing is beside it)
-    beside = [child for child in root
-              if child is not body and not (_is_tag(child, "head") and not child.tail)]
-    if not beside and not (body.tail and body.tail.strip()) and not root.text:
+    # (Most pages: only whitespace around the head and the body; no rewrite.)
+    if not (_has_text(root.text) or _has_text(body.tail)
+            or any(child is not body and not (_is_tag(child, "head") and not _has_text(child.tail))
+                   for child in root)):
         return
     pieces = [root.text]  # text and elements, in document order
     for child in list(root):
