@@ -313,6 +313,9 @@ def test_gold_saved_through_wrong_decodings_is_repaired(tmp_path):
     clean = tmp_path / "clean.txt"  # right text that looks a little like mojibake stays
     clean.write_text("Ren\u00e9e \u00c2ngstr\u00f6m, \u00a9 2018, \u00bd price\n", encoding="utf-8")
     assert read_gold_text(clean) == clean.read_text(encoding="utf-8")
+    stray = tmp_path / "stray.txt"  # one stray NUL is not UTF-16
+    stray.write_text("A line with a stray \x00 in it, and another line.\n", encoding="utf-8")
+    assert read_gold_text(stray) == stray.read_text(encoding="utf-8")
 
 
 def test_line_tables_are_cached_by_the_folder_s_bytes(tmp_path, monkeypatch):

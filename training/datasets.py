@@ -184,11 +184,12 @@ def repair_gold_encoding(text: str) -> str:
     them were wrong. ftfy's fix_encoding undoes the mojibake (only that:
     quotes, widths and normal forms stay as they are); the UTF-16 files are
     re-decoded here."""
-    if "\x00" in text:
+    # (A NUL every other character: a stray NUL in a text is not that damage.)
+    if text.count("\x00") * 3 > len(text):
         try:
             text = _decode_utf16_le(text.encode("latin-1"))
         except UnicodeEncodeError:
-            pass  # not that damage: a NUL among other characters
+            pass  # characters beyond Latin-1: not that damage either
     return ftfy.fix_encoding(text)
 
 
@@ -196,8 +197,10 @@ def _decode_utf16_le(data: bytes) -> str:
     """UTF-16 (little-endian) bytes that lost some of their NUL bytes on the
     way (four of those Dragnet files: a strict decode shifts by one byte
     there and reads the rest as CJK characters). A byte followed by a NUL is
-    that character; a byte pair followed by a NUL pair's second half is one
-    UTF-16 unit (curly quotes, dashes); a byte whose NUL was lost is itself."""
+    that character; a byte followed by a non-NUL and then a NUL lost its
+    own NUL (the next character starts one byte on); otherwise the two bytes
+    are one UTF-16 unit (a curly quote, a dash; a lone surrogate of a split
+    pair becomes U+FFFD)."""
     if data[:2] == b"\xff\xfe":
         data = data[2:]
     characters, i, size = [], 0, len(data)
@@ -206,12 +209,14 @@ def _decode_utf16_le(data: bytes) -> str:
             characters.append(chr(data[i]))
             i += 2
         elif i + 2 < size and data[i + 2] == 0 and not (i + 3 < size and data[i + 3] == 0):
-            # The NUL one byte on is out of step: this byte lost its own.
-            characters.append(chr(data[i]))
+            characters.append(chr(data[i]))  # its NUL lost
             i += 1
-        else:  # one UTF-16 unit (a curly quote, a dash), or a last odd byte
-            characters.append(chr(data[i] | data[i + 1] << 8) if i + 1 < size else "")
+        elif i + 1 < size:
+            unit = data[i] | data[i + 1] << 8
+            characters.append("\ufffd" if 0xD800 <= unit < 0xE000 else chr(unit))
             i += 2
+        else:  # a last odd byte
+            i += 1
     return "".join(characters)
 
 
