@@ -62,9 +62,9 @@ def test_site_name_is_boilerplate(clf, name):
 # comes right (then drop it from here). The text model trained without the
 # Turku lines (2026-12-06: leave-one-corpus-out mean 0.862 against 0.854
 # with them, measured before Dragnet's gold lost its comments) scores this
-# tag 0.61; its list of three tags is too short for the body rule's vote
+# tag 0.58; its list of three tags is too short for the body rule's vote
 # on lists (runs of four items or more, classifier/lines/body.py), which
-# takes the first page's "- Xi Jinping" (0.56) out with its ten-item list.
+# takes the first page's "- Xi Jinping" (0.46) out with its ten-item list.
 KNOWN_WRONG = {SECOND: {15: "tag line '- China'"}}
 
 
@@ -89,7 +89,7 @@ def test_topic_is_read_from_the_body_politics_not_the_chrome_s_finance_or_scams(
     if name == FIRST:
         assert (page.topic, page.topic_reason) == ("politics", None)
     else:
-        # A Xi-Putin summit of 2023: politics (0.61) against business, with
+        # A Xi-Putin summit of 2023: politics (0.64) against business, with
         # less evidence than 95 % of BBC's own stories hold; the shipped
         # model abstains (README, Known gaps; issue 28's goal not met).
         assert page.topic in ("politics", None)
