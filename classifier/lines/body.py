@@ -43,8 +43,10 @@ with the models of that day, at least 10 words, 0.3 of the best score and
 a floor of 0.1 raised the macro page F1 of both line models by ~0.004, no
 corpus losing; 60 words instead of 10 added 0.0006-0.0023 for each model on
 the scores of two sets of models (2026-12-07, gold repaired), no corpus
-losing more than 0.0003 (120 words cost L3S-GN1 and Dragnet). A page whose best line scores under the floor (a page of
-menus and buttons) still comes back without a body. Filling one-line gaps
+losing more than 0.0003 (120 words cost L3S-GN1 and Dragnet): a short
+article whose body the model doubts in part keeps the lines near its best
+score. A page whose best line scores under the floor (a page of menus and
+buttons) still comes back without a body. Filling one-line gaps
 raised it by another 0.002-0.003 for both models, on the scores of two
 sets of models (2026-12-07); gaps of two or three lines gained as much on
 four corpora but cost L3S-GN1 more. Voting runs of four or more list
