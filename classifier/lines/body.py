@@ -119,15 +119,21 @@ def body_mask(scores, bounds, texts, threshold: float = 0.5,
     return is_body
 
 
+def _body_line_words(is_body, texts) -> np.ndarray:
+    """Each body line's word count, 0 for the other lines. Only the body
+    lines are counted: on predict()'s path most lines of a page are chrome,
+    and only the body's words decide."""
+    words = np.zeros(len(texts), dtype=np.int64)
+    body_rows = np.flatnonzero(is_body)
+    words[body_rows] = line_word_counts([texts[row] for row in body_rows])
+    return words
+
+
 def _relative_cut(is_body, scores, bounds, texts, threshold, min_body_words, relative,
                   floor) -> None:
     """The pages with under ``min_body_words`` body words take their lines
     scoring ``relative`` of their best (and ``floor``) as body, in place."""
-    # Words of the body lines only: on predict()'s path, most lines of a
-    # page are chrome, and only the body's word count decides.
-    words = np.zeros(len(scores), dtype=np.int64)
-    body_rows = np.flatnonzero(is_body)
-    words[body_rows] = line_word_counts([texts[row] for row in body_rows])
+    words = _body_line_words(is_body, texts)
     starts, stops = bounds[:-1], bounds[1:]
     filled = stops > starts
     body_words = np.add.reduceat(words, starts[filled])
@@ -187,9 +193,7 @@ def _end_at_comments(is_body, bounds, texts, share) -> None:
     headings = np.flatnonzero(comment_section_headings(texts))
     if not len(headings):
         return
-    words = np.zeros(len(texts), dtype=np.int64)
-    body_rows = np.flatnonzero(is_body)
-    words[body_rows] = line_word_counts([texts[row] for row in body_rows])
+    words = _body_line_words(is_body, texts)
     # Body words up to each line, counted from its page's start.
     upto = np.r_[0, np.cumsum(words)]
     pages = np.searchsorted(bounds, headings, side="right") - 1
