@@ -10,7 +10,8 @@ on those scores for a grid of its relative cut's settings (minimum body
 words, share of the page's best score, floor), then with one-line gaps
 filled alone, with runs of list items voted alone (several run lengths),
 with the body ended at a comment section's heading alone (several shares
-of the body's words above it), and with the steps added one by one up to
+of the body's words above it, then the shipped share or several numbers
+of words above it), and with the steps added one by one up to
 the rule as shipped, and gives each line model's
 page text F1 per corpus and as the macro mean, beside the plain
 threshold. No model is fitted: the scores do not depend on the rule.
@@ -43,6 +44,7 @@ RELATIVE = (0.3, 0.5, 0.7)
 FLOORS = (0.05, 0.1, 0.2)
 LIST_RUNS = (2, 3, 4, 6)
 COMMENT_SHARES = (0.1, 0.2, 0.3, 0.5)
+COMMENT_WORDS = (100, 200, 400)
 
 
 def corpus_f1(lines: pd.DataFrame, is_body: np.ndarray, gold: dict) -> dict:
@@ -70,7 +72,9 @@ def describe(setting: dict, shipped: dict) -> str:
     if setting["headline_lines"]:
         steps.append("short-page headline")
     if setting["comments_after"] is not None:
-        steps.append(f"comments end it after {setting['comments_after']:g}")
+        words = setting.get("comments_after_words")
+        steps.append(f"comments end it after {setting['comments_after']:g}"
+                     + (f" or {words} words" if words is not None else ""))
     name = " + ".join(steps) or "threshold only"
     return name + (" (shipped)" if setting == shipped else "")
 
@@ -91,7 +95,8 @@ def main(argv=None) -> int:
     scores = pd.read_parquet(args.scores)
     shipped = {"min_body_words": body.MIN_BODY_WORDS, "relative": body.RELATIVE_SCORE,
                "floor": body.SCORE_FLOOR, "fill_gaps": True, "list_runs": body.MIN_LIST_RUN,
-               "headline_lines": body.SHORT_PAGE_LINES, "comments_after": body.COMMENTS_AFTER_SHARE}
+               "headline_lines": body.SHORT_PAGE_LINES, "comments_after": body.COMMENTS_AFTER_SHARE,
+               "comments_after_words": body.COMMENTS_AFTER_WORDS}
     alone = {"min_body_words": 0, "fill_gaps": False, "list_runs": 0, "headline_lines": 0,
              "comments_after": None}
     settings = [alone]
@@ -99,7 +104,10 @@ def main(argv=None) -> int:
                  for words, relative, floor in itertools.product(MIN_WORDS, RELATIVE, FLOORS)]
     settings += [{**alone, "fill_gaps": True}]
     settings += [{**alone, "list_runs": run} for run in LIST_RUNS]
-    settings += [{**alone, "comments_after": share} for share in COMMENT_SHARES]
+    settings += [{**alone, "comments_after": share, "comments_after_words": None}
+                 for share in COMMENT_SHARES]
+    settings += [{**alone, "comments_after": body.COMMENTS_AFTER_SHARE,
+                  "comments_after_words": words} for words in COMMENT_WORDS]
     settings += [{**shipped, "list_runs": 0, "headline_lines": 0, "comments_after": None},
                  {**shipped, "headline_lines": 0, "comments_after": None},
                  {**shipped, "comments_after": None}, shipped]

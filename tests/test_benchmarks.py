@@ -128,8 +128,9 @@ def test_body_rule_benchmark_replays_the_rule_on_held_out_scores(tmp_path):
                                 "headline_lines": 0, "comments_after": None}
     assert plain["macro"] < shipped["macro"] == 1.0
     # All off, the relative cut's grid, gaps alone, four list runs alone,
-    # four comment shares alone, then the steps added one by one.
-    assert len(entries) == 1 + 45 + 1 + 4 + 4 + 4
+    # four comment shares alone, three numbers of words with the share,
+    # then the steps added one by one.
+    assert len(entries) == 1 + 45 + 1 + 4 + 4 + 3 + 4
     assert ("| text | 60 words, 0.3 of best, floor 0.1 + one-line gaps + lists of 4+ voted "
-            "+ short-page headline + comments end it after 0.2 (shipped) |"
+            "+ short-page headline + comments end it after 0.2 or 200 words (shipped) |"
             in Path(f"{out}.md").read_text())

@@ -5,8 +5,8 @@ words, one-line gaps, and the end of the body at a comment section."""
 import numpy as np
 import pytest
 
-from classifier.lines.body import (COMMENTS_AFTER_SHARE, MIN_BODY_WORDS, MIN_LIST_RUN,
-                                   RELATIVE_SCORE, SCORE_FLOOR, SHORT_PAGE_LINES, body_mask)
+from classifier.lines.body import (COMMENTS_AFTER_SHARE, COMMENTS_AFTER_WORDS, MIN_BODY_WORDS,
+                                   MIN_LIST_RUN, RELATIVE_SCORE, SCORE_FLOOR, SHORT_PAGE_LINES, body_mask)
 from classifier.lines.sections import comment_section_headings
 
 ROSTER = ["Home", "Scores", "Roster", "75 Scott Alexander 6 ft 2 190 lbs",
@@ -188,11 +188,34 @@ def test_a_comment_count_above_the_article_does_not_end_it():
 
 @pytest.mark.parametrize("heading", ["12 Comments", "34 Responses to \u201cBridge to close\u201d",
                                      "Leave a Reply", "Comments (3)", "Show 119 comments",
-                                     "  Kommentare  ", "Post a comment"])
+                                     "  Kommentare  ", "Post a comment",
+                                     "{ 69 comments\u2026 read them below or add one }",
+                                     "\u00bb 12 Comments", "52 comments | Add yours"])
 def test_comment_section_headings(heading):
+    # Not headings: prose, a column's label, a paper's section, a notice,
+    # and a menu's or share bar's link (a list item).
     texts = [heading, "12 comments on the plan were sent to the council", "Comment",
-             "Discussion", "Response to criticisms", "Comments are closed."]
-    assert comment_section_headings(texts).tolist() == [True] + [False] * 5
+             "Discussion", "Response to criticisms", "Comments are closed.", "- Comments",
+             "- 12 comments", "\u2022 Leave a reply"]
+    assert comment_section_headings(texts).tolist() == [True] + [False] * 8
+
+
+def test_a_long_thread_does_not_keep_the_article_from_ending_at_its_heading():
+    # A 213-word article, then a thread of ten times its words: the
+    # heading has under 0.2 of the page's body words above it, yet 200.
+    sentence = "The council voted on Tuesday to close the old bridge for good, officers said."
+    comment = "I drove over that bridge every day for thirty years and never saw a crack in it."
+    article = ["Bridge to close"] + [sentence] * 15
+    page = article + ["199 Comments"] + [comment] * 120
+    scores = [0.8] + [0.95] * 15 + [0.2] + [0.75] * 120
+    words = sum(len(line.split()) for line in article)
+    assert words >= COMMENTS_AFTER_WORDS == 200
+    assert words < COMMENTS_AFTER_SHARE * (words + 120 * len(comment.split()))
+    mask = body_mask(scores, [0, len(page)], page)
+    assert mask.tolist() == [True] * len(article) + [False] * 121
+    # By the share alone, the thread outweighs the article and stays body.
+    kept = body_mask(scores, [0, len(page)], page, comments_after_words=None)
+    assert kept[len(article) + 1:].all()
 
 
 def test_the_first_line_above_the_body_of_a_short_page_is_its_headline():

@@ -39,14 +39,20 @@ _LINKS_HEADING = re.compile(
 
 # A comment section's heading as a whole line, for the body rule's cut
 # (classifier.lines.body): "12 Comments", "34 Responses to “Title”",
-# "Leave a Reply", "Comments (3)", "Show 119 Comments". Stricter than
+# "Leave a Reply", "Comments (3)", "Show 119 Comments", "{ 69 comments…
+# read them below or add one }" (a WordPress theme's). Stricter than
 # _COMMENT_HEADING, which is one feature among many and may match a prefix
 # ("Response to criticisms", "Comment becomes unnecessary"): here a match
 # ends the body. Bare "Comment" and "Discussion" are left out: an opinion
-# column's label and a paper's section. The other languages' forms are
-# WordPress's default headings (not in our corpora: untested there).
+# column's label and a paper's section; so is a list item ("- Comments" is
+# a menu's or a share bar's link, often above the article's end); a count
+# goes on only after punctuation ("12 comments on the plan were sent" is
+# prose). The other languages' forms are WordPress's default headings (not
+# in our corpora: untested there).
 _COMMENT_SECTION_HEADING = re.compile(
-    r"\d+\s+(?:comments?|responses?|replies|thoughts|reactions?)"
+    r"(?![-\u2022*] )\W*(?:"
+    r"\d+\s+(?:comments?|responses?|replies)\s*[^\w\s].{0,40}$"
+    r"|\d+\s+(?:comments?|responses?|replies|thoughts|reactions?)"
     r"(?:\s+(?:to|on)\s+[\"\u201c\u2018\u201e\u00ab'].*)?:?$"
     r"|(?:leave|post|add|write)\s+(?:a|your)\s+(?:reply|comment|response)\b.{0,40}$"
     r"|(?:comments|reader comments)(?:\s*\(\d+\))?:?$|comments?\s*\(\d+\):?$"
@@ -54,7 +60,7 @@ _COMMENT_SECTION_HEADING = re.compile(
     r"|(?:\d+\s+)?(?:kommentare|commentaires|comentarios|commenti|kommentit|reacties)"
     r"(?:\s*\(\d+\))?:?$"
     r"|(?:schreibe einen kommentar|deja un comentario|laisser un commentaire"
-    r"|lascia un commento|kommentoi)\b", re.IGNORECASE)
+    r"|lascia un commento|kommentoi)\b)", re.IGNORECASE)
 #: Longer lines are prose, not a comment section's heading.
 _MAX_HEADING_CHARS = 120
 
