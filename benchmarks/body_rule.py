@@ -11,7 +11,8 @@ words, share of the page's best score, floor), then with one-line gaps
 filled alone, with runs of list items voted alone (several run lengths),
 with the body ended at a comment section's heading alone (several shares
 of the body's words above it, then the shipped share or several numbers
-of words above it), and with the steps added one by one up to
+of words above it), with the lines of mostly-body DOM containers joined
+alone (HTML model; several shares), and with the steps added one by one up to
 the rule as shipped, and gives each line model's
 page text F1 per corpus and as the macro mean, beside the plain
 threshold. No model is fitted: the scores do not depend on the rule.
@@ -45,6 +46,7 @@ FLOORS = (0.05, 0.1, 0.2)
 LIST_RUNS = (2, 3, 4, 6)
 COMMENT_SHARES = (0.1, 0.2, 0.3, 0.5)
 COMMENT_WORDS = (100, 200, 400)
+CONTAINER_SHARES = (0.3, 0.4, 0.5)
 
 
 def corpus_f1(lines: pd.DataFrame, is_body: np.ndarray, gold: dict) -> dict:
@@ -60,7 +62,8 @@ def corpus_f1(lines: pd.DataFrame, is_body: np.ndarray, gold: dict) -> dict:
 
 
 def describe(setting: dict, shipped: dict) -> str:
-    """A setting's name in the table."""
+    """A setting's name in the table (the container step is named on the
+    HTML model's rows only: text has no containers)."""
     steps = []
     if setting["min_body_words"]:
         steps.append(f"{setting['min_body_words']} words, {setting['relative']:g} of best, "
@@ -71,12 +74,15 @@ def describe(setting: dict, shipped: dict) -> str:
         steps.append(f"lists of {setting['list_runs']}+ voted")
     if setting["headline_lines"]:
         steps.append("short-page headline")
+    if setting.get("container_share") is not None and setting.get("kind") == "html":
+        steps.append(f"containers joined at {setting['container_share']:g}")
     if setting["comments_after"] is not None:
         words = setting.get("comments_after_words")
         steps.append(f"comments end it after {setting['comments_after']:g}"
                      + (f" or {words} words" if words is not None else ""))
     name = " + ".join(steps) or "threshold only"
-    return name + (" (shipped)" if setting == shipped else "")
+    is_shipped = {k: v for k, v in setting.items() if k != "kind"} == shipped
+    return name + (" (shipped)" if is_shipped else "")
 
 
 def main(argv=None) -> int:
@@ -96,9 +102,10 @@ def main(argv=None) -> int:
     shipped = {"min_body_words": body.MIN_BODY_WORDS, "relative": body.RELATIVE_SCORE,
                "floor": body.SCORE_FLOOR, "fill_gaps": True, "list_runs": body.MIN_LIST_RUN,
                "headline_lines": body.SHORT_PAGE_LINES, "comments_after": body.COMMENTS_AFTER_SHARE,
-               "comments_after_words": body.COMMENTS_AFTER_WORDS}
+               "comments_after_words": body.COMMENTS_AFTER_WORDS,
+               "container_share": body.CONTAINER_SHARE}
     alone = {"min_body_words": 0, "fill_gaps": False, "list_runs": 0, "headline_lines": 0,
-             "comments_after": None}
+             "comments_after": None, "container_share": None}
     settings = [alone]
     settings += [{**alone, "min_body_words": words, "relative": relative, "floor": floor}
                  for words, relative, floor in itertools.product(MIN_WORDS, RELATIVE, FLOORS)]
@@ -108,9 +115,14 @@ def main(argv=None) -> int:
                  for share in COMMENT_SHARES]
     settings += [{**alone, "comments_after": body.COMMENTS_AFTER_SHARE,
                   "comments_after_words": words} for words in COMMENT_WORDS]
-    settings += [{**shipped, "list_runs": 0, "headline_lines": 0, "comments_after": None},
-                 {**shipped, "headline_lines": 0, "comments_after": None},
-                 {**shipped, "comments_after": None}, shipped]
+    html_only = [{**alone, "container_share": share} for share in CONTAINER_SHARES]
+    # The steps added one by one; the containers' (HTML model only) before
+    # the comment section's.
+    added = [{**shipped, "list_runs": 0, "headline_lines": 0, "comments_after": None,
+              "container_share": None},
+             {**shipped, "headline_lines": 0, "comments_after": None, "container_share": None},
+             {**shipped, "comments_after": None, "container_share": None}]
+    with_containers = {**shipped, "comments_after": None}
     report = {"measured": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
               "scores": str(args.scores), "shipped": shipped, "kinds": {}}
     rows = []
@@ -118,16 +130,21 @@ def main(argv=None) -> int:
         lines = lines.reset_index(drop=True)
         bounds = page_bounds(lines["page"])
         texts = lines["text"].tolist()
+        # (Scores of runs before the container step have no such column.)
+        containers = (lines["container"].to_numpy()
+                      if kind == "html" and "container" in lines.columns else None)
         entries = []
-        for setting in settings:
-            mask = body.body_mask(lines["score"], bounds, texts, **setting)
+        for setting in (settings + html_only + added + [with_containers, shipped]
+                        if kind == "html" else settings + added + [shipped]):
+            mask = body.body_mask(lines["score"], bounds, texts, containers=containers,
+                                  **setting)
             per_corpus = corpus_f1(lines, mask, gold)
             entries.append({"setting": setting, "corpora": per_corpus,
                             "macro": round(float(np.mean(list(per_corpus.values()))), 4)})
         report["kinds"][kind] = entries
         plain = entries[0]["macro"]
         for entry in entries:
-            rows.append(f"| {kind} | {describe(entry['setting'], shipped)} | "
+            rows.append(f"| {kind} | {describe({**entry['setting'], 'kind': kind}, shipped)} | "
                         + " | ".join(f"{f1:.4f}" for f1 in entry["corpora"].values())
                         + f" | {entry['macro']:.4f} | {entry['macro'] - plain:+.4f} |")
     corpora = list(next(iter(report["kinds"].values()))[0]["corpora"])

@@ -11,7 +11,7 @@ import numpy as np
 from .errors import InputError, ModelError
 from .limits import Limits
 from .lines.body import body_mask
-from .lines.dom import dom_columns
+from .lines.dom import container_ids, dom_columns
 from .lines.html import TooManyBlocks, html_to_block_rows
 from .lines.model import BODY, BOILERPLATE
 from .lines.table import LineTable
@@ -221,7 +221,9 @@ class Classifier:
         scores = self.html_model.body_proba(LineTable(columns))
         scores = self._with_site_templates(texts, columns["page"], sites, scores)
         indices = [index for rows in pages_rows for index in range(len(rows))]
-        return self._pages(len(pages_rows), texts, columns["page"], indices, scores, as_dicts)
+        containers = container_ids(columns["page"], columns["path"], columns["attributes"])
+        return self._pages(len(pages_rows), texts, columns["page"], indices, scores, as_dicts,
+                           containers)
 
     # -- shared path ------------------------------------------------------
     @staticmethod
@@ -281,17 +283,20 @@ class Classifier:
         cap = self.limits.scored_line_chars
         return [text if len(text) <= cap else text[:cap] for text in texts]
 
-    def _pages(self, n_pages, texts, page_keys, indices, scores, as_dicts: bool = False) -> list:
+    def _pages(self, n_pages, texts, page_keys, indices, scores, as_dicts: bool = False,
+               containers=None) -> list:
         """The group's results from its lines (page after page: ``page_keys``
         ascending): a Page per page, or with ``as_dicts`` what the Page's
-        ``to_dict()`` would give."""
+        ``to_dict()`` would give. ``containers``: from HTML, each line's DOM
+        container (see ``body_mask``)."""
         scores = np.asarray(scores, dtype=np.float64)
         line_scores = scores.tolist()
         bounds = np.searchsorted(np.asarray(page_keys, dtype=np.int64),
                                  np.arange(n_pages + 1)).tolist()
         # (In float64, as a Python float compares: the threshold need not be
         # a float32.)
-        is_body = body_mask(scores, bounds, texts, self.threshold).tolist()
+        is_body = body_mask(scores, bounds, texts, self.threshold,
+                            containers=containers).tolist()
         labels = list(map(_LABELS.__getitem__, is_body))
         pages = list(zip(bounds[:-1], bounds[1:]))
         bodies = ["\n".join(compress(texts[start:stop], is_body[start:stop]))

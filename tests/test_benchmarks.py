@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from conftest import ROOT, write_page_folder
 
 
@@ -116,7 +117,14 @@ def test_body_rule_benchmark_replays_the_rule_on_held_out_scores(tmp_path):
     is_body = (lines["label"] == "body").to_numpy()
     low = (lines["page"] == "synthetic/0").to_numpy()
     score = np.where(is_body, np.where(low, 0.3, 0.9), 0.0)
-    scores = lines[["page", "line_no", "text", "label"]].assign(kind="text", score=score)
+    text = lines[["page", "line_no", "text", "label"]].assign(kind="text", score=score)
+    # From HTML, each page's first article line is doubted (0.2); the
+    # article's lines share a container, the chrome's another.
+    first = is_body & ~np.r_[False, is_body[:-1]] & ~low
+    page_number = lines["page"].str.rsplit("/", n=1).str[1].astype(int).to_numpy()
+    html = text.assign(kind="html", score=np.where(first, 0.2, score),
+                       container=2 * page_number + is_body)
+    scores = pd.concat([text.assign(container=-1), html], ignore_index=True)
     scores.to_parquet(tmp_path / "scores.parquet", index=False)
     out = tmp_path / "rule"
     _run_script("body_rule.py", "--scores", tmp_path / "scores.parquet", "--data", folder,
@@ -125,7 +133,8 @@ def test_body_rule_benchmark_replays_the_rule_on_held_out_scores(tmp_path):
     entries = report["kinds"]["text"]
     plain, shipped = entries[0], next(e for e in entries if e["setting"] == report["shipped"])
     assert plain["setting"] == {"min_body_words": 0, "fill_gaps": False, "list_runs": 0,
-                                "headline_lines": 0, "comments_after": None}
+                                "headline_lines": 0, "comments_after": None,
+                                "container_share": None}
     assert plain["macro"] < shipped["macro"] == 1.0
     # All off, the relative cut's grid, gaps alone, four list runs alone,
     # four comment shares alone, three numbers of words with the share,
@@ -134,3 +143,13 @@ def test_body_rule_benchmark_replays_the_rule_on_held_out_scores(tmp_path):
     assert ("| text | 60 words, 0.3 of best, floor 0.1 + one-line gaps + lists of 4+ voted "
             "+ short-page headline + comments end it after 0.2 or 200 words (shipped) |"
             in Path(f"{out}.md").read_text())
+    # The HTML model's rows add three container shares alone and the
+    # containers' step; joining them brings the doubted lines back.
+    entries = report["kinds"]["html"]
+    assert len(entries) == 1 + 45 + 1 + 4 + 4 + 3 + 3 + 5
+    joined = next(e for e in entries if e["setting"] == {**plain["setting"],
+                                                         "container_share": 0.4})
+    assert entries[0]["macro"] < joined["macro"]
+    assert entries[-1]["setting"] == report["shipped"] and entries[-1]["macro"] == 1.0
+    assert ("+ short-page headline + containers joined at 0.4 + comments end it after 0.2 "
+            "or 200 words (shipped) |" in Path(f"{out}.md").read_text())

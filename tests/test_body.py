@@ -5,8 +5,8 @@ words, one-line gaps, and the end of the body at a comment section."""
 import numpy as np
 import pytest
 
-from classifier.lines.body import (COMMENTS_AFTER_SHARE, COMMENTS_AFTER_WORDS, MIN_BODY_WORDS,
-                                   MIN_LIST_RUN, RELATIVE_SCORE, SCORE_FLOOR, SHORT_PAGE_LINES, body_mask)
+from classifier.lines.body import (COMMENTS_AFTER_SHARE, COMMENTS_AFTER_WORDS, CONTAINER_SHARE,
+                                   MIN_BODY_WORDS, MIN_LIST_RUN, RELATIVE_SCORE, SCORE_FLOOR, SHORT_PAGE_LINES, body_mask)
 from classifier.lines.sections import comment_section_headings
 
 ROSTER = ["Home", "Scores", "Roster", "75 Scott Alexander 6 ft 2 190 lbs",
@@ -229,3 +229,35 @@ def test_the_first_line_above_the_body_of_a_short_page_is_its_headline():
     longer = page + ["Share this story", "Privacy policy"]
     assert body_mask([0.45, 0.95, 0.05, 0.02], [0, 4], longer,
                      min_body_words=0).tolist() == [False, True, False, False]
+
+
+# From HTML: a page's chrome, then its story's container (a doubted last
+# paragraph in it), then an advertisement's container.
+CONTAINED = ["Home", "Council closes the old bridge",
+             "The council voted on Tuesday to close the old bridge for good, officers said.",
+             "Repairs would have cost more than a new bridge, the report found on Monday.",
+             "Drivers will take the ring road until the new bridge opens next spring.",
+             "Advertisement"]
+CONTAINERS = [0, 1, 1, 1, 1, 2]
+CONTAINED_SCORES = [0.01, 0.9, 0.95, 0.9, 0.15, 0.02]
+
+
+def test_a_doubted_line_of_a_mostly_body_container_is_body():
+    assert CONTAINER_SHARE == 0.4
+    mask = body_mask(CONTAINED_SCORES, [0, 6], CONTAINED, containers=CONTAINERS)
+    assert mask.tolist() == [False, True, True, True, True, False]
+    # From text (no containers) the doubted paragraph stays out.
+    assert not body_mask(CONTAINED_SCORES, [0, 6], CONTAINED)[4]
+    # Under the floor it stays out too.
+    scores = CONTAINED_SCORES[:4] + [SCORE_FLOOR / 2, 0.02]
+    assert not body_mask(scores, [0, 6], CONTAINED, containers=CONTAINERS)[4]
+    # A container under 0.4 body by its words joins nothing: only the
+    # headline (5 of 46 words) is body there.
+    scores = [0.01, 0.9, 0.3, 0.3, 0.15, 0.02]
+    assert body_mask(scores, [0, 6], CONTAINED, containers=CONTAINERS,
+                     min_body_words=0).tolist() == [False, True] + [False] * 4
+
+
+def test_containers_are_one_per_line():
+    with pytest.raises(ValueError, match="5 containers for 6 lines"):
+        body_mask(CONTAINED_SCORES, [0, 6], CONTAINED, containers=CONTAINERS[:5])

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import classifier
 from classifier.errors import DataError
-from classifier.lines.dom import DomLayout, DomTokens, dom_line_table
+from classifier.lines.dom import DomLayout, DomTokens, container_ids, dom_line_table
 from classifier.lines.html import html_to_blocks
 
 PAGE = """<html><head><title>Minister wins vote</title></head><body>
@@ -293,3 +293,36 @@ def test_container_share_finds_the_container_holding_the_page_s_text():
     assert out[texts.index("- Home"), 1] == 0.0
     assert out[texts.index("Copyright me"), 0] == pytest.approx(2 / 15)
     assert out[-1].tolist() == pytest.approx([1.0, 1.0, np.log(2)])  # a page of its own
+
+
+def test_container_ids_share_a_page_path_and_attribute_words():
+    ids = container_ids([0, 0, 0, 0, 1], ["body div", "body div", "body div", "body", "body div"],
+                        ["story", "story", "ad", "story", "story"])
+    assert ids.tolist() == [0, 0, 1, 2, 3]  # (the second page's div is its own)
+
+
+class _ScoresByText:
+    """A stand-in line model: each line's P(body) by its text."""
+
+    threshold = 0.5
+
+    def __init__(self, scores: dict):
+        self.scores = scores
+
+    def body_proba(self, table):
+        return np.array([self.scores.get(text, 0.0) for text in table["text"].tolist()])
+
+
+def test_predict_html_joins_a_doubted_paragraph_of_the_article_container():
+    paragraphs = ["The council voted on Tuesday to close the old bridge for good.",
+                  "Repairs would have cost more than a new bridge, the report found.",
+                  "Drivers will take the ring road until the new bridge opens."]
+    html = ("<html><body><nav><p>Home</p></nav><div class='story'>"
+            + "".join(f"<p>{text}</p>" for text in paragraphs)
+            + "</div><div class='ad'><p>Advertisement</p></div></body></html>")
+    model = _ScoresByText({paragraphs[0]: 0.9, paragraphs[1]: 0.9, paragraphs[2]: 0.2})
+    clf = classifier.Classifier(model, html_model=model)
+    assert clf.predict_html(html).body == "\n".join(paragraphs)
+    # The same lines as text have no containers: the doubted one stays out.
+    assert clf.predict("\n".join(["Home", *paragraphs, "Advertisement"])).body == "\n".join(
+        paragraphs[:2])

@@ -46,6 +46,7 @@ from .lines import (
     DEFAULT_SHORT_PAGES,
     DEFAULT_WEIGHTING,
     fit_line_model,
+    line_containers,
     model_input,
 )
 from .metrics import f1, line_scores, page_text_scores, shingle_precision_recall
@@ -160,11 +161,14 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
             _turku_entry(turku, what[1], test, scores, threshold,
                          same_left_out=line_files_weight == 0)
             continue
+        containers = line_containers(test) if kind == "html" else None
         held_out.append(test[["page", "line_no", "text", "label"]].assign(
-            kind=kind, score=scores.astype(np.float32)))
+            kind=kind, score=scores.astype(np.float32),
+            container=-1 if containers is None else containers))
         # The body as predict() gives it (a page's lines in order, pages
         # one after another in the line table).
-        is_body = body_mask(scores, page_bounds(test["page"]), test["text"].tolist(), threshold)
+        is_body = body_mask(scores, page_bounds(test["page"]), test["text"].tolist(), threshold,
+                            containers=containers)
         body = test[is_body].groupby("page", sort=False)["text"].agg("\n".join)
         name = OURS[kind]
         bodies.setdefault(name, {})
@@ -187,7 +191,7 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
     # scores without refitting (the CLI keeps it in the cache).
     report["line_scores"] = (pd.concat(held_out, ignore_index=True) if held_out
                              else pd.DataFrame(columns=["page", "line_no", "text", "label",
-                                                        "kind", "score"]))
+                                                        "kind", "score", "container"]))
     report["page_f1"] = {key: {name: round(_page_f1(by_page.get(key, ""), gold[key][2]), 4)
                                for name, by_page in bodies.items()} for key in gold}
     for corpus in corpora:

@@ -11,7 +11,7 @@ from sklearn.model_selection import GroupKFold
 
 from classifier.errors import DataError
 from classifier.lines.body import body_mask
-from classifier.lines.dom import DOM_COLUMNS
+from classifier.lines.dom import DOM_COLUMNS, container_ids
 from classifier.lines.model import BODY, BOILERPLATE, StackedLineClassifier, html_line_model
 from classifier.lines.table import page_bounds
 from classifier.progress import say
@@ -53,6 +53,13 @@ def model_input(lines: pd.DataFrame, kind: str = "text") -> pd.DataFrame:
                             "only: labelled-line files carry no DOM facts")
         return lines[["text", "page", *DOM_COLUMNS]]
     return lines[["text", "page"]]
+
+
+def line_containers(lines: pd.DataFrame) -> np.ndarray:
+    """Each line's DOM container (:func:`classifier.lines.dom.container_ids`)
+    of a DOM line table: what the body rule reads from HTML input."""
+    return container_ids(lines["page"].tolist(), lines["path"].tolist(),
+                         lines["attributes"].tolist())
 
 
 def new_line_model(kind: str = "text", **parameters) -> StackedLineClassifier:
@@ -184,9 +191,10 @@ def cross_validate_lines(lines: pd.DataFrame, gold: dict, n_splits: int = 5,
         scores[test] = model.body_proba(model_input(lines.iloc[test], kind))
         progress(f"fold {fold}/{n_splits} done, {time.time() - started:.0f}s elapsed")
     threshold = new_line_model(kind, **parameters).threshold
-    report = line_report(lines, scores, gold, threshold)
+    containers = line_containers(lines) if kind == "html" else None
+    report = line_report(lines, scores, gold, threshold, containers)
     report["threshold"] = threshold
-    report["threshold_sweep"] = threshold_sweep(lines, scores, gold)
+    report["threshold_sweep"] = threshold_sweep(lines, scores, gold, containers=containers)
     report["model"] = kind
     report["weighting"] = weighting
     report["short_pages"] = short_pages
@@ -197,12 +205,14 @@ def cross_validate_lines(lines: pd.DataFrame, gold: dict, n_splits: int = 5,
     return report, scores
 
 
-def line_report(lines: pd.DataFrame, scores: np.ndarray, gold: dict, threshold: float) -> dict:
-    """Line and page-text scores per data set and over all pages."""
+def line_report(lines: pd.DataFrame, scores: np.ndarray, gold: dict, threshold: float,
+                containers=None) -> dict:
+    """Line and page-text scores per data set and over all pages
+    (``containers``: of HTML lines, see :func:`line_containers`)."""
     # The labels predict() gives (pages without body words get the
     # relative threshold of classifier.lines.body).
     predicted = np.where(body_mask(scores, page_bounds(lines["page"]), lines["text"].tolist(),
-                                   threshold), BODY, BOILERPLATE)
+                                   threshold, containers=containers), BODY, BOILERPLATE)
     frame = lines.assign(predicted=predicted)
     per_set = {}
     for name, group in list(frame.groupby("set", sort=True)) + [("all", frame)]:
@@ -222,12 +232,12 @@ SWEEP_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 
 
 def threshold_sweep(lines: pd.DataFrame, scores: np.ndarray, gold: dict,
-                    thresholds=SWEEP_THRESHOLDS) -> dict:
+                    thresholds=SWEEP_THRESHOLDS, containers=None) -> dict:
     """Page text F1 per set at other body thresholds, from the same
     out-of-fold scores: how a user's precision/recall trade-off would move."""
     sweep = {}
     for threshold in thresholds:
-        report = line_report(lines, scores, gold, threshold)
+        report = line_report(lines, scores, gold, threshold, containers)
         sweep[f"{threshold:.2f}"] = {name: round(entry["page_text"]["f1"], 4)
                                      for name, entry in report["sets"].items()}
     return sweep

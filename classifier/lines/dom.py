@@ -112,6 +112,19 @@ def dom_columns(pages_rows, first_page=0) -> dict:
     return columns
 
 
+def container_ids(pages, paths, attributes) -> np.ndarray:
+    """Each line's container: one integer per distinct (page, ``path``,
+    ``attributes``), as a DOM line table has them. The paragraphs of one
+    article share their container (same ancestors, same class/id words);
+    the body rule (:func:`classifier.lines.body.body_mask`) reads the page's
+    body through it."""
+    keys = list(zip(pages, paths, attributes))
+    index: dict = {}
+    setdefault = index.setdefault
+    return np.fromiter((setdefault(key, len(index)) for key in keys), dtype=np.int64,
+                       count=len(keys))
+
+
 def _require_dom_columns(X) -> None:
     missing = [column for column in DOM_COLUMNS if column not in X.columns]
     if missing:
