@@ -61,6 +61,17 @@ def corpus_f1(lines: pd.DataFrame, is_body: np.ndarray, gold: dict) -> dict:
             for corpus, pair in sorted(by_corpus.items())}
 
 
+def held_out_containers(lines: pd.DataFrame) -> np.ndarray | None:
+    """The HTML lines' DOM containers, one number per (page, container):
+    the run of 2026-12-07 09:54 numbered each corpus's containers from 0,
+    so one number names containers of several pages there. None for scores
+    of runs before the container step (no such column)."""
+    if "container" not in lines.columns:
+        return None
+    pairs = pd.MultiIndex.from_arrays([lines["page"], lines["container"]])
+    return pd.factorize(pairs)[0].astype(np.int64)
+
+
 def describe(setting: dict, shipped: dict) -> str:
     """A setting's name in the table (the container step is named on the
     HTML model's rows only: text has no containers)."""
@@ -130,9 +141,7 @@ def main(argv=None) -> int:
         lines = lines.reset_index(drop=True)
         bounds = page_bounds(lines["page"])
         texts = lines["text"].tolist()
-        # (Scores of runs before the container step have no such column.)
-        containers = (lines["container"].to_numpy()
-                      if kind == "html" and "container" in lines.columns else None)
+        containers = held_out_containers(lines) if kind == "html" else None
         entries = []
         for setting in (settings + html_only + added + [with_containers, shipped]
                         if kind == "html" else settings + added + [shipped]):

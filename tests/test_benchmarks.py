@@ -121,9 +121,10 @@ def test_body_rule_benchmark_replays_the_rule_on_held_out_scores(tmp_path):
     # From HTML, each page's first article line is doubted (0.2); the
     # article's lines share a container, the chrome's another.
     first = is_body & ~np.r_[False, is_body[:-1]] & ~low
-    page_number = lines["page"].str.rsplit("/", n=1).str[1].astype(int).to_numpy()
+    # (Numbered from 0 on every page, as the run of 2026-12-07 09:54 kept
+    # them: the replay tells the pages' containers apart.)
     html = text.assign(kind="html", score=np.where(first, 0.2, score),
-                       container=2 * page_number + is_body)
+                       container=is_body.astype(int))
     scores = pd.concat([text.assign(container=-1), html], ignore_index=True)
     scores.to_parquet(tmp_path / "scores.parquet", index=False)
     out = tmp_path / "rule"
@@ -153,3 +154,14 @@ def test_body_rule_benchmark_replays_the_rule_on_held_out_scores(tmp_path):
     assert entries[-1]["setting"] == report["shipped"] and entries[-1]["macro"] == 1.0
     assert ("+ short-page headline + containers joined at 0.4 + comments end it after 0.2 "
             "or 200 words (shipped) |" in Path(f"{out}.md").read_text())
+
+
+def test_body_rule_benchmark_tells_the_pages_containers_apart(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks.body_rule import held_out_containers
+
+    # (The 09:54 run numbered each corpus's containers from 0.)
+    lines = pd.DataFrame({"page": ["a/1", "a/1", "b/1", "b/1", "a/1"],
+                          "container": [0, 1, 0, 1, 0]})
+    assert held_out_containers(lines).tolist() == [0, 1, 2, 3, 0]
+    assert held_out_containers(lines.drop(columns="container")) is None

@@ -214,6 +214,21 @@ def test_the_generalisation_report_scores_every_corpus_and_language(two_corpora,
             generalisation._page_f1(body, gold[page][2]), abs=1e-4)
 
 
+def test_held_out_html_lines_keep_containers_no_two_pages_share(two_corpora, monkeypatch):
+    # (No fit: every line scores 0.9; what is checked is the bookkeeping.)
+    monkeypatch.setattr(generalisation, "_fit_and_score",
+                        lambda train, test, kind, options, one_thread: np.full(len(test), 0.9))
+    report = generalisation.evaluate_generalisation(two_corpora, kinds=("text", "html"),
+                                                    peers=(), jobs=1)
+    scores = report["line_scores"]
+    html = scores[scores["kind"] == "html"]
+    assert (scores.loc[scores["kind"] == "text", "container"] == -1).all()
+    assert (html["container"] >= 0).all()
+    assert html.groupby("container")["page"].nunique().max() == 1
+    # Both corpora's pages have containers, numbered on across the folds.
+    assert html.groupby(html["page"].str.split("/").str[0])["container"].min().nunique() == 2
+
+
 def test_peer_outputs_are_kept_per_file_and_failures_counted(tmp_path, capsys):
     pages = {}
     for number in range(3):

@@ -156,6 +156,7 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
 
     turku = {}
     held_out = []
+    next_container = 0
     for (what, kind, _, test), scores in zip(tasks, results):
         if what[0] == "turku":
             _turku_entry(turku, what[1], test, scores, threshold,
@@ -164,7 +165,10 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
         containers = line_containers(test) if kind == "html" else None
         held_out.append(test[["page", "line_no", "text", "label"]].assign(
             kind=kind, score=scores.astype(np.float32),
-            container=-1 if containers is None else containers))
+            container=-1 if containers is None else containers + next_container))
+        # (Numbered on from the last fold's: the held-out lines of all folds
+        # are replayed as one table, where no two pages may share one.)
+        next_container += 0 if containers is None else len(np.unique(containers))
         # The body as predict() gives it (a page's lines in order, pages
         # one after another in the line table).
         is_body = body_mask(scores, page_bounds(test["page"]), test["text"].tolist(), threshold,
