@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from classifier.lines.body import (COMMENTS_AFTER_SHARE, COMMENTS_AFTER_WORDS, CONTAINER_SHARE,
-                                   MIN_BODY_WORDS, MIN_LIST_RUN, RELATIVE_SCORE, SCORE_FLOOR, SHORT_PAGE_LINES, body_mask)
+                                   MIN_BODY_WORDS, MIN_LIST_RUN, RELATIVE_SCORE, SCORE_FLOOR,
+                                   SHORT_PAGE_LINES, body_mask)
 from classifier.lines.sections import comment_section_headings
 
 ROSTER = ["Home", "Scores", "Roster", "75 Scott Alexander 6 ft 2 190 lbs",
