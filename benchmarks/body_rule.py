@@ -72,9 +72,10 @@ def held_out_containers(lines: pd.DataFrame) -> np.ndarray | None:
     return pd.factorize(pairs)[0].astype(np.int64)
 
 
-def describe(setting: dict, shipped: dict) -> str:
-    """A setting's name in the table (the container step is named on the
-    HTML model's rows only: text has no containers)."""
+def describe(setting: dict, shipped: dict, kind: str) -> str:
+    """A setting's name in the table, on the rows of the line model ``kind``
+    (the container step is named on the HTML model's rows only: text has no
+    containers)."""
     steps = []
     if setting["min_body_words"]:
         steps.append(f"{setting['min_body_words']} words, {setting['relative']:g} of best, "
@@ -85,15 +86,14 @@ def describe(setting: dict, shipped: dict) -> str:
         steps.append(f"lists of {setting['list_runs']}+ voted")
     if setting["headline_lines"]:
         steps.append("short-page headline")
-    if setting.get("container_share") is not None and setting.get("kind") == "html":
+    if setting.get("container_share") is not None and kind == "html":
         steps.append(f"containers joined at {setting['container_share']:g}")
     if setting["comments_after"] is not None:
         words = setting.get("comments_after_words")
         steps.append(f"comments end it after {setting['comments_after']:g}"
                      + (f" or {words} words" if words is not None else ""))
     name = " + ".join(steps) or "threshold only"
-    is_shipped = {k: v for k, v in setting.items() if k != "kind"} == shipped
-    return name + (" (shipped)" if is_shipped else "")
+    return name + (" (shipped)" if setting == shipped else "")
 
 
 def main(argv=None) -> int:
@@ -153,7 +153,7 @@ def main(argv=None) -> int:
         report["kinds"][kind] = entries
         plain = entries[0]["macro"]
         for entry in entries:
-            rows.append(f"| {kind} | {describe({**entry['setting'], 'kind': kind}, shipped)} | "
+            rows.append(f"| {kind} | {describe(entry['setting'], shipped, kind)} | "
                         + " | ".join(f"{f1:.4f}" for f1 in entry["corpora"].values())
                         + f" | {entry['macro']:.4f} | {entry['macro'] - plain:+.4f} |")
     corpora = list(next(iter(report["kinds"].values()))[0]["corpora"])
