@@ -199,8 +199,16 @@ def test_the_generalisation_report_scores_every_corpus_and_language(two_corpora,
     assert set(report["turku"]) == {"xx"}
     # (With the default weight, 0, the line files train nothing: one model.)
     assert report["turku"]["xx"]["left_out"] == report["turku"]["xx"]["all"]
+    # The labels' own score: the body lines by label, per corpus, against
+    # the gold (the fixtures' labels are exact, so nearly 1).
+    ceiling = report["label_ceiling"]
+    assert set(ceiling) == {"corpus-a", "corpus-b", "macro"}
+    assert ceiling["macro"] == pytest.approx(np.mean([ceiling["corpus-a"], ceiling["corpus-b"]]))
+    for corpus in ("corpus-a", "corpus-b"):
+        assert ceiling[corpus] >= report["corpora"][corpus]["extractors"]["ours (text)"]["f1"]
     table = generalisation.markdown_table(report)
     assert "| ours (text) |" in table and "| xx | " in table
+    assert f"| {ceiling['corpus-a']:.3f} | {ceiling['corpus-b']:.3f} |" in table
     # Every held-out page line's score is kept, and is what the page F1 read.
     scores = report["line_scores"]
     pages = load_line_data(two_corpora, cache_dir=None, show_progress=False)

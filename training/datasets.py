@@ -40,11 +40,13 @@ from classifier.sites import site_of
 from .align import BODY, BOILERPLATE, label_lines
 
 # Bump when html_to_lines or the alignment rule changes, to invalidate caches.
-CONVERSION_VERSION = "13"  # 5: DOM columns; 6: pages without text left out; 7: itemprop,
+CONVERSION_VERSION = "14"  # 5: DOM columns; 6: pages without text left out; 7: itemprop,
 # role; 8: HTML5 elements libxml2 left in the <head> moved to the body; 9: at most
 # MAX_ATTRIBUTE_WORDS attribute words per block; 10, 11: gold cut at COMMENTS_MARKER;
 # 12: gold's encoding repaired (repair_gold_encoding), content beside the <body> kept;
-# 13: UTF-16 gold that lost NUL bytes decoded whole (_decode_utf16_le)
+# 13: UTF-16 gold that lost NUL bytes decoded whole (_decode_utf16_le); 14: short lines
+# after the headline are bylines only when at most align.NAME_MAX_LINES, the <title>
+# never the headline
 LINE_COLUMNS = ["set", "doc_id", "site", "line_no", "text", "label"]
 # Page folders also give each line its DOM facts (classifier.lines.dom), which the
 # HTML line model reads; labelled-line files have none.
@@ -244,10 +246,8 @@ def page_folder_lines(folder: Path, show_progress: bool = True) -> pd.DataFrame:
                             "a comments separator line); every line would be labelled "
                             "boilerplate. Remove the page or fill in its main text")
         site = site_of(url) if url else infer_site(decode_html(html_bytes[:200_000]))
-        labels = label_lines(lines, gold)
         # The <title> is chrome even though it repeats the (body) headline.
-        labels = [BOILERPLATE if block.tag == "title" else label
-                  for block, label in zip(blocks, labels)]
+        labels = label_lines(lines, gold, chrome=[block.tag == "title" for block in blocks])
         # The DOM columns exactly as predict_html builds them.
         table = pd.DataFrame(dom_line_table(blocks))
         table = table.assign(set=set_name, doc_id=doc_id, site=site or f"page:{set_name}/{doc_id}",

@@ -39,6 +39,7 @@ from classifier.lines.body import body_mask
 from classifier.lines.table import page_bounds
 from classifier.progress import say
 
+from .align import BODY
 from .datasets import corpus_of, keyed_pages, load_line_data, read_gold_text
 from .lines import (
     DEFAULT_LINE_FILES_WEIGHT,
@@ -211,7 +212,23 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
         per_corpus = [report["corpora"][c]["extractors"][name] for c in corpora]
         report["macro"][name] = {measure: float(np.mean([s[measure] for s in per_corpus]))
                                  for measure in ("precision", "recall", "f1")}
+    report["label_ceiling"] = label_ceilings(pages, gold, corpora)
     return report
+
+
+def label_ceilings(pages: pd.DataFrame, gold: dict, corpora) -> dict:
+    """Page text F1 of the training labels themselves, per corpus and the
+    macro mean: what a line model that learnt them perfectly would score
+    (a line can mix article words and chrome; the alignment errs)."""
+    labelled = (pages[pages["label"] == BODY].groupby("page", sort=False)["text"]
+                .agg("\n".join))
+    ceilings = {}
+    for corpus in corpora:
+        keys = [key for key, (c, _, _) in gold.items() if c == corpus]
+        ceilings[corpus] = page_text_scores([labelled.get(key, "") for key in keys],
+                                            [gold[key][2] for key in keys])["f1"]
+    ceilings["macro"] = float(np.mean([ceilings[c] for c in corpora]))
+    return ceilings
 
 
 def _page_f1(predicted: str, gold: str) -> float:
@@ -275,6 +292,14 @@ def markdown_table(report: dict) -> str:
         macro = report["macro"][name]
         lines.append(f"| {name} | " + " | ".join(cells)
                      + f" | {macro['precision']:.3f} / {macro['recall']:.3f} |")
+    if "label_ceiling" in report:
+        ceiling = report["label_ceiling"]
+        lines += ["", "The training labels scored as an extraction (the best a line model "
+                  "that learnt them perfectly could do):", "",
+                  "| " + " | ".join(corpora) + " | macro mean |",
+                  "|" + "---:|" * (len(corpora) + 1),
+                  "| " + " | ".join(f"{ceiling[c]:.3f}" for c in corpora)
+                  + f" | {ceiling['macro']:.3f} |"]
     if report["turku"]:
         lines += ["", "Turku lines, dev splits, line F1 of the body label (text model):", "",
                   "| language | lines | trained with every language | language left out |",
