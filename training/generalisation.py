@@ -217,9 +217,10 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
 
 
 def label_ceilings(pages: pd.DataFrame, gold: dict, corpora) -> dict:
-    """Page text F1 of the training labels themselves, per corpus and the
-    macro mean: what a line model that learnt them perfectly would score
-    (a line can mix article words and chrome; the alignment errs)."""
+    """Page text F1 of the labels aligned from the gold (before comment
+    threads are relabelled for training), per corpus and the macro mean:
+    what a line model that learnt them perfectly would score (a line can
+    mix article words and chrome; the alignment errs)."""
     labelled = (pages[pages["label"] == BODY].groupby("page", sort=False)["text"]
                 .agg("\n".join))
     ceilings = {}
@@ -294,8 +295,8 @@ def markdown_table(report: dict) -> str:
                      + f" | {macro['precision']:.3f} / {macro['recall']:.3f} |")
     if "label_ceiling" in report:
         ceiling = report["label_ceiling"]
-        lines += ["", "The training labels scored as an extraction (the best a line model "
-                  "that learnt them perfectly could do):", "",
+        lines += ["", "The labels aligned from the gold, scored as an extraction (the best a "
+                  "line model that learnt them perfectly could do):", "",
                   "| " + " | ".join(corpora) + " | macro mean |",
                   "|" + "---:|" * (len(corpora) + 1),
                   "| " + " | ".join(f"{ceiling[c]:.3f}" for c in corpora)
