@@ -60,7 +60,7 @@ def test_site_name_is_boilerplate(clf, name):
 # Lines the shipped models get wrong, known and reported (README, Known
 # gaps): the test fails on any other wrong line, and when one of these
 # comes right (then drop it from here). None since the models of
-# 2026-12-07 12:33 (line tables v14): page 003's tag "- China", body at
+# 2026-12-07 12:15 (line tables v14): page 003's tag "- China", body at
 # 0.58 before, scores 0.37; the body rule's vote on lists (runs of four
 # items or more, classifier/lines/body.py) cannot reach a list of three.
 KNOWN_WRONG: dict = {}
