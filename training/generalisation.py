@@ -125,6 +125,8 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
     if len(corpora) < 2:
         raise ValueError("leave-one-corpus-out needs page folders of at least two corpora "
                          f"(found {corpora})")
+    keys_by_corpus = {corpus: [key for key, (c, _, _) in gold.items() if c == corpus]
+                      for corpus in corpora}
     extra = None
     if line_files:
         extra = load_line_data(line_files, None, show_progress=False)
@@ -174,10 +176,10 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
         # one after another in the line table).
         is_body = body_mask(scores, page_bounds(test["page"]), test["text"].tolist(), threshold,
                             containers=containers)
-        body = test[is_body].groupby("page", sort=False)["text"].agg("\n".join)
+        body = _page_bodies(test, is_body)
         name = OURS[kind]
         bodies.setdefault(name, {})
-        for key in (key for key, (corpus, _, _) in gold.items() if corpus == what[1]):
+        for key in keys_by_corpus[what[1]]:
             bodies[name][key] = body.get(key, "")
         errors.setdefault(name, set())
 
@@ -199,8 +201,7 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
                                                         "kind", "score", "container"]))
     report["page_f1"] = {key: {name: round(_page_f1(by_page.get(key, ""), gold[key][2]), 4)
                                for name, by_page in bodies.items()} for key in gold}
-    for corpus in corpora:
-        keys = [key for key, (c, _, _) in gold.items() if c == corpus]
+    for corpus, keys in keys_by_corpus.items():
         entry = {"pages": len(keys), "extractors": {}}
         for name, by_page in bodies.items():
             scores = page_text_scores([by_page.get(key, "") for key in keys],
@@ -212,23 +213,27 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
         per_corpus = [report["corpora"][c]["extractors"][name] for c in corpora]
         report["macro"][name] = {measure: float(np.mean([s[measure] for s in per_corpus]))
                                  for measure in ("precision", "recall", "f1")}
-    report["label_ceiling"] = label_ceilings(pages, gold, corpora)
+    report["label_ceiling"] = label_ceilings(pages, gold, keys_by_corpus)
     return report
 
 
-def label_ceilings(pages: pd.DataFrame, gold: dict, corpora) -> dict:
+def _page_bodies(lines: pd.DataFrame, is_body) -> pd.Series:
+    """Each page's body lines joined, in line order (pages without a body
+    line are missing)."""
+    return lines[is_body].groupby("page", sort=False)["text"].agg("\n".join)
+
+
+def label_ceilings(pages: pd.DataFrame, gold: dict, keys_by_corpus: dict) -> dict:
     """Page text F1 of the labels aligned from the gold (before comment
-    threads are relabelled for training), per corpus and the macro mean:
-    what a line model that learnt them perfectly would score (a line can
-    mix article words and chrome; the alignment errs)."""
-    labelled = (pages[pages["label"] == BODY].groupby("page", sort=False)["text"]
-                .agg("\n".join))
-    ceilings = {}
-    for corpus in corpora:
-        keys = [key for key, (c, _, _) in gold.items() if c == corpus]
-        ceilings[corpus] = page_text_scores([labelled.get(key, "") for key in keys],
-                                            [gold[key][2] for key in keys])["f1"]
-    ceilings["macro"] = float(np.mean([ceilings[c] for c in corpora]))
+    threads are relabelled for training), per corpus (``keys_by_corpus``:
+    corpus -> its pages' keys in ``gold``) and the macro mean: what a line
+    model that learnt them perfectly would score (a line can mix article
+    words and chrome; the alignment errs)."""
+    labelled = _page_bodies(pages, pages["label"] == BODY)
+    ceilings = {corpus: page_text_scores([labelled.get(key, "") for key in keys],
+                                         [gold[key][2] for key in keys])["f1"]
+                for corpus, keys in keys_by_corpus.items()}
+    ceilings["macro"] = float(np.mean(list(ceilings.values())))
     return ceilings
 
 
