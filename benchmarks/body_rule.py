@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.common import ALL_PAGE_SETS, add_page_data_argument, write_report  # noqa: E402
 from classifier.lines import body  # noqa: E402
 from classifier.lines.table import page_bounds  # noqa: E402
-from training.generalisation import page_gold  # noqa: E402
-from training.metrics import page_text_scores  # noqa: E402
+from training.generalisation import corpus_scores, page_gold, pages_by_corpus  # noqa: E402
+from training.metrics import page_bodies  # noqa: E402
 
 MIN_WORDS = (1, 10, 30, 60, 120)
 RELATIVE = (0.3, 0.5, 0.7)
@@ -51,14 +51,8 @@ CONTAINER_SHARES = (0.3, 0.4, 0.5)
 
 def corpus_f1(lines: pd.DataFrame, is_body: np.ndarray, gold: dict) -> dict:
     """Page text F1 per corpus of the bodies ``is_body`` picks."""
-    bodies = lines[is_body].groupby("page", sort=False)["text"].agg("\n".join)
-    by_corpus = {}
-    for key, (corpus, _, text) in gold.items():
-        by_corpus.setdefault(corpus, ([], []))
-        by_corpus[corpus][0].append(bodies.get(key, ""))
-        by_corpus[corpus][1].append(text)
-    return {corpus: round(page_text_scores(*pair)["f1"], 4)
-            for corpus, pair in sorted(by_corpus.items())}
+    scores = corpus_scores(page_bodies(lines, is_body), gold, pages_by_corpus(gold))
+    return {corpus: round(entry["f1"], 4) for corpus, entry in scores.items()}
 
 
 def held_out_containers(lines: pd.DataFrame) -> np.ndarray | None:

@@ -50,7 +50,7 @@ from .lines import (
     line_containers,
     model_input,
 )
-from .metrics import f1, line_scores, page_text_scores, shingle_precision_recall
+from .metrics import f1, line_scores, page_bodies, page_text_scores, shingle_precision_recall
 from .peers import PEER_NAMES, peer_extractors, peer_outputs
 
 OURS = {"html": "ours (html)", "text": "ours (text)"}
@@ -125,8 +125,7 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
     if len(corpora) < 2:
         raise ValueError("leave-one-corpus-out needs page folders of at least two corpora "
                          f"(found {corpora})")
-    keys_by_corpus = {corpus: [key for key, (c, _, _) in gold.items() if c == corpus]
-                      for corpus in corpora}
+    keys_by_corpus = pages_by_corpus(gold)
     extra = None
     if line_files:
         extra = load_line_data(line_files, None, show_progress=False)
@@ -176,7 +175,7 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
         # one after another in the line table).
         is_body = body_mask(scores, page_bounds(test["page"]), test["text"].tolist(), threshold,
                             containers=containers)
-        body = _page_bodies(test, is_body)
+        body = page_bodies(test, is_body)
         name = OURS[kind]
         bodies.setdefault(name, {})
         for key in keys_by_corpus[what[1]]:
@@ -202,13 +201,11 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
     report["page_f1"] = {key: {name: round(_page_f1(by_page.get(key, ""), gold[key][2]), 4)
                                for name, by_page in bodies.items()} for key in gold}
     for corpus, keys in keys_by_corpus.items():
-        entry = {"pages": len(keys), "extractors": {}}
-        for name, by_page in bodies.items():
-            scores = page_text_scores([by_page.get(key, "") for key in keys],
-                                      [gold[key][2] for key in keys])
-            scores["errors"] = len(errors.get(name, set()) & set(keys))
-            entry["extractors"][name] = scores
-        report["corpora"][corpus] = entry
+        report["corpora"][corpus] = {"pages": len(keys), "extractors": {}}
+    for name, by_page in bodies.items():
+        for corpus, scores in corpus_scores(by_page, gold, keys_by_corpus).items():
+            scores["errors"] = len(errors.get(name, set()) & set(keys_by_corpus[corpus]))
+            report["corpora"][corpus]["extractors"][name] = scores
     for name in bodies:
         per_corpus = [report["corpora"][c]["extractors"][name] for c in corpora]
         report["macro"][name] = {measure: float(np.mean([s[measure] for s in per_corpus]))
@@ -217,10 +214,22 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
     return report
 
 
-def _page_bodies(lines: pd.DataFrame, is_body) -> pd.Series:
-    """Each page's body lines joined, in line order (pages without a body
-    line are missing)."""
-    return lines[is_body].groupby("page", sort=False)["text"].agg("\n".join)
+def pages_by_corpus(gold: dict) -> dict:
+    """Corpus -> the keys of its pages in ``gold`` (:func:`page_gold`), the
+    corpora sorted, each corpus's pages in gold's order."""
+    keys_by_corpus = {corpus: [] for corpus in sorted({corpus for corpus, _, _ in gold.values()})}
+    for key, (corpus, _, _) in gold.items():
+        keys_by_corpus[corpus].append(key)
+    return keys_by_corpus
+
+
+def corpus_scores(bodies, gold: dict, keys_by_corpus: dict) -> dict:
+    """Page text scores (:func:`training.metrics.page_text_scores`) of each
+    corpus's pages: ``bodies`` maps a page's key to its extracted body (a
+    page missing has none) against its gold text."""
+    return {corpus: page_text_scores([bodies.get(key, "") for key in keys],
+                                     [gold[key][2] for key in keys])
+            for corpus, keys in keys_by_corpus.items()}
 
 
 def label_ceilings(pages: pd.DataFrame, gold: dict, keys_by_corpus: dict) -> dict:
@@ -229,10 +238,9 @@ def label_ceilings(pages: pd.DataFrame, gold: dict, keys_by_corpus: dict) -> dic
     corpus -> its pages' keys in ``gold``) and the macro mean: what a line
     model that learnt them perfectly would score (a line can mix article
     words and chrome; the alignment errs)."""
-    labelled = _page_bodies(pages, pages["label"] == BODY)
-    ceilings = {corpus: page_text_scores([labelled.get(key, "") for key in keys],
-                                         [gold[key][2] for key in keys])["f1"]
-                for corpus, keys in keys_by_corpus.items()}
+    labelled = page_bodies(pages, pages["label"] == BODY)
+    ceilings = {corpus: scores["f1"]
+                for corpus, scores in corpus_scores(labelled, gold, keys_by_corpus).items()}
     ceilings["macro"] = float(np.mean(list(ceilings.values())))
     return ceilings
 

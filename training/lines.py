@@ -19,7 +19,7 @@ from classifier.progress import say
 from .augment import with_short_pages
 from .conventions import comments_as_boilerplate
 from .datasets import corpus_of, keyed_pages, read_gold_text
-from .metrics import line_scores, page_text_scores
+from .metrics import line_scores, page_bodies, page_text_scores
 
 
 def gold_texts(paths, lines: pd.DataFrame) -> dict:
@@ -217,7 +217,7 @@ def line_report(lines: pd.DataFrame, scores: np.ndarray, gold: dict, threshold: 
     per_set = {}
     for name, group in list(frame.groupby("set", sort=True)) + [("all", frame)]:
         pages = group["page"].unique()
-        body = group[group["predicted"] == BODY].groupby("page", sort=False)["text"].agg("\n".join)
+        body = page_bodies(group, group["predicted"] == BODY)
         per_set[name] = {
             "pages": int(len(pages)),
             "sites": int(group["site"].nunique()),

@@ -41,6 +41,13 @@ def page_text_scores(predicted_bodies, gold_texts) -> dict:
             "f1": f1(precision, recall)}
 
 
+def page_bodies(lines, is_body):
+    """Each page's body lines of a line table joined by newlines, in line
+    order (a ``pandas.Series`` keyed by page; pages without a body line are
+    missing): the body the page text measures score."""
+    return lines[is_body].groupby("page", sort=False)["text"].agg("\n".join)
+
+
 def line_scores(y_true, y_pred, positive: str = "body") -> dict:
     """Precision, recall and F1 of the ``positive`` label over lines."""
     y_true = np.asarray(y_true) == positive
