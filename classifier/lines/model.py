@@ -74,6 +74,10 @@ def default_layout_features():
         # line's vocabulary it holds (a headline names its story), and
         # the page's own function words (any language).
         ("article_run", MainTextRun(comment_breaks=True, prefix="article_run")),
+        # The same run made of prose alone: list items do not build it (a
+        # sidebar of teaser headlines is not the page's article).
+        ("prose_run", MainTextRun(comment_breaks=True, list_items_build=False,
+                                  prefix="prose_run")),
         ("run_overlap", NeighbourWindow(RunOverlap(), offsets=(-1, 1), window_sizes=())),
         ("common_words", NeighbourWindow(PageCommonWords(), offsets=(-1, 1),
                                          window_sizes=(5,))),
@@ -92,6 +96,7 @@ def html_layout_features():
         ("text_layout", default_layout_features()),
         ("dom", NeighbourWindow(DomLayout(), offsets=(-2, -1, 1, 2), window_sizes=(5,))),
         ("container", ContainerShare()),
+        ("unlinked_container", ContainerShare(unlinked_words=True)),
     ])
 
 
