@@ -89,17 +89,3 @@ def test_a_comment_thread_does_not_outweigh_the_article_above_it():
     comment, links, meta = section_marks(X["text"].tolist())
     # ("Reply" reads as both a comment heading and furniture.)
     assert comment.sum() == 13 and meta.sum() == 24 and not links.any()
-
-
-def test_a_sidebar_of_teaser_links_does_not_make_the_prose_run():
-    article = [f"Article paragraph {i} " + "with many words of the story " * 4 for i in range(3)]
-    teasers = [f"- Teaser {i}: " + "a star reveals her new look in a sensational video " * 2
-               for i in range(30)]
-    X = _table(["Headline of the story", *article, "Don't miss", *teasers])
-    bounds = np.array([0, len(X)])
-    assert MainTextRun().runs(X, bounds)[0][1] == len(X)  # the teasers win the plain run
-    prose = MainTextRun(list_items_build=False).runs(X, bounds)[0]
-    assert prose == (1, 1 + len(article))
-    # A list inside the article is bridged, as any short line is.
-    X = _table(["Headline", article[0], "- one item", "- another item", article[1]])
-    assert MainTextRun(list_items_build=False).runs(X, np.array([0, len(X)]))[0] == (1, 5)

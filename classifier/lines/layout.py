@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 
 from ..words import lowered, token_ids
 from .sections import section_marks
-from .statistics import character_counts, line_word_counts
+from .statistics import line_word_counts
 from .table import (
     StatelessTransformer,
     index_in_page,
@@ -219,26 +219,18 @@ class MainTextRun(StatelessTransformer):
     ``-3 * cap``: a run never spans them, so a long thread of comments is
     many short runs, and the article above it stays the page's main run
     however many comments follow.
-
-    Without ``list_items_build``, list items (a bullet or "- " first, the
-    way the HTML reader writes ``<li>``) weigh at most zero: a run may
-    bridge them, never be made of them. A sidebar of 400 one-sentence
-    teasers ("- Star reveals ... in sensational video") or a drop-down menu
-    of long items otherwise outweighs the article beside it.
     """
 
-    # (Models pickled before the parameters existed have no attribute of them.)
+    # (Models pickled before the parameter existed have no attribute of it.)
     comment_breaks = False
-    list_items_build = True
 
     def __init__(self, threshold=10.0, cap=60.0, score_column=None, prefix="run",
-                 comment_breaks=False, list_items_build=True):
+                 comment_breaks=False):
         self.threshold = threshold
         self.cap = cap
         self.score_column = score_column
         self.prefix = prefix
         self.comment_breaks = comment_breaks
-        self.list_items_build = list_items_build
 
     def get_feature_names_out(self, input_features=None):
         names = ["inside", "log_distance_before", "log_distance_after", "page_share"]
@@ -257,9 +249,6 @@ class MainTextRun(StatelessTransformer):
             texts = X["text"].tolist()
             words = line_word_counts(texts).astype(np.float32)
             weights = np.minimum(words, self.cap) - self.threshold
-            if not self.list_items_build:
-                items = character_counts(texts, only=("bullet",))["bullet"] > 0
-                weights[items] = np.minimum(weights[items], 0)
             if self.comment_breaks:
                 comment, _, meta = section_marks(texts)
                 weights[comment | meta] = np.float32(-3 * self.cap)

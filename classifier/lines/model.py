@@ -74,10 +74,6 @@ def default_layout_features():
         # line's vocabulary it holds (a headline names its story), and
         # the page's own function words (any language).
         ("article_run", MainTextRun(comment_breaks=True, prefix="article_run")),
-        # The same run made of prose alone: list items do not build it (a
-        # sidebar of teaser headlines is not the page's article).
-        ("prose_run", MainTextRun(comment_breaks=True, list_items_build=False,
-                                  prefix="prose_run")),
         ("run_overlap", NeighbourWindow(RunOverlap(), offsets=(-1, 1), window_sizes=())),
         ("common_words", NeighbourWindow(PageCommonWords(), offsets=(-1, 1),
                                          window_sizes=(5,))),
