@@ -295,33 +295,6 @@ def test_container_share_finds_the_container_holding_the_page_s_text():
     assert out[-1].tolist() == pytest.approx([1.0, 1.0, np.log(2)])  # a page of its own
 
 
-def test_unlinked_container_share_counts_the_words_outside_links():
-    from classifier.lines.dom import ContainerShare
-
-    teasers = "".join(f"<li><a href=/s{i}>Star reveals her new look in video {i}</a></li>"
-                      for i in range(6))
-    page = (f"<body><ul class=rail>{teasers}</ul><div class=story>"
-            "<p>One two three four five six.</p><p>Seven eight nine <a href=/x>ten</a>.</p>"
-            "</div></body>")
-    X = pd.DataFrame(dom_line_table(html_to_blocks(page)))
-    texts = X["text"].tolist()
-    story = [texts.index("One two three four five six."), texts.index("Seven eight nine ten.")]
-    teaser = texts.index("- Star reveals her new look in video 0")
-    plain = ContainerShare().transform(X)
-    assert plain[teaser, 1] == 1.0 and plain[story[0], 1] == 0.0  # more words in the links
-    unlinked = ContainerShare(unlinked_words=True)
-    out = unlinked.transform(X)
-    assert out[story, 1].tolist() == [1.0, 1.0] and out[teaser, 1] == 0.0
-    # "ten" is a link: 3 of the second paragraph's 4 words count ("- " is not a link).
-    second_words = 4 * (1 - 3 / len("Seven eight nine ten."))
-    # Each teaser: 8 words ("0" is one), 2 of its characters ("- ") outside the link.
-    total = 6 + second_words + 6 * 8 * 2 / len(texts[teaser])
-    assert out[story[0], 0] == pytest.approx((6 + second_words) / total, rel=1e-5)
-    assert list(unlinked.get_feature_names_out()) == [
-        "unlinked_container_word_share", "unlinked_largest_container",
-        "unlinked_log_container_blocks"]
-
-
 def test_container_ids_share_a_page_path_and_attribute_words():
     ids = container_ids([0, 0, 0, 0, 1], ["body div", "body div", "body div", "body", "body div"],
                         ["story", "story", "ad", "story", "story"])

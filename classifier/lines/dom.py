@@ -281,23 +281,9 @@ class ContainerShare(StatelessTransformer):
     page's words in blocks of the same tag, ancestor path and class/id
     words as the line's, whether that container holds the most words of
     the page, and log(1 + its blocks).
-
-    With ``unlinked_words``, only words outside links count (a line's words
-    times its share of characters not in links): a sidebar of 400 teaser
-    links out-talks an article of 40 paragraphs, never out-writes it. The
-    names then start with ``unlinked_``.
     """
 
-    # (Models pickled before the parameter existed have no attribute of it.)
-    unlinked_words = False
-
-    def __init__(self, unlinked_words=False):
-        self.unlinked_words = unlinked_words
-
-    def get_feature_names_out(self, input_features=None):
-        names = ["container_word_share", "largest_container", "log_container_blocks"]
-        prefix = "unlinked_" if self.unlinked_words else ""
-        return np.asarray([prefix + name for name in names], dtype=object)
+    feature_names_ = ["container_word_share", "largest_container", "log_container_blocks"]
 
     def transform(self, X):
         _require_dom_columns(X)
@@ -315,10 +301,6 @@ class ContainerShare(StatelessTransformer):
                 + paths) * (attributes.max() + 1) + attributes
         containers, container = np.unique(keys, return_inverse=True)
         words = line_word_counts(X["text"].tolist()).astype(np.float64)
-        if self.unlinked_words:
-            chars = text_lengths(X, np.float64)
-            links = X["link_chars"].to_numpy(dtype=np.float64)
-            words *= 1.0 - np.minimum(links / np.maximum(chars, 1.0), 1.0)
         container_words = np.bincount(container, weights=words, minlength=len(containers))
         container_blocks = np.bincount(container, minlength=len(containers))
         page_words = np.bincount(page, weights=words, minlength=len(bounds) - 1)

@@ -92,7 +92,6 @@ def html_layout_features():
         ("text_layout", default_layout_features()),
         ("dom", NeighbourWindow(DomLayout(), offsets=(-2, -1, 1, 2), window_sizes=(5,))),
         ("container", ContainerShare()),
-        ("unlinked_container", ContainerShare(unlinked_words=True)),
     ])
 
 
