@@ -255,6 +255,12 @@ def test_html5_elements_before_an_implied_body_are_read(page, expected):
     ("<table><tr><td>cell one</td></tr></table></body><table><tr><td>cell two</td></tr></table>"
      "<html><head><title>T</title></head><body><p>inner</p></body></html>",
      ["T", "cell one", "cell two", "inner"]),
+    # Markup and text after </html> (libxml2 stops there; a browser reads on).
+    ("<html><body><p>in</p></body></html><p>after</p>tail</HTML >more<div>last</div>",
+     ["in", "after", "tailmore", "last"]),
+    # "</html>" in a script's string is no end: the script stays unseen.
+    ("<html><body><p>in</p><script>w.write('<p>x</p></html>')</script><p>on</p></body></html>",
+     ["in", "on"]),
     # Text right after </body> runs on from the body's last text, as a browser shows it.
     ("<html><head><title>T</title></head><body>one<p>two</p>three</body>four<p>five</p></html>",
      ["T", "one", "two", "threefour", "five"]),
