@@ -49,9 +49,11 @@ COMMENT_WORDS = (100, 200, 400)
 CONTAINER_SHARES = (0.3, 0.4, 0.5)
 
 
-def corpus_f1(lines: pd.DataFrame, is_body: np.ndarray, gold: dict) -> dict:
-    """Page text F1 per corpus of the bodies ``is_body`` picks."""
-    scores = corpus_scores(page_bodies(lines, is_body), gold, pages_by_corpus(gold))
+def corpus_f1(lines: pd.DataFrame, is_body: np.ndarray, gold: dict,
+              keys_by_corpus: dict) -> dict:
+    """Page text F1 per corpus (``keys_by_corpus``: :func:`pages_by_corpus`
+    of ``gold``) of the bodies ``is_body`` picks."""
+    scores = corpus_scores(page_bodies(lines, is_body), gold, keys_by_corpus)
     return {corpus: round(entry["f1"], 4) for corpus, entry in scores.items()}
 
 
@@ -103,6 +105,7 @@ def main(argv=None) -> int:
         parser.error(f"{args.scores} not found: run make eval-generalisation first")
 
     gold = page_gold(args.data)
+    keys_by_corpus = pages_by_corpus(gold)
     scores = pd.read_parquet(args.scores)
     shipped = {"min_body_words": body.MIN_BODY_WORDS, "relative": body.RELATIVE_SCORE,
                "floor": body.SCORE_FLOOR, "fill_gaps": True, "list_runs": body.MIN_LIST_RUN,
@@ -141,7 +144,7 @@ def main(argv=None) -> int:
                         if kind == "html" else settings + added + [shipped]):
             mask = body.body_mask(lines["score"], bounds, texts, containers=containers,
                                   **setting)
-            per_corpus = corpus_f1(lines, mask, gold)
+            per_corpus = corpus_f1(lines, mask, gold, keys_by_corpus)
             entries.append({"setting": setting, "corpora": per_corpus,
                             "macro": round(float(np.mean(list(per_corpus.values()))), 4)})
         report["kinds"][kind] = entries

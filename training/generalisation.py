@@ -121,11 +121,11 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
     started = time.time()
     pages = load_line_data(page_folders, cache_dir)
     gold = page_gold(page_folders)
-    corpora = sorted({corpus for corpus, _, _ in gold.values()})
+    keys_by_corpus = pages_by_corpus(gold)
+    corpora = list(keys_by_corpus)
     if len(corpora) < 2:
         raise ValueError("leave-one-corpus-out needs page folders of at least two corpora "
                          f"(found {corpora})")
-    keys_by_corpus = pages_by_corpus(gold)
     extra = None
     if line_files:
         extra = load_line_data(line_files, None, show_progress=False)
