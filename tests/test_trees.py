@@ -43,6 +43,15 @@ def test_scores_equal_scikit_learn_exactly(seed, dtype):
     assert np.isnan(X).any()  # the missing-value branches were taken
 
 
+def test_trees_grown_on_column_samples_score_as_in_scikit_learn():
+    # The shipped second stage (default_second_stage) weighs a random half
+    # of the columns at each split: the same node tables, other splits.
+    model, X = fitted_trees(seed=4, max_features=0.5, min_samples_leaf=30)
+    np.testing.assert_array_equal(flat_trees(model).proba(X), model.predict_proba(X)[:, 1])
+    unsampled, _ = fitted_trees(seed=4, min_samples_leaf=30)
+    assert not np.array_equal(model.predict_proba(X), unsampled.predict_proba(X))
+
+
 @settings(max_examples=60, deadline=None)
 @given(hnp.arrays(np.float64, st.tuples(st.integers(1, 20), st.just(N_FEATURES)),
                   elements=st.floats(allow_nan=True, allow_infinity=True, width=64)))
