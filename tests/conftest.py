@@ -125,9 +125,13 @@ def trained_models(tmp_path_factory, page_folder, topic_table) -> Path:
     pages mix the words of every topic, and the tests that use it check
     what a page with a topic looks like (tests/test_abstention.py trains
     its own, abstaining, topic model)."""
+    return train_models(tmp_path_factory.mktemp("models"), page_folder, topic_table)
+
+
+def train_models(out: Path, page_folder: Path, topic_table: Path) -> Path:
+    """The three models of the synthetic data, trained by the CLI into ``out``."""
     from training.__main__ import main
 
-    out = tmp_path_factory.mktemp("models")
     assert main(["lines", "--data", str(page_folder), "--out", str(out), "--cv", "0",
                  "--cache", "none"]) == 0
     assert main(["topics", "--data", str(topic_table), "--out", str(out), "--cv", "3",

@@ -295,14 +295,27 @@ FLAT_LAYOUT_MODELS = Path(__file__).parent / "fixtures" / "models-flat-layout"
 
 
 def test_a_folder_saved_in_the_former_flat_layout_loads_and_scores_as_a_new_one(
-        trained_models, page_folder):
+        tmp_path, page_folder, topic_table, monkeypatch):
     import sys
     import zlib
+
+    from sklearn.base import clone
+
+    from classifier.lines import model as line_model_module
+
+    from conftest import train_models
 
     pickled = zlib.decompress(next(FLAT_LAYOUT_MODELS.glob("line_model-*")).read_bytes())
     assert b"classifier.line_model" in pickled and b"classifier.features" in pickled
     former = classifier.load(FLAT_LAYOUT_MODELS, trusted=True)
-    current = classifier.load(trained_models, trusted=True)
+    # The same data and settings through today's code. The line models'
+    # default second stage has changed since (default_second_stage): the
+    # former one's trees are grown again as they were.
+    former_trees = former.line_model.second_stage_
+    assert clone(former.html_model.second_stage_).get_params() == clone(former_trees).get_params()
+    monkeypatch.setattr(line_model_module, "default_second_stage",
+                        lambda random_state=0: clone(former_trees))
+    current = classifier.load(train_models(tmp_path, page_folder, topic_table), trusted=True)
     assert type(former.line_model).__module__ == "classifier.lines.model"
     assert not [name for name in store.FORMER_MODULES if name in sys.modules]
     html = next(page_folder.glob("*.html")).read_bytes()
