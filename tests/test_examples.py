@@ -97,3 +97,14 @@ def test_topic_is_read_from_the_body_politics_not_the_chrome_s_finance_or_scams(
 def test_module_level_predict_uses_the_shipped_models():
     text = (EXAMPLES / FIRST).read_text(encoding="utf-8")
     assert classifier.predict(text) == classifier.load().predict(text)
+
+
+def test_the_shipped_line_models_have_the_default_second_stage(clf):
+    # A changed default (classifier.lines.model.default_second_stage) must
+    # come with refitted shipped models: the README's figures are theirs.
+    from sklearn.base import clone
+
+    from classifier.lines.model import default_second_stage
+
+    for model in (clf.line_model, clf.html_model):
+        assert clone(model.second_stage_).get_params() == default_second_stage().get_params()
