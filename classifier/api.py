@@ -13,7 +13,7 @@ from .limits import Limits
 from .lines.body import body_mask
 from .lines.dom import container_ids, dom_columns
 from .lines.html import TooManyBlocks, html_to_block_rows
-from .lines.model import BODY, BOILERPLATE
+from .lines.model import BODY, BOILERPLATE, HTML_MODEL_WEIGHT, blended_html_scores
 from .lines.table import LineTable
 from .lines.templates import adjust_scores, sibling_shares
 from .page import Line, Page, line_dicts, page_dict, rounded_scores
@@ -65,13 +65,21 @@ class Classifier:
 
     Pages over the size ``limits`` (:class:`~classifier.limits.Limits`) are
     refused with :class:`InputError` before any work is done.
+
+    From HTML with an ``html_model``, a line's score is ``html_weight`` of
+    the HTML model's plus the rest of the text line model's
+    (:func:`~classifier.lines.model.blended_html_scores`; 1.0: the HTML
+    model alone).
     """
 
     def __init__(self, line_model, topic_model=None, manifest: dict | None = None,
                  threshold: float | None = None, limits: Limits | None = None,
-                 html_model=None, abstention: Abstention | None = None):
+                 html_model=None, abstention: Abstention | None = None,
+                 html_weight: float = HTML_MODEL_WEIGHT):
         if line_model is None:
             raise ModelError("a line model is required")
+        if not 0.0 <= html_weight <= 1.0:
+            raise ValueError(f"html_weight must be between 0 and 1, not {html_weight!r}")
         if limits is not None and not isinstance(limits, Limits):
             raise TypeError(f"limits must be a classifier.Limits, not {type(limits).__name__}")
         self.line_model = line_model
@@ -79,6 +87,7 @@ class Classifier:
         self._html_model = html_model
         self.manifest = manifest or {}
         self.threshold = getattr(line_model, "threshold", 0.5) if threshold is None else threshold
+        self.html_weight = html_weight
         self.limits = limits or Limits()
         #: When the topic model gives no topic (``None``: it always does).
         self.abstention = abstention
@@ -161,8 +170,9 @@ class Classifier:
         the line models' training data went through (:mod:`classifier.lines.html`),
         one ``Line`` per block in document order (``Line.index`` counts
         blocks). With an HTML line model (``html_model``) each block is
-        judged by its text *and* its place in the DOM; without one, by the
-        text line model. Binary data (a PDF, an image, an archive, or bytes
+        judged by its text *and* its place in the DOM, that score blended
+        with the text line model's (``html_weight``); without one, by the
+        text line model alone. Binary data (a PDF, an image, an archive, or bytes
         that are mostly control characters) raises :class:`InputError`
         saying what it looks like. ``url`` is accepted for future
         site-aware features and ignored now.
@@ -219,6 +229,11 @@ class Classifier:
         texts = columns["text"]
         columns["text"] = self._scored_texts(texts)
         scores = self.html_model.body_proba(LineTable(columns))
+        if self.html_weight < 1.0:
+            text_scores = self.line_model.body_proba(
+                LineTable({"text": columns["text"],
+                           "page": np.asarray(columns["page"], dtype=np.int64)}))
+            scores = blended_html_scores(scores, text_scores, self.html_weight)
         scores = self._with_site_templates(texts, columns["page"], sites, scores)
         indices = [index for rows in pages_rows for index in range(len(rows))]
         containers = container_ids(columns["page"], columns["path"], columns["attributes"])

@@ -128,6 +128,55 @@ def _both_tables(clf):
             (clf.html_model, dom_line_tables([html_to_blocks(html)] * 2))]
 
 
+def test_an_html_page_is_scored_by_both_line_models_blended(clf):
+    """From HTML, a line's score is html_weight of the HTML model's score
+    and the rest of the text model's score of the same line: 1.0 is the
+    HTML model alone, 0.0 the text model alone on the HTML's lines."""
+    from classifier.lines.dom import dom_line_tables
+    from classifier.lines.html import html_to_blocks
+    from classifier.lines.model import HTML_MODEL_WEIGHT
+    from classifier.lines.table import line_table
+    from classifier.page import SCORE_DIGITS
+
+    html = synthetic_page(3)[0]
+    columns = dom_line_tables([html_to_blocks(html)])
+    html_scores = clf.html_model.body_proba(line_table(columns))
+    text_scores = clf.line_model.body_proba(line_table({"text": columns["text"],
+                                                        "page": columns["page"]}))
+    assert not np.allclose(html_scores, text_scores)  # (else the test tells nothing)
+
+    def page_scores(**options):
+        mine = classifier.Classifier(clf.line_model, clf.topic_model, clf.manifest,
+                                     html_model=clf.html_model, **options)
+        page = mine.predict_html(html)
+        assert [line.text for line in page.lines] == list(columns["text"])
+        return np.array([line.score for line in page.lines])
+
+    tolerance = dict(rtol=0, atol=10.0 ** -SCORE_DIGITS)
+    np.testing.assert_allclose(page_scores(html_weight=1.0), html_scores, **tolerance)
+    np.testing.assert_allclose(page_scores(html_weight=0.0), text_scores, **tolerance)
+    np.testing.assert_allclose(page_scores(), HTML_MODEL_WEIGHT * html_scores
+                               + (1 - HTML_MODEL_WEIGHT) * text_scores, **tolerance)
+    assert clf.html_weight == HTML_MODEL_WEIGHT
+    for weight in (-0.1, 1.5):
+        with pytest.raises(ValueError, match="html_weight must be between 0 and 1"):
+            classifier.Classifier(clf.line_model, html_model=clf.html_model,
+                                  html_weight=weight)
+
+
+def test_blended_html_scores_weigh_the_two_models_and_refuse_what_does_not_match():
+    from classifier.lines.model import blended_html_scores
+
+    html, text = np.array([0.9, 0.2, 0.5]), np.array([0.1, 0.6, 0.5])
+    np.testing.assert_allclose(blended_html_scores(html, text, 0.75), [0.7, 0.3, 0.5])
+    np.testing.assert_array_equal(blended_html_scores(html, text, 1.0), html)
+    np.testing.assert_array_equal(blended_html_scores(html, text, 0.0), text)
+    with pytest.raises(ValueError, match="2 text model scores for 3 lines"):
+        blended_html_scores(html, text[:2])
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        blended_html_scores(html, text, float("nan"))
+
+
 def test_a_line_table_scores_as_a_dataframe_in_one_pass_and_in_several(clf, monkeypatch):
     # Prediction gives the models a LineTable, read without pandas; the
     # scores are those of the DataFrame the transformers are written for.

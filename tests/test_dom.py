@@ -174,9 +174,12 @@ def test_predict_html_uses_the_html_model_one_line_per_block_in_order(clf):
     assert [line.text for line in page.lines] == [block.text for block in blocks]
     assert [line.index for line in page.lines] == list(range(len(blocks)))
     assert all(0.0 <= line.score <= 1.0 for line in page.lines)
-    # Scores come from the HTML model, not the text model.
+    # Scores come from the HTML model, blended with the text model's
+    # (test_api checks the blend); with html_weight 1.0, the HTML model's alone.
     table = pd.DataFrame(dom_line_table(blocks))
-    assert [line.score for line in page.lines] == pytest.approx(
+    html_only = classifier.Classifier(clf.line_model, html_model=clf.html_model,
+                                      html_weight=1.0)
+    assert [line.score for line in html_only.predict_html(html).lines] == pytest.approx(
         clf.html_model.body_proba(table).tolist())
     # On the synthetic template it separates article from chrome.
     body = set(page.body.split("\n"))

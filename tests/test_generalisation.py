@@ -237,6 +237,42 @@ def test_held_out_html_lines_keep_containers_no_two_pages_share(two_corpora, mon
     assert html.groupby(html["page"].str.split("/").str[0])["container"].min().nunique() == 2
 
 
+def test_held_out_html_scores_are_blended_with_the_text_models_of_the_same_fold(
+        two_corpora, monkeypatch):
+    # (No fit: the text model scores 0.2 and the HTML model 0.9 in the fold
+    # leaving out corpus-a, 0.4 and 0.6 in the other; what is checked is
+    # which scores meet.)
+    fold_scores = {("text", "corpus-a"): 0.2, ("html", "corpus-a"): 0.9,
+                   ("text", "corpus-b"): 0.4, ("html", "corpus-b"): 0.6}
+
+    def fake_fit(train, test, kind, options, one_thread):
+        corpus = test["page"].iloc[0].split("/")[0]
+        return np.full(len(test), fold_scores[kind, corpus])
+
+    monkeypatch.setattr(generalisation, "_fit_and_score", fake_fit)
+    report = generalisation.evaluate_generalisation(two_corpora, kinds=("text", "html"),
+                                                    peers=(), jobs=1, html_weight=0.75)
+    assert report["html_weight"] == 0.75
+    assert "HTML model's scores weighing 0.75" in generalisation.markdown_table(report)
+    scores = report["line_scores"]
+    corpus = scores["page"].str.split("/").str[0]
+    for (kind, name), score in fold_scores.items():
+        rows = scores[(scores["kind"] == kind) & (corpus == name)]
+        assert len(rows) and np.allclose(rows["model_score"], score)
+        blended = 0.75 * score + 0.25 * fold_scores["text", name] if kind == "html" else score
+        assert np.allclose(rows["score"], blended)
+    # Without the text kind, the HTML model alone.
+    report = generalisation.evaluate_generalisation(two_corpora, kinds=("html",), peers=(),
+                                                    jobs=1)
+    assert report["html_weight"] == 1.0
+    assert np.allclose(report["line_scores"]["score"], report["line_scores"]["model_score"])
+    fits = []
+    monkeypatch.setattr(generalisation, "_fit_and_score", lambda *args: fits.append(args))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        generalisation.evaluate_generalisation(two_corpora, peers=(), html_weight=1.5)
+    assert fits == []  # refused before any fit
+
+
 def test_peer_outputs_are_kept_per_file_and_failures_counted(tmp_path, capsys):
     pages = {}
     for number in range(3):

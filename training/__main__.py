@@ -18,6 +18,7 @@ import pandas as pd
 
 from classifier.cli import DefaultsShown
 from classifier.errors import ClassifierError
+from classifier.lines.model import HTML_MODEL_WEIGHT
 from classifier.files import atomic_write
 from classifier.progress import say
 from classifier.store import HTML_MODEL, LINE_MODEL, TOPIC_MODEL, save_model
@@ -144,6 +145,10 @@ def _parser() -> argparse.ArgumentParser:
                                "language instead")
     evaluate.add_argument("--kinds", nargs="+", default=["text", "html"],
                           choices=["text", "html"], help="generalisation: line models to fit")
+    evaluate.add_argument("--html-weight", type=float, default=HTML_MODEL_WEIGHT,
+                          metavar="SHARE",
+                          help="generalisation: the HTML model's share of an HTML line's "
+                               "score, the text model's the rest (1: the HTML model alone)")
     evaluate.add_argument("--peers", nargs="+", default=["all"], metavar="NAME",
                           help=f"generalisation: peers to run (all, none, or names among "
                                f"{', '.join(PEER_NAMES)})")
@@ -339,6 +344,7 @@ def evaluate(args) -> dict:
         report = evaluate_generalisation(args.data, args.lines, kinds=args.kinds,
                                          peers=_peer_names(args.peers),
                                          cache_dir=_cache_dir(args.cache), jobs=args.jobs,
+                                         html_weight=args.html_weight,
                                          **_line_fit_options(args))
         table = markdown_table(report)
         print(table)

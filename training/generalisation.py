@@ -9,7 +9,9 @@ Readability's test pages, Google-Trends pages), for the text path and the
 HTML path, side by side with the open-source extractors on the same pages
 (``training.peers``), per corpus and as the macro mean over corpora. Every
 page of the held-out corpus counts: one our conversion finds no text in
-scores as an empty extraction.
+scores as an empty extraction. The HTML path's scores are, as predict_html
+gives them, the HTML model's blended with the text model's of the same fold
+(``html_weight``: :func:`classifier.lines.model.blended_html_scores`).
 
 Labelled-line files (the Turku lines) join the text model's training in
 every fold and are never scored there; those named ``<lang>-dev`` are
@@ -36,6 +38,7 @@ from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from classifier.lines.body import body_mask
+from classifier.lines.model import HTML_MODEL_WEIGHT, blended_html_scores
 from classifier.lines.table import page_bounds
 from classifier.progress import say
 
@@ -113,11 +116,16 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
                             short_pages: bool = DEFAULT_SHORT_PAGES,
                             line_files_weight: float = DEFAULT_LINE_FILES_WEIGHT,
                             relabel_comments: bool = DEFAULT_RELABEL_COMMENTS,
-                            threshold: float = 0.5, progress=say, **parameters) -> dict:
+                            threshold: float = 0.5, html_weight: float = HTML_MODEL_WEIGHT,
+                            progress=say, **parameters) -> dict:
     """The leave-one-corpus-out report (see the module's docstring).
     ``weighting``, ``short_pages``, ``line_files_weight``,
     ``relabel_comments`` and ``parameters`` (the line model's) as for
-    ``training.lines.fit_line_model``."""
+    ``training.lines.fit_line_model``; ``html_weight`` as for
+    ``classifier.Classifier`` (without the text kind, the HTML model
+    alone)."""
+    if not 0.0 <= html_weight <= 1.0:  # (before the hours of fitting, not after)
+        raise ValueError(f"html_weight must be between 0 and 1, not {html_weight!r}")
     started = time.time()
     pages = load_line_data(page_folders, cache_dir)
     gold = page_gold(page_folders)
@@ -156,17 +164,25 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
         delayed(_fit_and_score)(train, test, kind, options, jobs > 1)
         for _, kind, train, test in tasks)
 
+    if "text" not in kinds:
+        html_weight = 1.0
+    text_scores = {what[1]: scores for (what, kind, _, _), scores in zip(tasks, results)
+                   if kind == "text" and what[0] != "turku"}
     turku = {}
     held_out = []
     next_container = 0
-    for (what, kind, _, test), scores in zip(tasks, results):
+    for (what, kind, _, test), model_scores in zip(tasks, results):
         if what[0] == "turku":
-            _turku_entry(turku, what[1], test, scores, threshold,
+            _turku_entry(turku, what[1], test, model_scores, threshold,
                          same_left_out=line_files_weight == 0)
             continue
+        # (Both kinds score the same held-out lines, in the same order.)
+        scores = (blended_html_scores(model_scores, text_scores[what[1]], html_weight)
+                  if kind == "html" and html_weight < 1.0 else model_scores)
         containers = line_containers(test) if kind == "html" else None
         held_out.append(test[["page", "line_no", "text", "label"]].assign(
             kind=kind, score=scores.astype(np.float32),
+            model_score=model_scores.astype(np.float32),
             container=-1 if containers is None else containers + next_container))
         # (Numbered on from the last fold's: the held-out lines of all folds
         # are replayed as one table, where no two pages may share one.)
@@ -187,17 +203,19 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
                          f"{platform.python_version()}",
               "weighting": weighting, "short_pages": short_pages,
               "line_files_weight": line_files_weight, "relabel_comments": relabel_comments,
-              "threshold": threshold,
+              "threshold": threshold, "html_weight": html_weight,
               "parameters": {name: repr(value) for name, value in parameters.items()},
               "data": {"page_folders": [str(p) for p in page_folders],
                        "line_files": [str(p) for p in line_files]},
               "corpora": {}, "macro": {}, "turku": turku,
               "seconds": round(time.time() - started, 1)}
-    # P(body) of every held-out line, to try page-level rules on the
-    # scores without refitting (the CLI keeps it in the cache).
+    # P(body) of every held-out line (``score`` as predict gives it,
+    # ``model_score`` the kind's own model's), to try page-level rules on
+    # the scores without refitting (the CLI keeps it in the cache).
     report["line_scores"] = (pd.concat(held_out, ignore_index=True) if held_out
                              else pd.DataFrame(columns=["page", "line_no", "text", "label",
-                                                        "kind", "score", "container"]))
+                                                        "kind", "score", "model_score",
+                                                        "container"]))
     report["page_f1"] = {key: {name: round(_page_f1(by_page.get(key, ""), gold[key][2]), 4)
                                for name, by_page in bodies.items()} for key in gold}
     for corpus, keys in keys_by_corpus.items():
@@ -284,6 +302,8 @@ def markdown_table(report: dict) -> str:
              f"boilerplate: {'yes' if report.get('relabel_comments') else 'no'}"
              + (f", labelled-line files weighing {report['line_files_weight']:g} of a corpus"
                 if report["data"]["line_files"] and "line_files_weight" in report else "")
+             + (f"; ours (html): the HTML model's scores weighing {report['html_weight']:g}, "
+                "the text model's the rest" if report.get("html_weight", 1.0) < 1.0 else "")
              + "); peers with default settings.",
              "",
              "| extractor | " + " | ".join(f"{c} ({report['corpora'][c]['pages']})"
