@@ -13,7 +13,13 @@ from .limits import Limits
 from .lines.body import body_mask
 from .lines.dom import container_ids, dom_columns
 from .lines.html import TooManyBlocks, html_to_block_rows
-from .lines.model import BODY, BOILERPLATE, HTML_MODEL_WEIGHT, blended_html_scores
+from .lines.model import (
+    BODY,
+    BOILERPLATE,
+    HTML_MODEL_WEIGHT,
+    blended_html_scores,
+    checked_html_weight,
+)
 from .lines.table import LineTable
 from .lines.templates import adjust_scores, sibling_shares
 from .page import Line, Page, line_dicts, page_dict, rounded_scores
@@ -78,8 +84,6 @@ class Classifier:
                  html_weight: float = HTML_MODEL_WEIGHT):
         if line_model is None:
             raise ModelError("a line model is required")
-        if not 0.0 <= html_weight <= 1.0:
-            raise ValueError(f"html_weight must be between 0 and 1, not {html_weight!r}")
         if limits is not None and not isinstance(limits, Limits):
             raise TypeError(f"limits must be a classifier.Limits, not {type(limits).__name__}")
         self.line_model = line_model
@@ -87,7 +91,7 @@ class Classifier:
         self._html_model = html_model
         self.manifest = manifest or {}
         self.threshold = getattr(line_model, "threshold", 0.5) if threshold is None else threshold
-        self.html_weight = html_weight
+        self.html_weight = checked_html_weight(html_weight)
         self.limits = limits or Limits()
         #: When the topic model gives no topic (``None``: it always does).
         self.abstention = abstention

@@ -38,7 +38,7 @@ from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from classifier.lines.body import body_mask
-from classifier.lines.model import HTML_MODEL_WEIGHT, blended_html_scores
+from classifier.lines.model import HTML_MODEL_WEIGHT, blended_html_scores, checked_html_weight
 from classifier.lines.table import page_bounds
 from classifier.progress import say
 
@@ -124,8 +124,7 @@ def evaluate_generalisation(page_folders, line_files=(), kinds=("text", "html"),
     ``training.lines.fit_line_model``; ``html_weight`` as for
     ``classifier.Classifier`` (without the text kind, the HTML model
     alone)."""
-    if not 0.0 <= html_weight <= 1.0:  # (before the hours of fitting, not after)
-        raise ValueError(f"html_weight must be between 0 and 1, not {html_weight!r}")
+    checked_html_weight(html_weight)  # (before the hours of fitting, not after)
     started = time.time()
     pages = load_line_data(page_folders, cache_dir)
     gold = page_gold(page_folders)

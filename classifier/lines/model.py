@@ -108,6 +108,14 @@ def html_line_model(**parameters) -> "StackedLineClassifier":
 HTML_MODEL_WEIGHT = 0.65
 
 
+def checked_html_weight(html_weight: float) -> float:
+    """``html_weight`` if it is a share (0 to 1), else ValueError: said
+    where the weight is given, before any page or fit."""
+    if not 0.0 <= html_weight <= 1.0:
+        raise ValueError(f"html_weight must be between 0 and 1, not {html_weight!r}")
+    return html_weight
+
+
 def blended_html_scores(html_scores, text_scores, html_weight: float = HTML_MODEL_WEIGHT):
     """P(body) of an HTML page's lines from both line models: ``html_weight``
     times the HTML model's score plus ``1 - html_weight`` times the text
@@ -123,8 +131,7 @@ def blended_html_scores(html_scores, text_scores, html_weight: float = HTML_MODE
     (+0.004, +0.013) gained on both, Readability on one (+0.006, -0.002);
     Dragnet lost (-0.003, -0.001). The full run with the blend (20:53)
     gave what the replay had: 0.9104 against 0.9061."""
-    if not 0.0 <= html_weight <= 1.0:
-        raise ValueError(f"html_weight must be between 0 and 1, not {html_weight!r}")
+    checked_html_weight(html_weight)
     html_scores = np.asarray(html_scores, dtype=np.float64)
     text_scores = np.asarray(text_scores, dtype=np.float64)
     if html_scores.shape != text_scores.shape:
