@@ -433,8 +433,13 @@ def _page_name(number: int, count: int) -> str:
 
 
 def load(path=None, *, trusted: bool = False, limits: Limits | None = None,
-         topics: bool = True, abstain: bool = True) -> Classifier:
+         topics: bool = True, abstain: bool = True,
+         html_weight: float = HTML_MODEL_WEIGHT) -> Classifier:
     """Load a models folder (default: the shipped models).
+
+    ``html_weight``: from HTML, the HTML line model's share of a line's
+    score, the text line model's the rest (1.0: the HTML model alone; see
+    :class:`Classifier`).
 
     The topic model abstains (``page.topic`` is ``None``, ``page.topic_reason``
     says why) as its manifest entry's ``abstention`` settings say
@@ -458,6 +463,7 @@ def load(path=None, *, trusted: bool = False, limits: Limits | None = None,
     swapped files, but whoever can write a folder can also write its
     manifest.
     """
+    checked_html_weight(html_weight)
     folder = Path(path) if path is not None else default_models_dir()
     if folder.exists() and not folder.is_dir():
         raise ModelError(f"{folder}: a file, not a models folder (a folder of model files "
@@ -495,7 +501,8 @@ def load(path=None, *, trusted: bool = False, limits: Limits | None = None,
                              f"{error}") from None
     return Classifier(models[LINE_MODEL].load(),
                       None if topic_model is None else topic_model.load(), manifest,
-                      limits=limits, html_model=models.get(HTML_MODEL), abstention=abstention)
+                      limits=limits, html_model=models.get(HTML_MODEL), abstention=abstention,
+                      html_weight=html_weight)
 
 
 def _models_on_first_use(folder: Path, manifest: dict, names) -> dict:
