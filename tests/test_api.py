@@ -178,6 +178,9 @@ def test_blended_html_scores_weigh_the_two_models_and_refuse_what_does_not_match
         blended_html_scores(html, text[:2])
     with pytest.raises(ValueError, match="between 0 and 1"):
         blended_html_scores(html, text, float("nan"))
+    for weight in ("0.5", None, True):
+        with pytest.raises(TypeError, match="html_weight must be a number"):
+            blended_html_scores(html, text, weight)
 
 
 def test_a_line_table_scores_as_a_dataframe_in_one_pass_and_in_several(clf, monkeypatch):

@@ -19,6 +19,7 @@ and teach the second stage to trust them blindly.
 
 from __future__ import annotations
 
+import numbers
 import threading
 from contextlib import contextmanager
 
@@ -109,8 +110,11 @@ HTML_MODEL_WEIGHT = 0.65
 
 
 def checked_html_weight(html_weight: float) -> float:
-    """``html_weight`` if it is a share (0 to 1), else ValueError: said
-    where the weight is given, before any page or fit."""
+    """``html_weight`` if it is a share (0 to 1), else TypeError (not a
+    number) or ValueError: said where the weight is given, before any page
+    or fit."""
+    if isinstance(html_weight, bool) or not isinstance(html_weight, numbers.Real):
+        raise TypeError(f"html_weight must be a number, not {type(html_weight).__name__}")
     if not 0.0 <= html_weight <= 1.0:
         raise ValueError(f"html_weight must be between 0 and 1, not {html_weight!r}")
     return html_weight
