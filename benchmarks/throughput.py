@@ -266,13 +266,16 @@ def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
 
     Line-model steps in µs per line: each feature block (text features and
     layout features, nested unions one level down), the first stage, the
-    second stage's inputs and its trees. Per page: the HTML conversion and
+    second stage's inputs and its trees; for the HTML model without the
+    text layout features it is given by the text model (``blend``), which
+    scores an HTML page's lines too. Per page: the HTML conversion and
     the topic model on the page's body (as the HTML model finds it).
     """
     from sklearn.pipeline import FeatureUnion
     from threadpoolctl import threadpool_limits
 
     import classifier
+    from classifier.lines.blend import shared_text_layout
     from classifier.lines.dom import dom_columns
     from classifier.lines.html import html_to_block_rows
     from classifier.lines.model import page_runs
@@ -291,18 +294,21 @@ def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
             seconds.append(time.perf_counter() - started)
         return min(seconds)
 
-    def blocks_of(features, whole_name: str, prefix: str = "") -> list:
+    def blocks_of(features, whole_name: str, prefix: str = "", shared=None) -> list:
         """(name, block) of each feature block: a FeatureUnion's parts, named
-        by their path in nested unions, or the features whole."""
+        by their path in nested unions, or the features whole; not the
+        ``shared`` part (computed by the other model)."""
         if not isinstance(features, FeatureUnion):
             return [(whole_name, features)]
         found = []
         for name, part in features.transformer_list:
+            if part is shared:
+                continue
             found += (blocks_of(part, whole_name, f"{prefix}{name}/")
                       if isinstance(part, FeatureUnion) else [(f"{prefix}{name}", part)])
         return found
 
-    def line_model_steps(model, table) -> dict:
+    def line_model_steps(model, table, shared=None) -> dict:
         runs = list(page_runs(table))
         totals = {}
 
@@ -311,7 +317,8 @@ def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
 
         for run, run_bounds in runs:
             for kind, union in (("text", model.text_features_), ("layout", model.layout_features_)):
-                for name, block in blocks_of(union, "words" if kind == "text" else "all"):
+                for name, block in blocks_of(union, "words" if kind == "text" else "all",
+                                             shared=shared):
                     add(f"{kind}: {name}", lambda: block.transform(run))
             text = model.text_features_.transform(run)
             layout = model.layout_features_.transform(run).astype(np.float32)
@@ -338,8 +345,11 @@ def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
                 "topic_ms_per_page": (round(topic / len(bodies) * 1000, 2)
                                       if topic is not None else None),
                 "text": line_model_steps(clf.line_model, text_table),
-                "html": (line_model_steps(clf.html_model, html_table)
-                         if clf.html_model is not None else {})}
+                "html": (line_model_steps(clf.html_model, html_table,
+                                          shared_text_layout(clf.html_model, clf.line_model)
+                                          if clf.html_weight < 1.0 else None)
+                         if clf.html_model is not None else {}),
+                "html_weight": clf.html_weight}
 
 
 def model_files_mb() -> float:
@@ -423,6 +433,9 @@ def markdown(report: dict) -> str:
             rows.append(f"| {step} | {cells[0]} | {cells[1]} |")
         rows.append(f"| total | {sum(steps['text'].values()):.1f} | "
                     f"{sum(steps['html'].values()):.1f} |")
+        if steps.get("html_weight", 1.0) < 1.0:  # (both models score an HTML page)
+            rows.append(f"| HTML path: both models | – | "
+                        f"{sum(steps['text'].values()) + sum(steps['html'].values()):.1f} |")
     rows += ["", "| goal | target | measured | met |", "|---|---:|---:|:-:|"]
     for goal in report["goals"]:
         rows.append(f"| {goal['what']} | {goal['target']} | {goal['measured']} | "

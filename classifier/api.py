@@ -10,16 +10,16 @@ import numpy as np
 
 from .errors import InputError, ModelError
 from .limits import Limits
+from .lines.blend import (
+    HTML_MODEL_WEIGHT,
+    blended_body_proba,
+    checked_html_weight,
+    shared_text_layout,
+)
 from .lines.body import body_mask
 from .lines.dom import container_ids, dom_columns
 from .lines.html import TooManyBlocks, html_to_block_rows
-from .lines.model import (
-    BODY,
-    BOILERPLATE,
-    HTML_MODEL_WEIGHT,
-    blended_html_scores,
-    checked_html_weight,
-)
+from .lines.model import BODY, BOILERPLATE
 from .lines.table import LineTable
 from .lines.templates import adjust_scores, sibling_shares
 from .page import Line, Page, line_dicts, page_dict, rounded_scores
@@ -74,7 +74,7 @@ class Classifier:
 
     From HTML with an ``html_model``, a line's score is ``html_weight`` of
     the HTML model's plus the rest of the text line model's
-    (:func:`~classifier.lines.model.blended_html_scores`; 1.0: the HTML
+    (:func:`~classifier.lines.blend.blended_html_scores`; 1.0: the HTML
     model alone).
     """
 
@@ -96,6 +96,7 @@ class Classifier:
         #: When the topic model gives no topic (``None``: it always does).
         self.abstention = abstention
         self._vocabulary = None
+        self._shared_layout = None  # (HTML model, text model, their shared part)
 
     @property
     def html_model(self):
@@ -232,17 +233,23 @@ class Classifier:
             return self._pages(len(pages_rows), [], [], [], [], as_dicts)
         texts = columns["text"]
         columns["text"] = self._scored_texts(texts)
-        scores = self.html_model.body_proba(LineTable(columns))
-        if self.html_weight < 1.0:
-            text_scores = self.line_model.body_proba(
-                LineTable({"text": columns["text"],
-                           "page": np.asarray(columns["page"], dtype=np.int64)}))
-            scores = blended_html_scores(scores, text_scores, self.html_weight)
+        scores = blended_body_proba(self.html_model, self.line_model, LineTable(columns),
+                                    self.html_weight, self._shared_text_layout())
         scores = self._with_site_templates(texts, columns["page"], sites, scores)
         indices = [index for rows in pages_rows for index in range(len(rows))]
         containers = container_ids(columns["page"], columns["path"], columns["attributes"])
         return self._pages(len(pages_rows), texts, columns["page"], indices, scores, as_dicts,
                            containers)
+
+    def _shared_text_layout(self):
+        """The HTML model's part that computes the text model's layout
+        features (``shared_text_layout``), found once per pair of models."""
+        html_model, line_model = self.html_model, self.line_model
+        known = self._shared_layout
+        if known is None or known[0] is not html_model or known[1] is not line_model:
+            known = self._shared_layout = (html_model, line_model,
+                                           shared_text_layout(html_model, line_model))
+        return known[2]
 
     # -- shared path ------------------------------------------------------
     @staticmethod

@@ -37,12 +37,18 @@ from sklearn.utils.sparsefuncs_fast import (
 _ROW_NORMALIZERS = {"l1": inplace_csr_row_normalize_l1, "l2": inplace_csr_row_normalize_l2}
 
 
-def run_transform(step, X):
+def run_transform(step, X, known: dict | None = None):
     """``step.transform(X)`` of a fitted step, through the direct paths of
-    this module where they apply."""
+    this module where they apply. ``known`` maps ``id(part)`` of parts of
+    ``step`` (a union's parts, nested ones too) to their output on ``X``,
+    computed elsewhere: that output is taken instead of computing it again
+    (``classifier.lines.blend``: the HTML line model's text layout features
+    are the text line model's)."""
+    if known and id(step) in known:
+        return known[id(step)]
     kind = type(step)
     if kind is FeatureUnion:
-        return union_transform(step, X)
+        return union_transform(step, X, known)
     if kind is Pipeline:
         return pipeline_transform(step, X)
     if kind is TfidfTransformer:
@@ -52,16 +58,17 @@ def run_transform(step, X):
     return step.transform(X)
 
 
-def union_transform(features, X):
+def union_transform(features, X, known: dict | None = None):
     """``features.transform(X)``, with plain ``FeatureUnion`` s (nested ones
     too) joined here: sparse parts by scipy's hstack to CSR, dense ones
     concatenated, as scikit-learn joins them. A nested plain union's parts
     are joined with the others in one step (the same columns in the same
     order; dense layout blocks were copied once per level, ~0.05 ms of a
-    shared page)."""
+    shared page). ``known`` as for :func:`run_transform` (a union that is
+    not plain computes every part)."""
     if not _plain_union(features):
         return features.transform(X)
-    blocks = _union_blocks(features, X)
+    blocks = _union_blocks(features, X, known)
     if not blocks:
         return features.transform(X)  # scikit-learn's empty result
     if any(getattr(block, "ndim", 2) != 2 for block in blocks):
@@ -71,18 +78,22 @@ def union_transform(features, X):
     return np.concatenate(blocks, axis=1)
 
 
-def _union_blocks(features, X) -> list:
+def _union_blocks(features, X, known: dict | None = None) -> list:
     """The outputs of a plain union's parts in order, a nested plain union's
-    parts' outputs in its place."""
+    parts' outputs in its place (a known output as one block: the same
+    columns)."""
     blocks = []
     for _, part in features.transformer_list:
         if isinstance(part, str) and part == "drop":
             continue
-        inner = _union_blocks(part, X) if _plain_union(part) else None
+        if known and id(part) in known:
+            blocks.append(known[id(part)])
+            continue
+        inner = _union_blocks(part, X, known) if _plain_union(part) else None
         if inner:
             blocks += inner
         else:  # (a union of dropped parts: scikit-learn's empty float64 block)
-            blocks.append(run_transform(part, X))
+            blocks.append(run_transform(part, X, known))
     return blocks
 
 

@@ -87,15 +87,15 @@ def test_big_batches_are_scored_in_runs_of_whole_pages(clf, monkeypatch):
     texts = [synthetic_page(seed)[1] for seed in range(12)] + [PAGE * 30]
     in_one_pass = clf.predict_many(texts)
     passes = []
-    real = line_model.StackedLineClassifier._body_proba
+    real = line_model.StackedLineClassifier.pages_body_proba
 
-    def counted(self, X, bounds):
+    def counted(self, X, bounds, layout=None):
         passes.append(len(set(X["page"].tolist())))
         assert bounds[0] == 0 and bounds[-1] == len(X) and len(bounds) == passes[-1] + 1
-        return real(self, X, bounds)
+        return real(self, X, bounds, layout)
 
     monkeypatch.setattr(line_model, "ROWS_PER_PASS", 15)
-    monkeypatch.setattr(line_model.StackedLineClassifier, "_body_proba", counted)
+    monkeypatch.setattr(line_model.StackedLineClassifier, "pages_body_proba", counted)
     assert clf.predict_many(texts) == in_one_pass
     # Several passes, none splitting a page (the long last page goes alone).
     assert len(passes) > 3 and sum(passes) == len(texts) and passes[-1] == 1
@@ -132,9 +132,9 @@ def test_an_html_page_is_scored_by_both_line_models_blended(clf):
     """From HTML, a line's score is html_weight of the HTML model's score
     and the rest of the text model's score of the same line: 1.0 is the
     HTML model alone, 0.0 the text model alone on the HTML's lines."""
+    from classifier.lines.blend import HTML_MODEL_WEIGHT
     from classifier.lines.dom import dom_line_tables
     from classifier.lines.html import html_to_blocks
-    from classifier.lines.model import HTML_MODEL_WEIGHT
     from classifier.lines.table import line_table
     from classifier.page import SCORE_DIGITS
 
@@ -168,7 +168,7 @@ def test_an_html_page_is_scored_by_both_line_models_blended(clf):
 
 
 def test_blended_html_scores_weigh_the_two_models_and_refuse_what_does_not_match():
-    from classifier.lines.model import blended_html_scores
+    from classifier.lines.blend import blended_html_scores
 
     html, text = np.array([0.9, 0.2, 0.5]), np.array([0.1, 0.6, 0.5])
     np.testing.assert_allclose(blended_html_scores(html, text, 0.75), [0.7, 0.3, 0.5])
@@ -181,6 +181,52 @@ def test_blended_html_scores_weigh_the_two_models_and_refuse_what_does_not_match
     for weight in ("0.5", None, True):
         with pytest.raises(TypeError, match="html_weight must be a number"):
             blended_html_scores(html, text, weight)
+
+
+def test_the_text_layout_features_computed_once_score_the_same(clf, monkeypatch):
+    """From HTML the text model's layout block is given to the HTML model,
+    whose text_layout part computes the same; the scores are those of the
+    two models scoring alone, in one pass and in several."""
+    import copy
+
+    from classifier.lines import model as line_model
+    from classifier.lines.blend import (
+        blended_body_proba,
+        blended_html_scores,
+        shared_text_layout,
+    )
+    from classifier.lines.dom import dom_line_tables
+    from classifier.lines.html import html_to_blocks
+    from classifier.lines.table import LineTable
+
+    shared = shared_text_layout(clf.html_model, clf.line_model)
+    assert shared is dict(clf.html_model.layout_features_.transformer_list)["text_layout"]
+    table = LineTable(dom_line_tables([html_to_blocks(synthetic_page(seed)[0])
+                                       for seed in range(6)]))
+    alone = blended_html_scores(
+        clf.html_model.body_proba(table),
+        clf.line_model.body_proba(LineTable({"text": table["text"].values,
+                                             "page": table["page"].values})), 0.65)
+    computed = []
+    real = line_model.StackedLineClassifier.layout_block
+
+    def counted(self, X, known=None):
+        computed.append((self, bool(known)))
+        return real(self, X, known)
+
+    monkeypatch.setattr(line_model.StackedLineClassifier, "layout_block", counted)
+    np.testing.assert_array_equal(
+        blended_body_proba(clf.html_model, clf.line_model, table, 0.65, shared), alone)
+    assert computed == [(clf.line_model, False), (clf.html_model, True)]
+    monkeypatch.setattr(line_model, "ROWS_PER_PASS", 40)
+    np.testing.assert_array_equal(
+        blended_body_proba(clf.html_model, clf.line_model, table, 0.65, shared), alone)
+    assert len(computed) > 4
+    # A text model whose layout features differ shares nothing.
+    other = copy.deepcopy(clf.line_model)
+    other.layout_features_.transformer_list[0][1].offsets = (-1, 1)
+    assert shared_text_layout(clf.html_model, other) is None
+    assert shared_text_layout(clf.html_model, object()) is None
 
 
 def test_a_line_table_scores_as_a_dataframe_in_one_pass_and_in_several(clf, monkeypatch):

@@ -59,6 +59,11 @@ def test_throughput_benchmark_measures_every_run_and_checks_the_goals(tmp_path):
     for kind in ("text", "html"):
         assert {"text: words", "first stage", "second stage: trees"} <= set(steps[kind])
         assert all(value > 0 for value in steps[kind].values())
+    # From HTML the text model gives the HTML model its text layout block:
+    # not timed twice, and the HTML path's total counts both models.
+    assert "layout: position" in steps["text"]
+    assert not any(step.startswith("layout: text_layout/") for step in steps["html"])
+    assert "| HTML path: both models |" in Path(f"{out}.md").read_text()
     assert "| second stage: trees |" in Path(f"{out}.md").read_text()
     assert {goal["what"] for goal in report["goals"]} >= {"shipped model files, MB"}
     assert Path(f"{out}.png").stat().st_size > 10_000

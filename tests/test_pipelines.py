@@ -192,6 +192,25 @@ def test_pipelines_and_their_steps_run_as_scikit_learn_runs_them():
     assert_same(pipeline_transform(ends_in_passthrough, X), ends_in_passthrough.transform(X))
 
 
+def test_a_known_part_of_a_union_is_taken_not_computed():
+    # (classifier.lines.blend gives the HTML line model the text model's
+    # layout block for its nested text_layout union.)
+    from sklearn.pipeline import FeatureUnion
+
+    X = np.arange(12, dtype=np.float64).reshape(4, 3)
+    inner = FeatureUnion([("a", StandardScaler()), ("b", StandardScaler(with_mean=False))])
+    union = FeatureUnion([("inner", inner), ("c", StandardScaler())]).fit(X)
+    fitted_inner = union.transformer_list[0][1]
+    expected = union.transform(X)
+    assert_same(run_transform(union, X, {id(fitted_inner): fitted_inner.transform(X)}),
+                expected)
+    marked = np.full((4, 6), -1.0)
+    joined = run_transform(union, X, {id(fitted_inner): marked})
+    np.testing.assert_array_equal(joined[:, :6], marked)
+    np.testing.assert_array_equal(joined[:, 6:], expected[:, 6:])
+    assert run_transform(union, X, {id(union): marked}) is marked
+
+
 def test_tfidf_weighs_in_place_only_a_matrix_its_pipeline_made():
     from sklearn.preprocessing import FunctionTransformer
 

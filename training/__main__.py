@@ -19,7 +19,7 @@ import pandas as pd
 from classifier.cli import DefaultsShown
 from classifier.errors import ClassifierError
 from classifier.files import atomic_write
-from classifier.lines.model import HTML_MODEL_WEIGHT
+from classifier.lines.blend import HTML_MODEL_WEIGHT
 from classifier.progress import say
 from classifier.store import HTML_MODEL, LINE_MODEL, TOPIC_MODEL, save_model
 from classifier.topics.abstention import Abstention

@@ -11,7 +11,7 @@ HTML path, side by side with the open-source extractors on the same pages
 page of the held-out corpus counts: one our conversion finds no text in
 scores as an empty extraction. The HTML path's scores are, as predict_html
 gives them, the HTML model's blended with the text model's of the same fold
-(``html_weight``: :func:`classifier.lines.model.blended_html_scores`).
+(``html_weight``: :func:`classifier.lines.blend.blended_html_scores`).
 
 Labelled-line files (the Turku lines) join the text model's training in
 every fold and are never scored there; those named ``<lang>-dev`` are
@@ -37,8 +37,8 @@ import pandas as pd
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
+from classifier.lines.blend import HTML_MODEL_WEIGHT, blended_html_scores, checked_html_weight
 from classifier.lines.body import body_mask
-from classifier.lines.model import HTML_MODEL_WEIGHT, blended_html_scores, checked_html_weight
 from classifier.lines.table import page_bounds
 from classifier.progress import say
 

@@ -19,7 +19,6 @@ and teach the second stage to trust them blindly.
 
 from __future__ import annotations
 
-import numbers
 import threading
 from contextlib import contextmanager
 
@@ -102,47 +101,6 @@ def html_line_model(**parameters) -> "StackedLineClassifier":
     It reads a DOM line table (:func:`classifier.lines.dom.dom_line_table`)."""
     return StackedLineClassifier(text_features=html_text_features(),
                                  layout_features=html_layout_features(), **parameters)
-
-
-#: From HTML, a line's P(body) is this share of the HTML model's score, the
-#: rest the text line model's score of the same line (see blended_html_scores).
-HTML_MODEL_WEIGHT = 0.65
-
-
-def checked_html_weight(html_weight: float) -> float:
-    """``html_weight`` if it is a share (0 to 1), else TypeError (not a
-    number) or ValueError: said where the weight is given, before any page
-    or fit."""
-    if isinstance(html_weight, bool) or not isinstance(html_weight, numbers.Real):
-        raise TypeError(f"html_weight must be a number, not {type(html_weight).__name__}")
-    if not 0.0 <= html_weight <= 1.0:
-        raise ValueError(f"html_weight must be between 0 and 1, not {html_weight!r}")
-    return html_weight
-
-
-def blended_html_scores(html_scores, text_scores, html_weight: float = HTML_MODEL_WEIGHT):
-    """P(body) of an HTML page's lines from both line models: ``html_weight``
-    times the HTML model's score plus ``1 - html_weight`` times the text
-    model's (1: the HTML model alone).
-
-    The text model reads the same lines without their DOM and errs on
-    other lines; the mean of two models that err apart carries over to
-    unseen sites better than either. Leave one corpus out, on the held-out
-    scores of two sets of models (make eval-generalisation's cache, 2026-12-07
-    18:33, and an earlier set), 0.65 raised the HTML path's macro page F1 by
-    0.0043 on both (0.75 and 0.5 a little less on their mean). L3S-GN1
-    (+0.008, +0.009), CleanEval (+0.006, +0.003) and Google-Trends
-    (+0.004, +0.013) gained on both, Readability on one (+0.006, -0.002);
-    Dragnet lost (-0.003, -0.001). The full run with the blend (20:53)
-    gave what the replay had: 0.9104 against 0.9061."""
-    checked_html_weight(html_weight)
-    html_scores = np.asarray(html_scores, dtype=np.float64)
-    text_scores = np.asarray(text_scores, dtype=np.float64)
-    if html_scores.shape != text_scores.shape:
-        raise ValueError(f"{len(text_scores)} text model scores for {len(html_scores)} lines")
-    if html_weight == 1.0:
-        return html_scores
-    return html_weight * html_scores + (1.0 - html_weight) * text_scores
 
 
 def default_first_stage(random_state=0):
@@ -284,17 +242,27 @@ class StackedLineClassifier(ClassifierMixin, BaseEstimator):
         # Big inputs are scored a run of whole pages at a time: the feature
         # matrices cost ~10 MB per 1,000 lines, and no feature looks past
         # its own page, so the scores are the same as in one pass.
-        parts = [self._body_proba(run, run_bounds) for run, run_bounds in page_runs(X)]
+        parts = [self.pages_body_proba(run, run_bounds) for run, run_bounds in page_runs(X)]
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
-    def _body_proba(self, X, bounds: np.ndarray) -> np.ndarray:
+    def pages_body_proba(self, X, bounds: np.ndarray, layout=None) -> np.ndarray:
+        """P(body) of the lines of ``X`` in one pass (``body_proba`` cuts big
+        inputs into such passes): whole pages, rows from 0, their page
+        ``bounds``; ``layout`` their layout block if already computed
+        (``layout_block``)."""
         text = run_transform(self.text_features_, X)
-        # (No copy when the union already gives float32, as the default
-        # features do: a page's layout block is ~470 columns.)
-        layout = run_transform(self.layout_features_, X).astype(np.float32, copy=False)
+        if layout is None:
+            layout = self.layout_block(X)
         first = self._first_stage_proba(text, layout)
         second_inputs = self._second_stage_inputs(layout, first, bounds)
         return self._second_stage_proba(second_inputs)
+
+    def layout_block(self, X, known: dict | None = None) -> np.ndarray:
+        """The layout features of ``X``'s lines, as float32. ``known``: outputs
+        of layout steps computed elsewhere (``run_transform``)."""
+        # (No copy when the union already gives float32, as the default
+        # features do: a page's layout block is ~470 columns.)
+        return run_transform(self.layout_features_, X, known).astype(np.float32, copy=False)
 
     def _second_stage_proba(self, inputs: np.ndarray) -> np.ndarray:
         """Second-stage P(body).
