@@ -19,7 +19,7 @@ OTHER_SOURCES := .cache/other-sources.jsonl
 NEWS_TOPIC_SETTINGS := --setting common_words=yes
 EXAMPLE := examples/000_9194ea2d3ca4e63b.txt
 
-.PHONY: run test docs install data models eval eval-lines eval-topics eval-generalisation eval-short-inputs fuzz bench bench-body-rule bench-extraction bench-throughput bench-templates bench-topics bench-topic-sources clean
+.PHONY: run test docs install data models eval eval-lines eval-topics eval-generalisation eval-short-inputs fuzz bench bench-body-rule bench-extraction bench-throughput bench-budget bench-templates bench-topics bench-topic-sources clean
 
 # Targets that read the shared data check for it first: one line instead of
 # a peer install and then a traceback. SHARED=/path/to/data points elsewhere.
@@ -103,7 +103,7 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
-bench: bench-extraction bench-throughput bench-templates bench-topics bench-topic-sources
+bench: bench-extraction bench-throughput bench-budget bench-templates bench-topics bench-topic-sources
 
 bench-extraction: data $(VENV)/.bench-installed
 	$(PY) benchmarks/extraction.py --data $(PAGES) --cv 5
@@ -113,6 +113,13 @@ bench-extraction: data $(VENV)/.bench-installed
 # model size, fit times (~25 min; ~13 without --fit).
 bench-throughput: data $(VENV)/.bench-installed
 	$(PY) benchmarks/throughput.py --data $(PAGES) --pages 10000 --fit $(BBC)
+
+# Per-page time against the code and models of BUDGET_REV, in turn in one run
+# (~4 min): issue 27's budget is 1.5x the per-page time of ea27a16, the
+# last commit before its work (2026-11-27).
+BUDGET_REV ?= ea27a16
+bench-budget: data $(VENV)/.bench-installed
+	$(PY) benchmarks/against_revision.py --rev $(BUDGET_REV) --data $(PAGES)
 
 # Site template signal of batch mode, with and without, by site-grouped CV (~12 min).
 bench-templates: data $(VENV)/.bench-installed

@@ -170,3 +170,33 @@ def test_body_rule_benchmark_tells_the_pages_containers_apart(monkeypatch):
                           "container": [0, 1, 0, 1, 0]})
     assert held_out_containers(lines).tolist() == [0, 1, 2, 3, 0]
     assert held_out_containers(lines.drop(columns="container")) is None
+
+
+def test_the_budget_benchmark_times_a_revision_and_this_checkout_in_turn(tmp_path):
+    # HEAD against this checkout: the mechanics (export, build, runs in
+    # turn, the report), not the figures.
+    folder = write_page_folder(tmp_path / "synthetic", 3)
+    out = tmp_path / "budget"
+    _run_script("against_revision.py", "--rev", "HEAD", "--data", folder, "--pages", 3,
+                "--rounds", 2, "--out", out, cwd=tmp_path)
+    report = json.loads(Path(f"{out}.json").read_text())
+    assert report["revision"] == "HEAD" and report["pages"] == 3
+    for kind in ("text", "html"):
+        entry = report["results"][kind]
+        assert all(len(runs) == 2 and min(runs) > 0 for runs in entry["seconds"].values())
+        times = entry["ms_per_page"]
+        assert entry["ratio"] == round(times["this checkout"] / times["revision"], 2)
+        assert entry["budget"] == 1.5 and entry["met"] == (entry["ratio"] <= 1.5)
+    table = Path(f"{out}.md").read_text()
+    assert "| text |" in table and "| html |" in table and "median of 2 runs" in table
+
+
+def test_the_budget_benchmark_refuses_an_unknown_revision(tmp_path):
+    folder = write_page_folder(tmp_path / "synthetic", 2)
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "against_revision.py"),
+                           "--rev", "no-such-revision", "--data", str(folder),
+                           "--out", str(tmp_path / "budget")],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode != 0
+    assert "git archive no-such-revision failed" in done.stderr
+    assert not (tmp_path / "budget.json").exists()
