@@ -134,7 +134,7 @@ def compare(revision: str, folders, n_pages: int, rounds: int) -> dict:
 
 def markdown(report: dict) -> str:
     rows = [f"Measured {report['measured']} ({report['machine']}): {report['pages']:,} pages "
-            f"({report['distinct_pages']:,} distinct shared pages repeated), `classifier "
+            f"(of {report['distinct_pages']:,} distinct shared pages, repeated if fewer), `classifier "
             f"batch` on one core, median of {report['rounds']} runs each, taken in turn; "
             f"revision {report['revision']} ({report['revision_commit']}) against this "
             f"checkout ({report['commit']}).", "",
