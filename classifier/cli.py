@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--json", action="store_true",
                          help="print JSON Lines: every line with label and score")
     predict.add_argument("--html", action="store_true", help="the files are raw HTML")
+    _html_weight_argument(predict)
     _topic_argument(predict)
     _model_arguments(predict)
 
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="lines a site repeats across its pages in a shard count as "
                             "template (pages need a url: JSONL 'url', WARC target URI)")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    _html_weight_argument(batch)
     _topic_argument(batch)
     _model_arguments(batch)
     return parser
@@ -89,6 +91,23 @@ def _model_arguments(parser) -> None:
     parser.add_argument("--trust-models", action="store_true",
                         help="allow loading --models DIR: model files are pickles and can "
                              "run code, so only for folders you made or trust")
+
+
+def _html_weight_argument(parser) -> None:
+    parser.add_argument("--html-weight", type=_share, metavar="W",
+                        help="from HTML, the HTML line model's share of a line's score, the "
+                             "rest the text line model's (default 0.65; 1: the HTML model "
+                             "alone, faster)")
+
+
+def _share(value: str) -> float:
+    try:
+        share = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0.0 <= share <= 1.0:  # (NaN too)
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {value}")
+    return share
 
 
 def _topic_argument(parser) -> None:
@@ -141,7 +160,8 @@ def _predict(args) -> int:
     try:
         from .api import load  # not at the top: batch runs with workers do without it
 
-        clf = load(args.models, trusted=args.trust_models, topics=args.topics)
+        weight = {} if args.html_weight is None else {"html_weight": args.html_weight}
+        clf = load(args.models, trusted=args.trust_models, topics=args.topics, **weight)
     except ClassifierError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -189,7 +209,7 @@ def _batch(args) -> int:
                             scheduler=args.scheduler, models=args.models,
                             trusted=args.trust_models, progress=not args.quiet,
                             site_templates=args.site_templates, topics=args.topics,
-                            freeze_loaded=True)  # this process exists for the run
+                            html_weight=args.html_weight, freeze_loaded=True)  # this process exists for the run
     except ClassifierError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -618,6 +618,33 @@ def test_cleaning_only_gives_the_same_lines_and_no_topics(trained_models, page_i
                      **_models(trained_models))["shards_resumed"] == summary["shards_written"]
 
 
+def test_html_weight_reaches_every_worker_and_is_recorded(trained_models, page_inputs,
+                                                          tmp_path):
+    clf = classifier.load(trained_models, trusted=True, html_weight=1.0)
+    html = (page_inputs[0] / "page3.html").read_bytes()
+    expected = [line.to_dict() for line in clf.predict_html(html).lines]
+    default = classifier.load(trained_models, trusted=True).predict_html(html)
+    assert [line.to_dict() for line in default.lines] != expected  # (the weight matters)
+    for workers in (1, 2):
+        out = tmp_path / f"out-{workers}"
+        run_batch(page_inputs, out, shard_size=3, workers=workers, html_weight=1.0,
+                  **_models(trained_models))
+        rows = {row["id"]: row for row in read_output(out)[0]}
+        assert rows["page3.html"]["lines"] == expected
+        assert json.loads((out / "batch.json").read_text())["html_weight"] == 1.0
+    # Resumed only with the same weight.
+    with pytest.raises(InputError, match="html_weight"):
+        run_batch(page_inputs, out, shard_size=3, **_models(trained_models))
+    assert run_batch(page_inputs, out, shard_size=3, workers=2, html_weight=1.0,
+                     **_models(trained_models))["shards_written"] == 0
+    # A bad weight fails before any output, like bad models.
+    for workers in (1, 2):
+        with pytest.raises(ValueError, match="html_weight must be between 0 and 1"):
+            run_batch(page_inputs, tmp_path / "bad", workers=workers, html_weight=1.5,
+                      **_models(trained_models))
+        assert not (tmp_path / "bad").exists()
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"output_format": "csv"}, "output format"),
     ({"shard_size": 0}, "shard size"),
@@ -770,11 +797,13 @@ _PRELOAD = """
 import gc, json
 from classifier import words
 from classifier.batch import _preload
-from classifier.batch.shards import worker_classifier
+from classifier.batch.shards import PRELOADED, worker_classifier
 from classifier.lines import statistics, trees
 from classifier.topics import model as topic_model
 print(json.dumps({"loaded": worker_classifier.cache_info().currsize,
                   "frozen": gc.get_freeze_count() > 10_000,
+                  # (Which text layout features the line models share on HTML.)
+                  "shared layout found": worker_classifier(*PRELOADED)._shared_layout is not None,
                   # (The character table is only built without the compiled _lines.)
                   # (The proper-noun pattern only without the compiled _words.)
                   "built on first use": [statistics.COMPILED or statistics._BMP_CLASSES is not None,
@@ -789,7 +818,7 @@ print(json.dumps({"loaded": worker_classifier.cache_info().currsize,
 def test_the_fork_server_preload_loads_and_warms_the_shipped_models_and_freezes_them():
     result = subprocess.run([sys.executable, "-c", _PRELOAD], capture_output=True, text=True,
                             check=True)
-    assert json.loads(result.stdout) == {"loaded": 1, "frozen": True,
+    assert json.loads(result.stdout) == {"loaded": 1, "frozen": True, "shared layout found": True,
                                          "built on first use": [True, True, True, 1, 2]}
 
 

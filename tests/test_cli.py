@@ -182,3 +182,36 @@ def test_every_command_shows_its_defaults_in_help():
                 assert f"(default: {action.default})" in text, (name, action.dest)
                 checked += 1
     assert checked > 20
+
+
+def test_html_weight_option_scores_html_as_load_does(trained_models, capsys, tmp_path):
+    import pytest
+
+    import classifier
+    from classifier.lines.blend import HTML_MODEL_WEIGHT
+
+    html_file = tmp_path / "page.html"
+    html_file.write_text(synthetic_page(13)[0])
+    models = ["--models", str(trained_models), "--trust-models"]
+    scores = {}
+    for weight in ("1", "0", None):
+        option = [] if weight is None else ["--html-weight", weight]
+        assert main(["predict", "--html", "--json", str(html_file), *option, *models]) == 0
+        record = json.loads(capsys.readouterr().out)
+        scores[weight] = [line["score"] for line in record["lines"]]
+        clf = classifier.load(trained_models, trusted=True,
+                              html_weight=HTML_MODEL_WEIGHT if weight is None else float(weight))
+        assert record["lines"] == [line.to_dict()
+                                   for line in clf.predict_html(html_file.read_text()).lines]
+    assert scores["1"] != scores["0"]  # (else the test tells nothing)
+    for bad, message in (("1.5", "must be between 0 and 1"), ("nan", "must be between 0 and 1"),
+                         ("a half", "not a number")):
+        with pytest.raises(SystemExit) as exit_:
+            main(["predict", "--html", str(html_file), "--html-weight", bad, *models])
+        assert exit_.value.code == 2 and message in capsys.readouterr().err
+    # The help's default is the one load() uses.
+    for command in ("predict", "batch"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        help_text = " ".join(capsys.readouterr().out.split())
+        assert f"(default {HTML_MODEL_WEIGHT}; 1: the HTML model alone, faster)" in help_text

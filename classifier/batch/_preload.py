@@ -35,7 +35,11 @@ with collector_paused():
         # With the HTML line model (otherwise loaded when first needed), for
         # every worker to share.
         models_for_run(*PRELOADED, html=True)
-        worker_classifier(*PRELOADED).predict(WARM_UP_PAGE)
+        clf = worker_classifier(*PRELOADED)
+        clf.predict(WARM_UP_PAGE)
+        # (Also finds, once for every worker, the text layout features the
+        # two line models share on HTML: classifier.lines.blend.)
+        clf.predict_html("".join(f"<p>{line}</p>" for line in WARM_UP_PAGE.splitlines()))
     except Exception:  # noqa: BLE001 - a worker that needs them reports the error itself
         pass
     # Objects alive now are never scanned by the garbage collector again,

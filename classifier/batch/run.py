@@ -75,14 +75,16 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
               scheduler: str | None = None, models=None, trusted: bool = False,
               limits: Limits | None = None, progress: bool = True,
               site_templates: bool = False, topics: bool = True,
-              freeze_loaded: bool = False) -> dict:
+              html_weight: float | None = None, freeze_loaded: bool = False) -> dict:
     """Classify every page of ``inputs`` into shard files in folder ``out``.
 
     ``site_templates`` uses the lines a site repeats across its pages in
     one shard as evidence of template (see ``Classifier.predict_many``);
     a page's site is its url's host, so pages without a url get none.
     ``topics=False`` cleans only: no topic model is loaded and the rows'
-    topic fields are empty.
+    topic fields are empty. ``html_weight``: from HTML, the HTML line
+    model's share of a line's score, as for ``classifier.load`` (``None``:
+    its default; 1.0, the HTML model alone, is faster).
 
     ``workers`` > 1 runs shards in that many worker processes, forked from
     a fork server that holds the libraries (and the shipped models) for
@@ -120,8 +122,11 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
         # Recorded only when off, so that runs started before the setting
         # existed (topics always on) can still be resumed.
         settings["topics"] = False
+    if html_weight is not None:
+        # (Likewise: recorded only when given.)
+        settings["html_weight"] = html_weight
     options = {"models": models, "trusted": trusted, "limits": limits,
-               "site_templates": site_templates, "topics": topics}
+               "site_templates": site_templates, "topics": topics, "html_weight": html_weight}
     pool = None
     try:
         # Fail on bad models here, before any input is read or output
@@ -132,12 +137,13 @@ def run_batch(inputs, out, *, html: bool = False, output_format: str = "jsonl",
         # The HTML line model, loaded when first needed, is loaded here for
         # an --html run (a run of text pages may still meet HTML records).
         if workers > 1 and not scheduler:
-            pool = start_local_workers(workers, (models, trusted, limits, topics), html)
+            pool = start_local_workers(workers, (models, trusted, limits, topics, html_weight),
+                                       html)
         else:
             # (Settled within the pause: once on again, the collector would
             # first scan everything loaded, ~0.07 s, before it is frozen.)
             with collector_paused():  # the imports and models, kept for the run
-                models_for_run(models, trusted, limits, topics, html)
+                models_for_run(models, trusted, limits, topics, html_weight, html=html)
                 if freeze_loaded and not scheduler:
                     settle_gc_for_the_run()
         with _output_folder_lock(out):

@@ -46,17 +46,23 @@ def errors_file(index: int) -> str:
 # -- classifying a shard (runs in a worker) ---------------------------------
 
 @functools.lru_cache(maxsize=4)
-def worker_classifier(models, trusted: bool, limits: Limits, topics: bool = True) -> Classifier:
-    # Loaded once per worker process and reused for every shard it runs.
+def worker_classifier(models, trusted: bool, limits: Limits, topics: bool = True,
+                      html_weight: float | None = None) -> Classifier:
+    """The worker's classifier, loaded once per worker process and reused for
+    every shard it runs. ``html_weight`` as for ``load`` (``None``: its
+    default)."""
     from ..api import load
 
-    return load(models, trusted=trusted, limits=limits, topics=topics)
+    weight = {} if html_weight is None else {"html_weight": html_weight}
+    return load(models, trusted=trusted, limits=limits, topics=topics, **weight)
 
 
-def models_for_run(models, trusted: bool, limits: Limits, topics: bool, html: bool) -> None:
+def models_for_run(models, trusted: bool, limits: Limits, topics: bool,
+                   html_weight: float | None = None, *, html: bool) -> None:
     """The worker's classifier loaded, with its HTML line model for an HTML
-    run (otherwise loaded on the first HTML page): a bad model fails here."""
-    clf = worker_classifier(models, trusted, limits, topics)
+    run (otherwise loaded on the first HTML page): a bad model (or
+    ``html_weight``) fails here."""
+    clf = worker_classifier(models, trusted, limits, topics, html_weight)
     if html:
         clf.html_model  # noqa: B018 - loaded by reading it
 
@@ -64,17 +70,17 @@ def models_for_run(models, trusted: bool, limits: Limits, topics: bool, html: bo
 #: ``worker_classifier`` arguments of a run with the shipped models and
 #: default settings: the fork server of local workers loads these before
 #: forking them (``classifier/batch/_preload.py``).
-PRELOADED = (None, False, Limits(), True)
+PRELOADED = (None, False, Limits(), True, None)
 
 
 def load_models_in_worker(models, trusted: bool, limits: Limits, topics: bool,
-                          html: bool = False) -> None:
+                          html_weight: float | None = None, *, html: bool = False) -> None:
     # Run in a worker: the models stay loaded there for the shards it runs,
     # and a bad model raises its error back in the driver. The worker
     # exists for the run (see run_batch's freeze_loaded; with the shipped
     # models the fork server froze them).
     with collector_paused():
-        models_for_run(models, trusted, limits, topics, html)
+        models_for_run(models, trusted, limits, topics, html_weight, html=html)
         settle_gc_for_the_run()
 
 
@@ -90,13 +96,14 @@ PAGES_PER_GROUP = 100
 
 def classify_shard(index: int, entries: list, *, models=None, trusted: bool = False,
                    limits: Limits | None = None, site_templates: bool = False,
-                   topics: bool = True) -> tuple[int, list[dict], list[dict]]:
+                   topics: bool = True, html_weight: float | None = None
+                   ) -> tuple[int, list[dict], list[dict]]:
     """Classify one shard's pages (``sources.locate_inputs`` entries):
     ``(index, rows, errors)``."""
     rows, errors = [], []
     for group_rows, group_errors in _classified_groups(
             entries, models=models, trusted=trusted, limits=limits,
-            site_templates=site_templates, topics=topics):
+            site_templates=site_templates, topics=topics, html_weight=html_weight):
         rows += group_rows
         errors += group_errors
     return index, rows, errors
@@ -136,7 +143,7 @@ def classify_shard_into(out: Path, output_format: str, index: int, entries: list
 
 def _classified_groups(entries: list, *, models=None, trusted: bool = False,
                        limits: Limits | None = None, site_templates: bool = False,
-                       topics: bool = True):
+                       topics: bool = True, html_weight: float | None = None):
     """A shard's ``(rows, errors)``, read and classified a group of pages at
     a time: each group's rows, and its pages that could not be read or
     classified.
@@ -144,7 +151,7 @@ def _classified_groups(entries: list, *, models=None, trusted: bool = False,
     Site-template evidence compares each page with the other pages of its
     site in the shard, so with ``site_templates`` the shard is one group.
     """
-    clf = worker_classifier(models, trusted, limits or Limits(), topics)
+    clf = worker_classifier(models, trusted, limits or Limits(), topics, html_weight)
     size = max(len(entries), 1) if site_templates else PAGES_PER_GROUP
     for start in range(0, len(entries), size):
         items = [read_entry(entry) for entry in entries[start:start + size]]
@@ -229,7 +236,8 @@ FRAME_COLUMNS = ("topic", "topic_score", "topic_reason", "topics", "body", "line
 
 
 def classify_frame(frame, column: str = "text", *, html: bool = False, models=None,
-                   trusted: bool = False, limits: Limits | None = None, topics: bool = True):
+                   trusted: bool = False, limits: Limits | None = None, topics: bool = True,
+                   html_weight: float | None = None):
     """Classify the pages in ``frame[column]``: a frame with the same index and
     the columns ``topic``, ``topic_score``, ``topic_reason``, ``topics``,
     ``body``, ``lines`` and ``error``
@@ -240,13 +248,14 @@ def classify_frame(frame, column: str = "text", *, html: bool = False, models=No
         ddf.map_partitions(classify_frame, "text", meta=classify_frame(ddf._meta, "text"))
 
     The models are loaded once per worker process and kept; ``topics=False``
-    cleans only (no topic model, empty topic columns).
+    cleans only (no topic model, empty topic columns); ``html_weight`` as
+    for ``classifier.load`` (``None``: its default).
     """
     import pandas as pd
 
     if column not in frame.columns:
         raise InputError(f"no column {column!r} in the frame (columns: {list(frame.columns)})")
-    clf = worker_classifier(models, trusted, limits or Limits(), topics)
+    clf = worker_classifier(models, trusted, limits or Limits(), topics, html_weight)
     records = [Record(str(key), content, html, column) for key, content in frame[column].items()]
     out = {name: [] for name in FRAME_COLUMNS}
     for record, result in zip(records, classify_records(clf, records)):

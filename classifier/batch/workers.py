@@ -110,7 +110,8 @@ def start_local_workers(workers: int, settings: tuple, html: bool = False
         # idle: one model load per worker, submitted at once, starts them
         # all here, and a bad model raises its error here.
         with _callers_script_hidden():
-            loads = [pool.submit(load_models_in_worker, *settings, html) for _ in range(workers)]
+            loads = [pool.submit(load_models_in_worker, *settings, html=html)
+                     for _ in range(workers)]
         for load in loads:
             load.result()
     except BaseException:
