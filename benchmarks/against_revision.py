@@ -134,9 +134,9 @@ def compare(revision: str, folders, n_pages: int, rounds: int) -> dict:
 
 def markdown(report: dict) -> str:
     rows = [f"Measured {report['measured']} ({report['machine']}): {report['pages']:,} pages "
-            f"(of {report['distinct_pages']:,} distinct shared pages, repeated if fewer), `classifier "
-            f"batch` on one core, median of {report['rounds']} runs each, taken in turn; "
-            f"revision {report['revision']} ({report['revision_commit']}) against this "
+            f"(of {report['distinct_pages']:,} distinct shared pages, repeated if fewer), "
+            f"`classifier batch` on one core, median of {report['rounds']} runs each, taken "
+            f"in turn; revision {report['revision']} ({report['revision_commit']}) against this "
             f"checkout ({report['commit']}).", "",
             "| input | revision, ms/page | this checkout, ms/page | ratio | budget | met |",
             "|---|---:|---:|---:|---:|:-:|"]

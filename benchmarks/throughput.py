@@ -266,9 +266,9 @@ def step_times(folders, n_pages: int = STEP_PAGES) -> dict:
 
     Line-model steps in µs per line: each feature block (text features and
     layout features, nested unions one level down), the first stage, the
-    second stage's inputs and its trees; for the HTML model without the
-    text layout features it is given by the text model (``blend``), which
-    scores an HTML page's lines too. Per page: the HTML conversion and
+    second stage's inputs and its trees; the HTML model's without the text
+    layout features that the text model, which scores an HTML page's lines
+    too, gives it (``classifier.lines.blend``). Per page: the HTML conversion and
     the topic model on the page's body (as the HTML model finds it).
     """
     from sklearn.pipeline import FeatureUnion

@@ -209,7 +209,8 @@ def _batch(args) -> int:
                             scheduler=args.scheduler, models=args.models,
                             trusted=args.trust_models, progress=not args.quiet,
                             site_templates=args.site_templates, topics=args.topics,
-                            html_weight=args.html_weight, freeze_loaded=True)  # this process exists for the run
+                            html_weight=args.html_weight,
+                            freeze_loaded=True)  # this process exists for the run
     except ClassifierError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,13 +1,10 @@
 """From HTML, both line models score each line; a line's P(body) is a
-weighed mean of the two.
+weighted mean of the two (:func:`blended_html_scores` says why).
 
-The text line model reads the same lines without their DOM and errs on
-other lines than the HTML model: the mean of two models that err apart
-carries over to unseen sites better than either (make eval-generalisation).
 The HTML model's layout features include the text model's (its
-``text_layout`` part, the same transformers, fitted the same: they learn
-nothing from data), so :func:`blended_body_proba` computes them once for
-both.
+``text_layout`` part: the same transformers, fitted alike, as they learn
+nothing from the lines), so :func:`blended_body_proba` computes them once
+for both.
 """
 
 from __future__ import annotations
