@@ -183,6 +183,25 @@ def lowered(texts: list[str]) -> list[str]:
     return list(_lower_kept(texts))  # (a copy: the kept list must stay as it is)
 
 
+def _distinct_words_of_each(texts) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    ids, counts, distinct = token_ids(lowered(texts), distinct_per_text=True)
+    # (Read-only, as they are given to more than one caller.)
+    ids.flags.writeable = False
+    counts.flags.writeable = False
+    return ids, counts, tuple(distinct)
+
+
+_distinct_words_kept = LastTextsMemo(_distinct_words_of_each)
+
+
+def distinct_lowered_words(texts: list[str]) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """``token_ids(lowered(texts), distinct_per_text=True)``, the arrays
+    read-only and the distinct words a tuple. The line model's title overlap
+    and run overlap number the same lines' distinct words: the last list's
+    are kept (``LastTextsMemo``; one tokenisation of ~0.3 us a line fewer)."""
+    return _distinct_words_kept(texts)
+
+
 #: Token patterns of a HashingVectorizer that the compiled hashing
 #: reproduces: runs of \\w, or runs of non-whitespace (the DOM tokens).
 _HASHED_TOKEN_PATTERNS = {WORD_PATTERN: False, r"\S+": True}

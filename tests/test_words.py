@@ -382,6 +382,24 @@ def test_lowered_texts_are_each_texts_lower_case_even_when_kept():
         words.lowered(["fine", 3])
 
 
+def test_distinct_lowered_words_are_kept_read_only_for_the_next_equal_list():
+    texts = ["The Vote, the vote", "ΟΔΟΣ οδος", "", "vote"]
+    ids, counts, distinct = words.distinct_lowered_words(texts)
+    expected = words.token_ids(words.lowered(texts), distinct_per_text=True)
+    np.testing.assert_array_equal(ids, expected[0])
+    np.testing.assert_array_equal(counts, expected[1])
+    assert list(distinct) == expected[2] == ["the", "vote", "οδος"]
+    # Shared by the features of a pass: the same objects, which no caller
+    # can change.
+    again = words.distinct_lowered_words(list(texts))
+    assert again[0] is ids and again[1] is counts and again[2] is distinct
+    with pytest.raises(ValueError, match="read-only"):
+        ids[0] = 5
+    with pytest.raises(ValueError, match="read-only"):
+        counts[0] = 5
+    assert list(words.distinct_lowered_words(["Other"])[2]) == ["other"]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(alphabet="ab \t\u3000\x1cé😀", max_size=12), max_size=6))
 def test_or_of_word_values_is_the_reduce_over_the_words(texts):

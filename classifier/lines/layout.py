@@ -20,7 +20,7 @@ import operator
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
-from ..words import lowered, token_ids
+from ..words import distinct_lowered_words
 from .sections import section_marks
 from .statistics import line_word_counts
 from .table import (
@@ -54,8 +54,7 @@ class TitleOverlap(StatelessTransformer):
 
     def transform(self, X):
         # Each line's distinct lower-cased words, as numbers.
-        words, sizes, _ = token_ids(lowered(X["text"].tolist()), distinct_per_text=True,
-                                    strings=False)
+        words, sizes, _ = distinct_lowered_words(X["text"].tolist())
         shares, covers = head_overlaps(words, sizes, page_bounds(X["page"]), self.n_first)
         return np.column_stack([shares, covers]).astype(np.float32)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..words import lowered, token_ids
+from ..words import distinct_lowered_words, lowered, token_ids
 from .layout import MainTextRun
 from .table import StatelessTransformer, page_bounds, page_index
 
@@ -114,7 +114,7 @@ class RunOverlap(StatelessTransformer):
         in_run = np.zeros(len(texts), dtype=bool)
         for (start, stop), page_start in zip(runs, bounds[:-1].tolist()):
             in_run[page_start + start:page_start + stop] = True
-        ids, sizes, words = token_ids(lowered(texts), distinct_per_text=True)
+        ids, sizes, words = distinct_lowered_words(texts)
         out = np.zeros((len(texts), 2), dtype=np.float32)
         if not len(ids):
             return out
