@@ -357,3 +357,36 @@ def test_predict_html_refuses_a_page_over_the_line_limit_during_conversion(train
     with pytest.raises(InputError, match="page 1 has more than 50 non-blank lines"):
         clf.predict_html_many([b"<p>fine</p>", b"<p>x</p>" * 10_000])
     assert len(clf.predict_html(b"<p>x</p>" * 50).lines) == 50
+
+
+@pytest.mark.parametrize("page, expected", [
+    # A tag left open in a <noscript> (an old browser-sniffing pattern) kept
+    # libxml2's noscript open to the end: the whole article was dropped.
+    ("<html><body><noscript><div id='left'></noscript><h1>Vote</h1><p>The council voted.</p>"
+     "</body></html>", ["Vote", "The council voted."]),
+    ("<html><head><title>T</title><noscript><img src=x></noscript></head>"
+     "<body><p>one</p><noscript>Enable JavaScript</noscript><p>two</p></body></html>",
+     ["T", "one", "two"]),
+    # A <noscript> in a comment or in a script's text is no element ...
+    ("<body><!-- <noscript> --><p>one</p><script>w('<noscript>')</script><p>two</p>"
+     "<noscript>hidden</noscript><p>three</p></body>", ["one", "two", "three"]),
+    # ... nor in a <title> without an end, whose text holds the rest, as
+    # libxml2 reads it.
+    ("<html><head><title>T <noscript>x</noscript> more", ["T <noscript>x</noscript> more"]),
+    # Without an end tag only the opening tag goes: no text dropped on a guess.
+    ("<body><p>one</p><noscript><p>two</p><noscript><p>three</p></body>",
+     ["one", "two", "three"]),
+    ("<body><p>one</p><NoScript class='x'>gone</NOSCRIPT ><p>two</p></body>", ["one", "two"]),
+])
+def test_noscript_content_is_hidden_text_as_in_a_browser_that_runs_scripts(page, expected):
+    assert html_to_lines(page) == expected
+    assert_walks_agree(page)
+
+
+def test_many_noscripts_without_end_tags_are_read_in_linear_time():
+    from conftest import watchdog
+
+    page = "<p>start</p>" + "<noscript><p>x</p>" * 50_000 + "<p>end</p>"
+    with watchdog(20):
+        lines = html_to_lines(page)
+    assert lines[0] == "start" and lines[-1] == "end" and len(lines) == 50_002

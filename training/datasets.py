@@ -40,13 +40,14 @@ from classifier.sites import site_of
 from .align import BODY, BOILERPLATE, label_lines
 
 # Bump when html_to_lines or the alignment rule changes, to invalidate caches.
-CONVERSION_VERSION = "15"  # 5: DOM columns; 6: pages without text left out; 7: itemprop,
+CONVERSION_VERSION = "16"  # 5: DOM columns; 6: pages without text left out; 7: itemprop,
 # role; 8: HTML5 elements libxml2 left in the <head> moved to the body; 9: at most
 # MAX_ATTRIBUTE_WORDS attribute words per block; 10, 11: gold cut at COMMENTS_MARKER;
 # 12: gold's encoding repaired (repair_gold_encoding), content beside the <body> kept;
 # 13: UTF-16 gold that lost NUL bytes decoded whole (_decode_utf16_le); 14: short lines
 # after the headline are bylines only when at most align.NAME_MAX_LINES, the <title>
-# never the headline; 15: what follows </html> read
+# never the headline; 15: what follows </html> read; 16: <noscript> content hidden
+# text up to </noscript>, as in a browser that runs scripts
 LINE_COLUMNS = ["set", "doc_id", "site", "line_no", "text", "label"]
 # Page folders also give each line its DOM facts (classifier.lines.dom), which the
 # HTML line model reads; labelled-line files have none.

@@ -149,6 +149,7 @@ def _parse(text: str):
     # Without the end tags the parser reads on to the end of the page (and
     # _move_content_beside_body places what lands beside the body).
     data = _HTML_END_TAG.sub(b"", data)
+    data = _without_noscript(data)
     # huge_tree lifts libxml2's nesting limit from 256 to 2048 levels.
     # The plain etree parser, not lxml.html's: lxml.html looks up a Python
     # element class for every node, which cost a tenth of the conversion.
@@ -172,6 +173,55 @@ def _parse(text: str):
 
 
 _HTML_END_TAG = re.compile(rb"</html\s*>", re.IGNORECASE)
+
+_NOSCRIPT = re.compile(rb"<noscript\b", re.IGNORECASE)
+# Comments, and the elements a browser reads as raw text up to their end
+# tag: a "<noscript>" inside them is no element.
+_COMMENT_RAW_OR_NOSCRIPT = re.compile(
+    rb"<!--|<(script|style|textarea|title|xmp|noembed|noframes|noscript)\b", re.IGNORECASE)
+
+
+def _without_noscript(data: bytes) -> bytes:
+    """The page without its <noscript> elements, read as a browser that runs
+    scripts reads them: their content is hidden text up to the first
+    </noscript>. libxml2 parses that content as markup, so a tag left open
+    in it (``<noscript><div id="x"></noscript>``, an old browser-sniffing
+    pattern) kept the element open to the end of the page, and the page's
+    content was dropped with it (CleanEval's page 714: 1,452 words). An
+    element without an end tag loses only its opening tag (no text is
+    dropped on a guess, as in ``_strip_invisible``); a comment or a raw-text
+    element (script, style, title, …) without one holds the rest of the
+    page, as in a browser. Linear in the page: once a <noscript> has no end
+    tag, none further on is searched for."""
+    if _NOSCRIPT.search(data) is None:
+        return data
+    lower = data.lower()
+    pieces, kept_from, position, unclosed = [], 0, 0, False
+    while (found := _COMMENT_RAW_OR_NOSCRIPT.search(data, position)) is not None:
+        if found.group(1) is None:  # a comment
+            end = lower.find(b"-->", found.end())
+            if end < 0:
+                break  # the rest is a comment to libxml2
+            position = end + 3
+            continue
+        tag = found.group(1).lower()
+        close = -1 if tag == b"noscript" and unclosed else lower.find(b"</" + tag, found.end())
+        if close < 0:
+            if tag != b"noscript":
+                break  # the rest of the page is that element's text
+            unclosed = True  # only this opening tag goes, and any later one's
+            end = lower.find(b">", found.end())
+            pieces.append(data[kept_from:found.start()])
+            kept_from = position = len(data) if end < 0 else end + 1
+            continue
+        end = lower.find(b">", close)
+        end = len(data) if end < 0 else end + 1
+        if tag == b"noscript":
+            pieces.append(data[kept_from:found.start()])
+            kept_from = end
+        position = end
+    pieces.append(data[kept_from:])
+    return b"".join(pieces)
 
 #: What a <head> holds; anything else found there belongs to the body.
 _HEAD_TAGS = frozenset("title meta link script style base noscript template".split())
