@@ -370,3 +370,19 @@ def test_the_generalisation_command_keeps_page_f1_and_line_scores_in_the_cache(t
     page_f1 = json.loads((cache / "loco-page-f1.json").read_text())
     scores = pd.read_parquet(cache / "loco-line-scores.parquet")
     assert set(scores["page"]) == set(page_f1) and set(scores["kind"]) == {"html"}
+
+
+def test_the_random_state_of_the_fits_is_an_option_and_changes_the_scores(two_corpora,
+                                                                           tmp_path):
+    # (Runs with several random states tell what refitting alone moves.)
+    from training.__main__ import main
+
+    scores = {}
+    for state in ("0", "7"):
+        report, cache = tmp_path / f"loco-{state}.json", tmp_path / "cache"
+        assert main(["evaluate", "generalisation", "--data", *map(str, two_corpora),
+                     "--kinds", "text", "--peers", "none", "--random-state", state,
+                     "--report", str(report), "--cache", str(cache)]) == 0
+        assert json.loads(report.read_text())["parameters"]["random_state"] == state
+        scores[state] = pd.read_parquet(cache / f"loco-{state}-line-scores.parquet")["score"]
+    assert not np.allclose(scores["0"], scores["7"])

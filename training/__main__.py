@@ -228,13 +228,17 @@ def _weighting_option(parser):
                         metavar="yes|no",
                         help="train on the body lines of comment containers as boilerplate "
                              "(CleanEval's gold keeps reader comments; training/conventions.py)")
+    parser.add_argument("--random-state", type=int, default=0, metavar="N",
+                        help="the line models' random state (the trees' column sampling, "
+                             "the first stage's SGD): runs with several tell how much "
+                             "refitting alone moves a score")
 
 
 def _line_fit_options(args) -> dict:
     """The keywords of training.lines.fit_line_model that the command line sets."""
     return {"weighting": args.weighting, "short_pages": args.short_pages,
             "line_files_weight": args.line_files_weight,
-            "relabel_comments": args.relabel_comments}
+            "relabel_comments": args.relabel_comments, "random_state": args.random_state}
 
 
 def _cache_option(parser):
