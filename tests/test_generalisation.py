@@ -384,5 +384,6 @@ def test_the_random_state_of_the_fits_is_an_option_and_changes_the_scores(two_co
                      "--kinds", "text", "--peers", "none", "--random-state", state,
                      "--report", str(report), "--cache", str(cache)]) == 0
         assert json.loads(report.read_text())["parameters"]["random_state"] == state
+        assert "ours (html)" not in report.with_suffix(".md").read_text()  # (text only)
         scores[state] = pd.read_parquet(cache / f"loco-{state}-line-scores.parquet")["score"]
     assert not np.allclose(scores["0"], scores["7"])

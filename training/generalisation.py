@@ -302,7 +302,9 @@ def markdown_table(report: dict) -> str:
              + (f", labelled-line files weighing {report['line_files_weight']:g} of a corpus"
                 if report["data"]["line_files"] and "line_files_weight" in report else "")
              + (f"; ours (html): the HTML model's scores weighing {report['html_weight']:g}, "
-                "the text model's the rest" if report.get("html_weight", 1.0) < 1.0 else "")
+                "the text model's the rest"
+                if report.get("html_weight", 1.0) < 1.0 and OURS["html"] in report["macro"]
+                else "")
              + "); peers with default settings.",
              "",
              "| extractor | " + " | ".join(f"{c} ({report['corpora'][c]['pages']})"
