@@ -233,8 +233,10 @@ class Classifier:
             return self._pages(len(pages_rows), [], [], [], [], as_dicts)
         texts = columns["text"]
         columns["text"] = self._scored_texts(texts)
+        # (The HTML model alone needs no shared part: no hashing of the models.)
+        shared = self._shared_text_layout() if self.html_weight < 1.0 else None
         scores = blended_body_proba(self.html_model, self.line_model, LineTable(columns),
-                                    self.html_weight, self._shared_text_layout())
+                                    self.html_weight, shared)
         scores = self._with_site_templates(texts, columns["page"], sites, scores)
         indices = [index for rows in pages_rows for index in range(len(rows))]
         containers = container_ids(columns["page"], columns["path"], columns["attributes"])

@@ -158,7 +158,10 @@ def test_an_html_page_is_scored_by_both_line_models_blended(clf):
     np.testing.assert_allclose(page_scores(), HTML_MODEL_WEIGHT * html_scores
                                + (1 - HTML_MODEL_WEIGHT) * text_scores, **tolerance)
     assert clf.html_weight == HTML_MODEL_WEIGHT
-    assert classifier.load(html_weight=1.0).html_weight == 1.0
+    alone = classifier.load(html_weight=1.0)
+    assert alone.html_weight == 1.0
+    alone.predict_html(html)
+    assert alone._shared_layout is None  # (the two models never hashed)
     for weight in (-0.1, 1.5):
         with pytest.raises(ValueError, match="html_weight must be between 0 and 1"):
             classifier.Classifier(clf.line_model, html_model=clf.html_model,
