@@ -28,6 +28,7 @@ from concurrent.futures import BrokenExecutor
 
 from .batch import DEFAULT_SHARD_SIZE, FORMATS, run_batch
 from .errors import ClassifierError, InputError
+from .lines.blend_weight import HTML_MODEL_WEIGHT, checked_html_weight
 from .page_bytes import decode_text_page
 
 
@@ -96,8 +97,8 @@ def _model_arguments(parser) -> None:
 def _html_weight_argument(parser) -> None:
     parser.add_argument("--html-weight", type=_share, metavar="W",
                         help="from HTML, the HTML line model's share of a line's score, the "
-                             "rest the text line model's (default 0.65; 1: the HTML model "
-                             "alone, faster)")
+                             f"rest the text line model's (default {HTML_MODEL_WEIGHT}; 1: the "
+                             "HTML model alone, faster)")
 
 
 def _share(value: str) -> float:
@@ -105,9 +106,10 @@ def _share(value: str) -> float:
         share = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not 0.0 <= share <= 1.0:  # (NaN too)
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {value}")
-    return share
+    try:
+        return checked_html_weight(share)  # (NaN too is refused)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _topic_argument(parser) -> None:

@@ -8,7 +8,10 @@
   ``page_words`` — what a page's own words say of each line;
   ``templates`` — lines a site repeats on its pages;
 * ``model`` — the stacked line classifier of the text and HTML paths;
-  ``trees`` — its gradient-boosted trees scored in C (``_trees.c``).
+  ``trees`` — its gradient-boosted trees scored in C (``_trees.c``);
+  ``blend`` — from HTML, both line models' scores of a line, weighed
+  (``blend_weight``: the weight's default and check, read without the
+  models' libraries).
 
 Nothing is imported here: ``classifier.batch``'s driver stays light.
 """

@@ -9,28 +9,12 @@ for both.
 
 from __future__ import annotations
 
-import numbers
-
 import joblib
 import numpy as np
 
+from .blend_weight import HTML_MODEL_WEIGHT, checked_html_weight
 from .model import StackedLineClassifier, page_runs
 from .table import LineTable, takes_line_tables
-
-#: From HTML, a line's P(body) is this share of the HTML model's score, the
-#: rest the text line model's score of the same line (see blended_html_scores).
-HTML_MODEL_WEIGHT = 0.65
-
-
-def checked_html_weight(html_weight: float) -> float:
-    """``html_weight`` if it is a share (0 to 1), else TypeError (not a
-    number) or ValueError: said where the weight is given, before any page
-    or fit."""
-    if isinstance(html_weight, bool) or not isinstance(html_weight, numbers.Real):
-        raise TypeError(f"html_weight must be a number, not {type(html_weight).__name__}")
-    if not 0.0 <= html_weight <= 1.0:
-        raise ValueError(f"html_weight must be between 0 and 1, not {html_weight!r}")
-    return html_weight
 
 
 def blended_html_scores(html_scores, text_scores, html_weight: float = HTML_MODEL_WEIGHT):
